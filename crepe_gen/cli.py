@@ -1,0 +1,66 @@
+"""The ``crepe-gen`` command: a thin shell over the library.
+
+Subcommands live in :mod:`crepe_gen.commands`, one module each. Errors from
+bad input are printed as one line and exit with status 2, never a traceback.
+
+Examples
+--------
+>>> main(["inspect", "--top", "3"])  # doctest: +ELLIPSIS
+Visual Genome folder: ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+
+from . import __version__, commands
+from .errors import CrepeGenError
+
+log = logging.getLogger("crepe_gen")
+
+
+def command_modules() -> dict:
+    """``{name: module}`` of every subcommand module."""
+    found = {}
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        if hasattr(module, "NAME") and hasattr(module, "run"):
+            found[module.NAME] = module
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crepe-gen", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"crepe_gen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module in command_modules().items():
+        child = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        child.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+        child.add_argument("--lenient", action="store_true",
+                           help="skip bad input records and report how many and why")
+        module.add_arguments(child)
+        child.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    level = logging.DEBUG if args.verbose > 1 else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args._run(args)
+    except CrepeGenError as error:
+        print(f"crepe-gen: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("crepe-gen: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""``crepe-gen inspect [VG_DIR]``: counts and most common names of a VG folder."""
+
+from __future__ import annotations
+
+from ..stats import vg_stats
+from ..visual_genome import VisualGenome
+
+NAME = "inspect"
+HELP = "print counts and the most common names, attributes and predicates of a VG folder"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("vg_dir", nargs="?", default=None,
+                        help="Visual Genome folder (default: the bundled 100-image sample)")
+    parser.add_argument("--top", type=int, default=10, help="how many common names to list")
+
+
+def run(args) -> int:
+    vg = VisualGenome(args.vg_dir, lenient=args.lenient, progress=True)
+    print(f"Visual Genome folder: {vg.root}")
+    print(vg_stats(vg).format(top=args.top))
+    if args.lenient:
+        print(vg.problems.summary())
+    return 0

@@ -1,0 +1,93 @@
+"""Atomic output files, CSV rows in the released CREPE format, and manifests.
+
+Every output is written to a temporary file in the same folder and renamed
+into place, so a killed run never leaves a half-written file behind.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "a" / "b.txt"
+>>> write_text_atomic(out, "hello\\n")
+>>> out.read_text()
+'hello\\n'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import platform
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_open(path, mode: str = "w", **kwargs):
+    """Open a temporary sibling of *path*; rename it onto *path* on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if "b" not in mode:
+            kwargs.setdefault("encoding", "utf-8")
+            kwargs.setdefault("newline", "")
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path, text: str) -> None:
+    with atomic_open(path) as handle:
+        handle.write(text)
+
+
+def write_json_atomic(path, data) -> None:
+    """Deterministic JSON: sorted keys, two-space indent, trailing newline."""
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_jsonl_atomic(path, rows) -> None:
+    with atomic_open(path) as handle:
+        for row in rows:
+            handle.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def csv_text(columns: list[str], rows) -> str:
+    """CSV text with a header, ``\\n`` line ends, lists as Python literals."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([repr(row[c]) if isinstance(row[c], list) else row[c] for c in columns])
+    return buffer.getvalue()
+
+
+def write_csv_atomic(path, columns: list[str], rows) -> None:
+    write_text_atomic(path, csv_text(columns, rows))
+
+
+def versions(*packages: str) -> dict[str, str]:
+    """Versions of Python, crepe_gen and the named packages, for manifests."""
+    found = {"python": platform.python_version(), "crepe_gen": _version("crepe_gen")}
+    for name in packages:
+        found[name] = _version(name)
+    return found
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        module = sys.modules.get(name)
+        return getattr(module, "__version__", "unknown")

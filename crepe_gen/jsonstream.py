@@ -1,0 +1,191 @@
+"""Stream the records of a file that holds one top-level JSON array.
+
+Visual Genome ships each annotation file as one JSON array with one entry per
+image; the scene graphs alone are about 0.8 GB and ``json.load`` needs about
+five times that in memory. :func:`iter_json_array` reads the file in chunks and
+decodes one array element at a time with the standard library's C decoder, so
+memory stays bounded by the largest element while speed stays close to
+``json.load``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "a.json"
+>>> _ = path.write_text('[{"image_id": 1}, {"image_id": 2}]')
+>>> [record["image_id"] for _, record in iter_json_array(path)]
+[1, 2]
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+from typing import Iterator
+
+from .errors import InputError, Problems
+
+_WHITESPACE = " \t\n\r"
+_DECODER = json.JSONDecoder()
+# A decode error this far before the end of the buffer cannot be cured by reading more.
+_LOOKAHEAD = 1 << 16
+
+
+class _Utf8Counter:
+    """Error handler for lenient reading: replaces bad bytes and counts them."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, error: UnicodeDecodeError):
+        self.count += 1
+        return "\ufffd", error.end
+
+
+def iter_json_array(path, *, problems: Problems | None = None,
+                    chunk_size: int = 1 << 22,
+                    max_record_chars: int = 1 << 26) -> Iterator[tuple[int, object]]:
+    """Yield ``(index, element)`` for every element of the array in *path*.
+
+    Raises :class:`InputError` (one line, naming the file and the element's
+    index) for a missing file, a top-level value that is not an array,
+    malformed or truncated JSON, and bytes that are not UTF-8. In lenient mode
+    (``problems.lenient``) bad bytes are replaced and counted per element, and
+    malformed JSON ends the file with what was read so far, counted once.
+    """
+    problems = problems or Problems()
+    path = Path(path)
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except OSError as error:
+        raise InputError(path, f"cannot open: {error.strerror}") from None
+
+    counter = _Utf8Counter()
+    error_mode = "strict"
+    if problems.lenient:
+        error_mode = f"crepe_gen_count_{id(counter)}"
+        codecs.register_error(error_mode, counter)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors=error_mode)
+
+    with handle:
+        reader = _Buffer(handle, decoder, chunk_size, path)
+        yield from _elements(reader, path, problems, counter, max_record_chars)
+
+
+class _Buffer:
+    """Decoded text of the file, refilled on demand; ``pos`` is the cursor."""
+
+    def __init__(self, handle, decoder, chunk_size, path):
+        self.handle, self.decoder, self.chunk_size, self.path = handle, decoder, chunk_size, path
+        self.text = ""
+        self.pos = 0
+        self.eof = False
+        self.index = 0  # index of the element being read, for messages
+
+    def fill(self) -> None:
+        raw = self.handle.read(self.chunk_size)
+        self.eof = not raw
+        try:
+            new = self.decoder.decode(raw, final=self.eof)
+        except UnicodeDecodeError as error:
+            raise InputError(self.path, f"bytes that are not UTF-8 ({error.reason})",
+                             index=self.index) from None
+        self.text = self.text[self.pos:] + new
+        self.pos = 0
+
+    def skip_whitespace(self) -> str | None:
+        """Advance past whitespace; return the next character, None at end of file."""
+        while True:
+            text, pos = self.text, self.pos
+            while pos < len(text) and text[pos] in _WHITESPACE:
+                pos += 1
+            self.pos = pos
+            if pos < len(text):
+                return text[pos]
+            if self.eof:
+                return None
+            self.fill()
+
+
+def _elements(buf: _Buffer, path, problems, counter, max_record_chars):
+    first = buf.skip_whitespace()
+    if first is None:
+        raise InputError(path, "empty file, expected a JSON array")
+    if first != "[":
+        kind = {"{": "an object"}.get(first, "not an array")
+        raise InputError(path, f"top-level JSON value is {kind}, expected an array")
+    buf.pos += 1
+    expect_comma = False
+    while True:
+        char = buf.skip_whitespace()
+        if char is None:
+            _bad_json(buf, path, problems, "truncated: file ends before the array closes")
+            return
+        if char == "]":
+            buf.pos += 1
+            if buf.skip_whitespace() is not None:
+                raise InputError(path, "extra data after the top-level array")
+            return
+        if expect_comma:
+            if char != ",":
+                _bad_json(buf, path, problems, f"malformed JSON: expected ',' or ']', found {char!r}")
+                return
+            buf.pos += 1
+            expect_comma = False
+            continue
+        bad_bytes_before = counter.count
+        try:
+            element, end = _DECODER.raw_decode(buf.text, buf.pos)
+        except json.JSONDecodeError as error:
+            near_end = error.pos >= len(buf.text) - _LOOKAHEAD
+            if not buf.eof and near_end and len(buf.text) - buf.pos < max_record_chars:
+                buf.fill()
+                continue
+            if not near_end or not buf.eof:
+                reason = f"malformed JSON: {error.msg}" if not near_end else "record too large"
+            elif _only_truncated(buf.text, buf.pos):
+                reason = "truncated: file ends inside the record"
+            else:
+                reason = f"malformed JSON: {error.msg}"
+            _bad_json(buf, path, problems, reason)
+            return
+        if end == len(buf.text) and not buf.eof:
+            # A number or literal at the very end of the buffer may continue in the next chunk.
+            buf.fill()
+            continue
+        buf.pos = end
+        index = buf.index
+        buf.index += 1
+        expect_comma = True
+        if counter.count != bad_bytes_before:
+            problems.report(InputError(path, "bytes that are not UTF-8 (replaced)", index=index))
+        yield index, element
+
+
+def _only_truncated(text: str, start: int) -> bool:
+    """True when appending closing brackets would make the element parse."""
+    depth = []
+    in_string = escaped = False
+    for char in text[start:]:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth.append(char)
+        elif char in "]}":
+            if not depth:
+                return False
+            depth.pop()
+    return bool(depth) or in_string
+
+
+def _bad_json(buf: _Buffer, path, problems: Problems, reason: str) -> None:
+    problems.report(InputError(path, reason, index=buf.index))
