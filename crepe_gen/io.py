@@ -91,3 +91,21 @@ def _version(name: str) -> str:
     except metadata.PackageNotFoundError:
         module = sys.modules.get(name)
         return getattr(module, "__version__", "unknown")
+
+
+def update_manifest(out_dir, section: str, data: dict) -> dict:
+    """Set ``manifest[section] = data`` in ``OUT/manifest.json``, atomically.
+
+    Each stage owns one section (``productivity``, ``systematicity``, ...), so
+    stages can run in any order and rerun without clobbering each other.
+
+    >>> import tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> update_manifest(out, "productivity", {"rows": 3})["productivity"]
+    {'rows': 3}
+    """
+    path = Path(out_dir) / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    manifest[section] = data
+    write_json_atomic(path, manifest)
+    return manifest
