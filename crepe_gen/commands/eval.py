@@ -1,0 +1,51 @@
+"""``crepe-gen eval --bench OUT --model ADAPTER:NAME[:PRETRAINED]``: Recall@k of a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..evaluate import EvalConfig, evaluate, write_results
+from ..models import ADAPTERS, TEXT_RULES, load_adapter
+
+NAME = "eval"
+HELP = "evaluate a model on a CREPE-format benchmark folder (Recall@1/3/5, mean rank, 95% CIs)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--bench", required=True, help="benchmark folder (holds productivity/, systematicity/)")
+    parser.add_argument("--model", required=True,
+                        help=f"ADAPTER:NAME[:PRETRAINED], ADAPTER one of {', '.join(sorted(ADAPTERS))}; "
+                             f"e.g. open_clip:ViT-B-32:laion2b_s34b_b79k, open_clip:RN50:/path/ckpt.pt, "
+                             f"text:{'|'.join(sorted(TEXT_RULES))}")
+    parser.add_argument("--images", default=None, help="VG image folder (with VG_100K/, VG_100K_2/)")
+    parser.add_argument("--out", default=None,
+                        help="results JSON (a CSV with the same stem is written too; "
+                             "default: BENCH/eval/MODEL.json)")
+    parser.add_argument("--batch-size", type=int, default=EvalConfig.batch_size)
+    parser.add_argument("--bootstrap", type=int, default=EvalConfig.n_bootstrap, help="bootstrap resamples")
+    parser.add_argument("--seed", type=int, default=EvalConfig.seed)
+    parser.add_argument("--device", default="cpu", help="torch device for open_clip (cpu, cuda)")
+
+
+def default_out(bench, spec: str) -> Path:
+    return Path(bench) / "eval" / (spec.replace("/", "_").replace(":", "__") + ".json")
+
+
+def run(args) -> int:
+    config = EvalConfig(batch_size=args.batch_size, n_bootstrap=args.bootstrap, seed=args.seed)
+    adapter = load_adapter(args.model, device=args.device, seed=args.seed)
+    out = Path(args.out) if args.out else default_out(args.bench, adapter.spec)
+    results = evaluate(args.bench, adapter, args.images, config, cache_dir=out.parent / ".eval_cache",
+                       lenient=args.lenient, progress=True)
+    json_path, csv_path = write_results(results, out)
+    print(f"{results['model']}: {results['items']} items, {results['ties']} ties counted as failures"
+          + (f", {results['skipped_rows']} bad rows skipped" if results["skipped_rows"] else ""))
+    print(f"{'task':<14}{'foil':<10}{'items':>7}{'R@1':>8}{'95% CI':>18}{'chance':>8}")
+    for group in results["groups"]:
+        if group["grouping"] in {"task", "foil"}:
+            r1 = group["recall@1"]
+            interval = "[{:.3f}, {:.3f}]".format(r1["ci_low"], r1["ci_high"])
+            print(f"{group['task']:<14}{group['foil'] or 'all':<10}{group['items']:>7}{r1['value']:>8.3f}"
+                  f"{interval:>18}{group['chance_recall@1']:>8.3f}")
+    print(f"wrote {json_path} and {csv_path}")
+    return 0

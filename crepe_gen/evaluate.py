@@ -1,0 +1,413 @@
+"""Evaluate a model on a CREPE-format benchmark folder (the CREPE protocol).
+
+Each row becomes one item per foil type: its candidates are the positive
+caption followed by its negatives. The image is cropped to the row's box
+``(x, y, width, height)`` and the model scores every candidate (for
+open_clip, the cosine similarity of image and text embeddings). The item's
+rank is one plus the number of negatives scoring *at least as high* as the
+positive, so a tie counts as a failure; tied items are counted and reported.
+Recall@1/3/5 and mean rank are reported overall, by foil type, by level
+(productivity) and by split (systematicity), each with a seeded bootstrap
+95% confidence interval.
+
+Files are recognized by their released names:
+``productivity/{type}/prod_vg_hard_negs_{type}_complexity_{n}.csv`` and
+``systematicity/syst_vg_hard_negs_{seen|unseen}_compounds_in_{corpus}.csv``.
+
+Examples
+--------
+>>> import numpy as np
+>>> item_rank(np.array([0.5, 0.9, 0.1])), item_rank(np.array([0.5, 0.5, 0.1]))
+((2, False), (2, True))
+>>> group = bootstrap_metrics(np.array([1, 1, 2, 6]), ks=(1, 3), n_bootstrap=200, seed=0)
+>>> group["recall@1"]["value"], group["mean_rank"]["value"]
+(0.5, 2.5)
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import functools
+import hashlib
+import json
+import logging
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+from tqdm import tqdm
+
+from .errors import ConfigError, InputError, Problems
+from .io import csv_text, versions, write_json_atomic, write_text_atomic
+from .visual_genome import file_digest, image_path
+
+log = logging.getLogger(__name__)
+
+PRODUCTIVITY_FOILS = ("atom", "negate", "swap")
+SYSTEMATICITY_FOILS = ("atom", "comp", "combined")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One ranking problem: an image crop and its candidates (positive first)."""
+
+    file: str
+    row: int
+    task: str
+    foil: str
+    level: int | None
+    split: str | None
+    image_id: int
+    box: tuple[float, float, float, float]
+    positive: str
+    negatives: tuple[str, ...]
+
+    @property
+    def candidates(self) -> list[str]:
+        return [self.positive, *self.negatives]
+
+
+@dataclass(frozen=True)
+class BenchFile:
+    """A benchmark CSV recognized by its released name."""
+
+    path: Path
+    task: str
+    foils: tuple[str, ...]
+    level: int | None = None
+    split: str | None = None
+
+
+def _productivity_file(path: Path, match) -> BenchFile:
+    return BenchFile(path, "productivity", (match["foil"],), level=int(match["level"]))
+
+
+def _systematicity_file(path: Path, match) -> BenchFile:
+    return BenchFile(path, "systematicity", SYSTEMATICITY_FOILS, split=match["split"])
+
+
+#: How each task's files are named: (glob under the folder, name pattern, factory).
+FILE_KINDS: dict[str, tuple[str, re.Pattern, Callable]] = {
+    "productivity": ("productivity/*/prod_vg_hard_negs_*_complexity_*.csv",
+                     re.compile(r"prod_vg_hard_negs_(?P<foil>\w+?)_complexity_(?P<level>\d+)\.csv"),
+                     _productivity_file),
+    "systematicity": ("systematicity/syst_vg_hard_negs_*_in_*.csv",
+                      re.compile(r"syst_vg_hard_negs_(?P<split>\w+_compounds_in_\w+)\.csv"),
+                      _systematicity_file),
+}
+
+
+def benchmark_files(bench_dir) -> list[BenchFile]:
+    """Every recognized CSV under *bench_dir*, sorted by task, level and name.
+
+    >>> benchmark_files("/nonexistent")
+    []
+    """
+    bench_dir = Path(bench_dir)
+    found = []
+    for task, (pattern, name_pattern, factory) in FILE_KINDS.items():
+        for path in sorted(bench_dir.glob(pattern)):
+            match = name_pattern.fullmatch(path.name)
+            if match:
+                found.append(factory(path, match))
+    return sorted(found, key=lambda f: (f.task, f.level or 0, f.path.name))
+
+
+def _parse_list(text: str) -> tuple[str, ...]:
+    value = ast.literal_eval(text) if text.strip() else []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError("not a list of strings")
+    return tuple(value)
+
+
+def _negative_columns(bench_file: BenchFile) -> dict[str, str]:
+    if bench_file.task == "productivity":
+        return {bench_file.foils[0]: "hard_negs"}
+    return {foil: f"valid_hard_negs_{foil}" for foil in bench_file.foils}
+
+
+def read_items(bench_file: BenchFile, bench_dir, problems: Problems | None = None) -> Iterator[Item]:
+    """The items of one benchmark CSV; rows without negatives of a type give none.
+
+    A malformed row is an :class:`InputError` naming the file and row (or is
+    skipped and counted by a lenient *problems*).
+    """
+    problems = problems or Problems()
+    relative = bench_file.path.relative_to(bench_dir).as_posix()
+    columns = _negative_columns(bench_file)
+    with open(bench_file.path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        required = {"image_id", "caption", "x", "y", "width", "height", *columns.values()}
+        missing = sorted(required - set(reader.fieldnames or ()))
+        if missing:
+            raise InputError(bench_file.path, f"missing columns {', '.join(missing)}")
+        for row_number, row in enumerate(reader, start=1):
+            try:
+                image_id = int(row["image_id"])
+                box = tuple(float(row[key]) for key in ("x", "y", "width", "height"))
+                negatives = {foil: _parse_list(row[column]) for foil, column in columns.items()}
+            except (ValueError, SyntaxError, TypeError) as error:
+                problems.report(InputError(bench_file.path, f"bad value ({error})",
+                                           record=f"row {row_number}"))
+                continue
+            if not row["caption"]:
+                problems.report(InputError(bench_file.path, "empty caption", record=f"row {row_number}"))
+                continue
+            for foil, negs in negatives.items():
+                if negs:
+                    yield Item(relative, row_number, bench_file.task, foil, bench_file.level,
+                               bench_file.split, image_id, box, row["caption"], negs)
+
+
+def load_benchmark(bench_dir, *, lenient: bool = False) -> tuple[list[Item], Problems]:
+    """Every item of a benchmark folder, in a fixed order."""
+    bench_dir = Path(bench_dir)
+    files = benchmark_files(bench_dir)
+    if not files:
+        raise InputError(bench_dir, "no CREPE-format CSV files found (productivity/ or systematicity/)")
+    problems = Problems(lenient)
+    items = [item for bench_file in files for item in read_items(bench_file, bench_dir, problems)]
+    return items, problems
+
+
+# -- ranking ---------------------------------------------------------------------
+
+def item_rank(scores: np.ndarray) -> tuple[int, bool]:
+    """``(rank, tied)`` of the positive ``scores[0]``; ties rank it below."""
+    positive, negatives = scores[0], scores[1:]
+    return 1 + int(np.sum(negatives >= positive)), bool(np.any(negatives == positive))
+
+
+def find_images(image_ids, images_dir) -> dict[int, Path]:
+    """``{image_id: path}``; raises :class:`InputError` listing any missing ids."""
+    if images_dir is None:
+        raise InputError("--images", "this model needs images: give the VG image folder")
+    paths, missing = {}, []
+    for image_id in sorted(set(image_ids)):
+        path = image_path(images_dir, image_id)
+        if path is None:
+            missing.append(image_id)
+        else:
+            paths[image_id] = path
+    if missing:
+        shown = ", ".join(map(str, missing[:20])) + (", ..." if len(missing) > 20 else "")
+        raise InputError(images_dir, f"{len(missing)} images not found (as {{id}}.jpg in VG_100K/ "
+                                     f"or VG_100K_2/): ids {shown}")
+    return paths
+
+
+@functools.lru_cache(maxsize=16)
+def _open_image(path: Path):
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.convert("RGB")
+
+
+def crop_box(image, box) -> "object":
+    """*image* cropped to ``(x, y, width, height)``, clamped to the image;
+    the whole image when the box falls outside it.
+
+    >>> from PIL import Image
+    >>> crop_box(Image.new("RGB", (100, 50)), (10.5, 5, 20, 100)).size
+    (21, 45)
+    """
+    x, y, width, height = box
+    left, top = max(0, math.floor(x)), max(0, math.floor(y))
+    right, bottom = min(image.width, math.ceil(x + width)), min(image.height, math.ceil(y + height))
+    if right <= left or bottom <= top:
+        log.warning("box %s lies outside the %dx%d image; using the whole image", box, *image.size)
+        return image
+    return image.crop((left, top, right, bottom))
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """How to evaluate: batch size, bootstrap resamples, seed and recall cut-offs."""
+
+    batch_size: int = 32
+    n_bootstrap: int = 1000
+    seed: int = 0
+    ks: tuple[int, ...] = (1, 3, 5)
+
+    def __post_init__(self):
+        if self.batch_size < 1 or self.n_bootstrap < 1 or not self.ks:
+            raise ConfigError(f"invalid evaluation config {self}")
+
+
+def rank_items(items: list[Item], adapter, images_dir=None, config: EvalConfig = EvalConfig(),
+               *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks and tie flags of *items* under *adapter*, in the items' order."""
+    paths = find_images([item.image_id for item in items], images_dir) if adapter.needs_images else {}
+    ranks = np.zeros(len(items), dtype=np.int64)
+    ties = np.zeros(len(items), dtype=bool)
+    # Items of one image are scored together so each JPEG is decoded once.
+    order = sorted(range(len(items)), key=lambda i: (items[i].image_id, i))
+    bar = tqdm(total=len(items), desc=f"eval {adapter.spec}", unit="item", disable=not progress)
+    for start in range(0, len(order), config.batch_size):
+        batch = order[start:start + config.batch_size]
+        images = None
+        if adapter.needs_images:
+            images = [crop_box(_open_image(paths[items[i].image_id]), items[i].box) for i in batch]
+        scores = adapter.score(images, [items[i].candidates for i in batch])
+        for i, item_scores in zip(batch, scores):
+            ranks[i], ties[i] = item_rank(np.asarray(item_scores))
+        bar.update(len(batch))
+    bar.close()
+    return ranks, ties
+
+
+# -- metrics ---------------------------------------------------------------------
+
+def _stable_seed(*parts) -> int:
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def bootstrap_metrics(ranks: np.ndarray, *, ks=(1, 3, 5), n_bootstrap: int = 1000, seed=0) -> dict:
+    """Recall@k and mean rank of *ranks*, each with a bootstrap 95% interval.
+
+    Resampling items with replacement is the same as drawing a multinomial
+    over the distinct rank values, which needs memory for the distinct
+    values only, however many items there are.
+    """
+    ranks = np.asarray(ranks)
+    values, counts = np.unique(ranks, return_counts=True)
+    n = len(ranks)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(n, counts / n, size=n_bootstrap) / n
+    result = {}
+    for k in ks:
+        point = float(np.mean(ranks <= k))
+        sample = draws[:, values <= k].sum(axis=1)
+        result[f"recall@{k}"] = _interval(point, sample)
+    result["mean_rank"] = _interval(float(ranks.mean()), draws @ values)
+    return result
+
+
+def _interval(point: float, sample: np.ndarray) -> dict:
+    low, high = np.percentile(sample, [2.5, 97.5])
+    return {"value": round(point, 6), "ci_low": round(float(low), 6), "ci_high": round(float(high), 6)}
+
+
+#: The groupings reported: name -> the item fields that key a group.
+GROUPINGS: dict[str, tuple[str, ...]] = {
+    "task": ("task",),
+    "foil": ("task", "foil"),
+    "level": ("task", "foil", "level"),
+    "split": ("task", "split"),
+    "split_foil": ("task", "split", "foil"),
+}
+
+
+def summarize(items: list[Item], ranks: np.ndarray, ties: np.ndarray,
+              config: EvalConfig = EvalConfig()) -> list[dict]:
+    """One metrics row per group of every grouping in :data:`GROUPINGS`."""
+    chance = np.array([1.0 / len(item.candidates) for item in items])
+    rows = []
+    for grouping, fields in GROUPINGS.items():
+        groups: dict[tuple, list[int]] = {}
+        for index, item in enumerate(items):
+            key = tuple(getattr(item, name) for name in fields)
+            if None not in key:
+                groups.setdefault(key, []).append(index)
+        for key in sorted(groups):
+            index = np.array(groups[key])
+            row = {"grouping": grouping, "task": None, "foil": None, "level": None, "split": None}
+            row.update(dict(zip(fields, key)))
+            row["items"] = int(len(index))
+            row["ties"] = int(ties[index].sum())
+            row["chance_recall@1"] = round(float(chance[index].mean()), 6)
+            row.update(bootstrap_metrics(ranks[index], ks=config.ks, n_bootstrap=config.n_bootstrap,
+                                         seed=_stable_seed(config.seed, grouping, key)))
+            rows.append(row)
+    return rows
+
+
+def flat_rows(groups: list[dict]) -> tuple[list[str], list[dict]]:
+    """Groups flattened for CSV: ``recall@1``, ``recall@1_low``, ``recall@1_high``, ..."""
+    columns, rows = [], []
+    for group in groups:
+        flat = {}
+        for key, value in group.items():
+            if isinstance(value, dict):
+                flat[key], flat[f"{key}_low"], flat[f"{key}_high"] = \
+                    value["value"], value["ci_low"], value["ci_high"]
+            else:
+                flat[key] = "" if value is None else value
+        columns = columns or list(flat)
+        rows.append(flat)
+    return columns, rows
+
+
+# -- the whole evaluation -----------------------------------------------------------
+
+def _cache_path(cache_dir: Path, spec: str, bench_file: Path) -> Path:
+    key = _stable_seed(spec, file_digest(bench_file))
+    return cache_dir / f"{bench_file.stem}.{key:016x}.json"
+
+
+def evaluate(bench_dir, adapter, images_dir=None, config: EvalConfig = EvalConfig(), *,
+             cache_dir=None, lenient: bool = False, progress: bool = False) -> dict:
+    """Evaluate *adapter* on every item of *bench_dir*; returns the results dict.
+
+    With *cache_dir*, each file's ranks are saved as it finishes, keyed by
+    the model spec and the file's hash, so a killed run resumes where it
+    stopped.
+    """
+    bench_dir = Path(bench_dir)
+    items, problems = load_benchmark(bench_dir, lenient=lenient)
+    if adapter.needs_images:
+        find_images([item.image_id for item in items], images_dir)  # fail before any work
+    ranks = np.zeros(len(items), dtype=np.int64)
+    ties = np.zeros(len(items), dtype=bool)
+    by_file: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        by_file.setdefault(item.file, []).append(index)
+    for file, index in tqdm(sorted(by_file.items()), desc="files", unit="file", disable=not progress):
+        cache = _cache_path(Path(cache_dir), adapter.spec, bench_dir / file) if cache_dir else None
+        if cache is not None and cache.exists():
+            saved = json.loads(cache.read_text())
+            ranks[index], ties[index] = saved["ranks"], saved["ties"]
+            continue
+        file_ranks, file_ties = rank_items([items[i] for i in index], adapter, images_dir, config)
+        ranks[index], ties[index] = file_ranks, file_ties
+        if cache is not None:
+            write_json_atomic(cache, {"ranks": file_ranks.tolist(), "ties": file_ties.tolist()})
+    manifest = bench_dir / "manifest.json"
+    return {
+        "model": adapter.spec,
+        "bench": str(bench_dir),
+        "bench_manifest_sha256": file_digest(manifest) if manifest.exists() else None,
+        "config": asdict(config),
+        "versions": versions("numpy", "open_clip_torch", "torch"),
+        "items": len(items),
+        "ties": int(ties.sum()),
+        "skipped_rows": problems.total,
+        "groups": summarize(items, ranks, ties, config),
+    }
+
+
+def write_results(results: dict, out_json) -> tuple[Path, Path]:
+    """Write *results* as JSON and its groups as CSV (same stem); atomically."""
+    out_json = Path(out_json)
+    out_csv = out_json.with_suffix(".csv")
+    write_json_atomic(out_json, results)
+    columns, rows = flat_rows(results["groups"])
+    write_text_atomic(out_csv, csv_text(columns, rows))
+    return out_json, out_csv
+
+
+def read_results(path) -> dict:
+    """Results written by :func:`write_results`."""
+    try:
+        results = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise InputError(path, f"cannot read evaluation results ({error})") from error
+    if not isinstance(results, dict) or "groups" not in results:
+        raise InputError(path, "not an evaluation results file (no 'groups')")
+    return results

@@ -1,0 +1,201 @@
+"""Model adapters for evaluation: one small interface, a registry keyed by name.
+
+An adapter scores each item's candidate captions against the item's image
+crop; higher is better. ``needs_images`` tells the harness whether to load
+images at all (text-only baselines do not). Adapters are built from a model
+spec ``ADAPTER:NAME[:PRETRAINED]`` by :func:`load_adapter`:
+
+* ``open_clip:ViT-B-32:laion2b_s34b_b79k`` -- an open_clip model with a
+  pretrained tag or a local checkpoint file; without ``PRETRAINED`` (or with
+  ``none``) the weights are random (seeded), which only tests the plumbing.
+* ``text:shortest``, ``text:no_negation``, ``text:lowercase``,
+  ``text:constant`` -- text-only rules that never look at the image; they
+  show how much of a benchmark is solvable without vision.
+
+Examples
+--------
+>>> adapter = load_adapter("text:shortest")
+>>> adapter.needs_images
+False
+>>> adapter.score(None, [["a dog", "a big dog", "a dog on a mat"]])[0].tolist()
+[-5.0, -9.0, -14.0]
+>>> sorted(ADAPTERS)
+['open_clip', 'text']
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    """What the evaluation harness needs from a model."""
+
+    spec: str
+    needs_images: bool
+
+    def score(self, images: Sequence | None, candidates: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Scores of each item's candidates (one float array per item)."""
+
+
+# -- text-only baselines ------------------------------------------------------
+
+NEGATION = re.compile(r"\b(no|not|nothing|none|never|without|n't)\b", re.IGNORECASE)
+
+
+def _shortest(caption: str) -> float:
+    return -float(len(caption))
+
+
+def _no_negation(caption: str) -> float:
+    return -float(len(NEGATION.findall(caption)))
+
+
+def _lowercase(caption: str) -> float:
+    return 1.0 if caption[:1].islower() else 0.0
+
+
+def _constant(caption: str) -> float:
+    return 0.0
+
+
+#: Text-only rules by name: each maps a caption to a score (higher = chosen).
+TEXT_RULES: dict[str, Callable[[str], float]] = {
+    "shortest": _shortest,
+    "no_negation": _no_negation,
+    "lowercase": _lowercase,
+    "constant": _constant,
+}
+
+
+@dataclass(frozen=True)
+class TextRuleAdapter:
+    """A text-only baseline: scores each caption alone, ignoring the image.
+
+    >>> TextRuleAdapter("no_negation").score(None, [["a cat", "not a cat"]])[0].tolist()
+    [-0.0, -1.0]
+    """
+
+    rule: str
+
+    needs_images = False
+
+    def __post_init__(self):
+        if self.rule not in TEXT_RULES:
+            raise ConfigError(f"unknown text rule {self.rule!r}; choose from {', '.join(sorted(TEXT_RULES))}")
+
+    @property
+    def spec(self) -> str:
+        return f"text:{self.rule}"
+
+    def score(self, images, candidates):
+        rule = TEXT_RULES[self.rule]
+        return [np.array([rule(text) for text in texts], dtype=np.float64) for texts in candidates]
+
+
+def _text_adapter(name: str, pretrained: str | None, **options) -> TextRuleAdapter:
+    if pretrained:
+        raise ConfigError(f"text:{name} takes no pretrained weights (got {pretrained!r})")
+    return TextRuleAdapter(name)
+
+
+# -- open_clip ------------------------------------------------------------------
+
+@dataclass
+class OpenClipAdapter:
+    """An open_clip model; cosine similarity of image and text embeddings.
+
+    ``pretrained`` is an open_clip tag, a local checkpoint file, or None for
+    random weights drawn from ``torch.manual_seed(seed)``.
+    """
+
+    model_name: str
+    pretrained: str | None = None
+    device: str = "cpu"
+    seed: int = 0
+
+    needs_images = True
+
+    def __post_init__(self):
+        import open_clip
+        import torch
+
+        torch.manual_seed(self.seed)
+        if self.pretrained is None:
+            log.warning("open_clip %s with random weights: scores mean nothing", self.model_name)
+        elif Path(self.pretrained).suffix in {".pt", ".pth", ".bin", ".safetensors"} \
+                and not Path(self.pretrained).exists():
+            raise ConfigError(f"checkpoint file not found: {self.pretrained}")
+        model, _, preprocess = open_clip.create_model_and_transforms(
+            self.model_name, pretrained=self.pretrained, device=self.device)
+        model.eval()
+        self._model = model
+        self._preprocess = preprocess
+        self._tokenizer = open_clip.get_tokenizer(self.model_name)
+        self._torch = torch
+
+    @property
+    def spec(self) -> str:
+        return f"open_clip:{self.model_name}" + (f":{self.pretrained}" if self.pretrained else "")
+
+    def score(self, images, candidates):
+        torch = self._torch
+        texts = [text for group in candidates for text in group]
+        with torch.no_grad():
+            pixels = torch.stack([self._preprocess(image) for image in images]).to(self.device)
+            image_features = self._model.encode_image(pixels).float()
+            text_features = self._model.encode_text(self._tokenizer(texts).to(self.device)).float()
+        image_features = torch.nn.functional.normalize(image_features, dim=-1).cpu().numpy()
+        text_features = torch.nn.functional.normalize(text_features, dim=-1).cpu().numpy()
+        scores, start = [], 0
+        for image_feature, group in zip(image_features, candidates):
+            block = text_features[start:start + len(group)]
+            scores.append((block @ image_feature).astype(np.float64))
+            start += len(group)
+        return scores
+
+
+def _open_clip_adapter(name: str, pretrained: str | None, *, device: str = "cpu", seed: int = 0,
+                       **options) -> OpenClipAdapter:
+    return OpenClipAdapter(name, pretrained, device=device, seed=seed)
+
+
+#: Adapter factories by the ``ADAPTER`` part of a model spec.
+ADAPTERS: dict[str, Callable[..., Adapter]] = {
+    "open_clip": _open_clip_adapter,
+    "text": _text_adapter,
+}
+
+
+def parse_model_spec(spec: str) -> tuple[str, str, str | None]:
+    """Split ``ADAPTER:NAME[:PRETRAINED]``; ``PRETRAINED`` may hold colons.
+
+    >>> parse_model_spec("open_clip:RN50")
+    ('open_clip', 'RN50', None)
+    >>> parse_model_spec("open_clip:ViT-B-32:C:/ckpt.pt")
+    ('open_clip', 'ViT-B-32', 'C:/ckpt.pt')
+    """
+    parts = spec.split(":", 2)
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        raise ConfigError(f"model spec {spec!r} is not ADAPTER:NAME[:PRETRAINED]")
+    adapter, name = parts[0], parts[1]
+    pretrained = parts[2] if len(parts) == 3 and parts[2].lower() not in {"", "none"} else None
+    if adapter not in ADAPTERS:
+        raise ConfigError(f"unknown model adapter {adapter!r}; choose from {', '.join(sorted(ADAPTERS))}")
+    return adapter, name, pretrained
+
+
+def load_adapter(spec: str, **options) -> Adapter:
+    """The adapter for a model spec; ``options`` (``device``, ``seed``) go to its factory."""
+    adapter, name, pretrained = parse_model_spec(spec)
+    return ADAPTERS[adapter](name, pretrained, **options)
