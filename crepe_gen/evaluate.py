@@ -187,7 +187,8 @@ def find_images(image_ids, images_dir) -> dict[int, Path]:
     if images_dir is None:
         raise InputError("--images", "this model needs images: give the VG image folder")
     paths, missing = {}, []
-    for image_id in sorted(set(image_ids)):
+    wanted = sorted(set(image_ids))
+    for image_id in wanted:
         path = image_path(images_dir, image_id)
         if path is None:
             missing.append(image_id)
@@ -195,7 +196,7 @@ def find_images(image_ids, images_dir) -> dict[int, Path]:
             paths[image_id] = path
     if missing:
         shown = ", ".join(map(str, missing[:20])) + (", ..." if len(missing) > 20 else "")
-        raise InputError(images_dir, f"{len(missing)} images not found (as {{id}}.jpg in VG_100K/ "
+        raise InputError(images_dir, f"{len(missing)} of {len(wanted)} images not found (as {{id}}.jpg in VG_100K/ "
                                      f"or VG_100K_2/): ids {shown}")
     return paths
 

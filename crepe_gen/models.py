@@ -111,6 +111,9 @@ def _text_adapter(name: str, pretrained: str | None, **options) -> TextRuleAdapt
 
 # -- open_clip ------------------------------------------------------------------
 
+CHECKPOINT_SUFFIXES = {".pt", ".pth", ".bin", ".safetensors"}
+
+
 @dataclass
 class OpenClipAdapter:
     """An open_clip model; cosine similarity of image and text embeddings.
@@ -127,15 +130,19 @@ class OpenClipAdapter:
     needs_images = True
 
     def __post_init__(self):
+        if self.pretrained is not None and Path(self.pretrained).suffix in CHECKPOINT_SUFFIXES \
+                and not Path(self.pretrained).exists():
+            raise ConfigError(f"checkpoint file not found: {self.pretrained}")
+        self._model = None
+
+    def _load(self) -> None:
+        # Loaded on first use, so bad input (a missing image) fails before the slow part.
         import open_clip
         import torch
 
         torch.manual_seed(self.seed)
         if self.pretrained is None:
             log.warning("open_clip %s with random weights: scores mean nothing", self.model_name)
-        elif Path(self.pretrained).suffix in {".pt", ".pth", ".bin", ".safetensors"} \
-                and not Path(self.pretrained).exists():
-            raise ConfigError(f"checkpoint file not found: {self.pretrained}")
         model, _, preprocess = open_clip.create_model_and_transforms(
             self.model_name, pretrained=self.pretrained, device=self.device)
         model.eval()
@@ -149,6 +156,8 @@ class OpenClipAdapter:
         return f"open_clip:{self.model_name}" + (f":{self.pretrained}" if self.pretrained else "")
 
     def score(self, images, candidates):
+        if self._model is None:
+            self._load()
         torch = self._torch
         texts = [text for group in candidates for text in group]
         with torch.no_grad():

@@ -142,7 +142,7 @@ def test_missing_images_listed(tmp_path):
     class NeedsImages(TextRuleAdapter):
         needs_images = True
 
-    with pytest.raises(InputError, match=r"2 images not found.*ids 1, 3"):
+    with pytest.raises(InputError, match=r"2 of 3 images not found.*ids 1, 3"):
         evaluate(bench, NeedsImages("shortest"), tmp_path / "images")
 
 
