@@ -1,0 +1,112 @@
+"""Persistent cache of LLM responses in one SQLite file.
+
+A response is stored under the hash of everything that determined it: model,
+endpoint kind, prompt and sampling parameters (see :func:`request_key`). Each
+response is committed as soon as it arrives, in WAL mode, so a run killed at
+any moment (even with SIGKILL) keeps every response it had received, and a
+rerun asks the server only for what is missing.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "llm.sqlite"
+>>> key = request_key({"model": "m", "prompt": "Hi", "temperature": 0.0})
+>>> with ResponseCache(path) as cache:
+...     cache.put(key, {"text": "Hello.", "tokens": 3}, model="m")
+...     cache.get(key)["text"], len(cache)
+('Hello.', 1)
+>>> with ResponseCache(path) as cache:  # a new process sees the same rows
+...     sorted(cache.get_many([key, "missing"]))  == [key]
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+# SQLite's default limit on host parameters in one statement is 999 on old builds.
+_LOOKUP_CHUNK = 900
+
+
+def canonical_json(data) -> str:
+    """JSON with sorted keys and no spaces: the same data always gives the same text.
+
+    >>> canonical_json({"b": 1, "a": [1, 2]})
+    '{"a":[1,2],"b":1}'
+    """
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def request_key(request: dict) -> str:
+    """SHA-256 of a request's canonical JSON (model, endpoint, prompt, parameters).
+
+    >>> request_key({"model": "m", "prompt": "x"}) == request_key({"prompt": "x", "model": "m"})
+    True
+    """
+    return hashlib.sha256(canonical_json(request).encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """SQLite table ``key -> response`` (a JSON object), committed per response.
+
+    Use it as a context manager or call :meth:`close`. One writer at a time;
+    every :meth:`put` is its own transaction.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is durable against a killed process (the WAL is in the OS page
+        # cache); only a power loss could drop the last transactions.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+
+    def __enter__(self) -> "ResponseCache":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def get(self, key: str) -> dict | None:
+        row = self._db.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def get_many(self, keys) -> dict[str, dict]:
+        """``{key: response}`` for the keys present; a few queries for many keys."""
+        keys = list(keys)
+        found: dict[str, dict] = {}
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start:start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for key, response in self._db.execute(
+                    f"SELECT key, response FROM responses WHERE key IN ({marks})", chunk):
+                found[key] = json.loads(response)
+        return found
+
+    def put(self, key: str, response: dict, *, model: str) -> None:
+        """Store one response and commit it before returning."""
+        self._db.execute("INSERT OR REPLACE INTO responses (key, model, response, created) "
+                         "VALUES (?, ?, ?, ?)", (key, model, canonical_json(response), time.time()))
