@@ -130,37 +130,64 @@ def _negative_columns(bench_file: BenchFile) -> dict[str, str]:
     return {foil: f"valid_hard_negs_{foil}" for foil in bench_file.foils}
 
 
-def read_items(bench_file: BenchFile, bench_dir, problems: Problems | None = None) -> Iterator[Item]:
-    """The items of one benchmark CSV; rows without negatives of a type give none.
+INT_COLUMNS = ("image_id", "region_id", "n", "n_objects", "n_relations", "n_attributes",
+               "n_connected_components")
+FLOAT_COLUMNS = ("x", "y", "width", "height")
+LIST_COLUMNS = ("hard_negs", "valid_hard_negs_atom", "valid_hard_negs_comp", "valid_hard_negs_combined")
+
+
+def _typed(row: dict) -> dict:
+    typed = {}
+    for column, text in row.items():
+        if column in INT_COLUMNS:
+            typed[column] = int(float(text)) if text not in ("", None) else None
+        elif column in FLOAT_COLUMNS:
+            typed[column] = float(text)
+        elif column in LIST_COLUMNS:
+            typed[column] = list(_parse_list(text))
+        else:
+            typed[column] = text
+    return typed
+
+
+def read_rows(bench_file: BenchFile, problems: Problems | None = None,
+              required: tuple[str, ...] = ()) -> Iterator[tuple[int, dict]]:
+    """``(row number, row)`` of a benchmark CSV with typed values (ints,
+    floats, lists parsed from their Python literals).
 
     A malformed row is an :class:`InputError` naming the file and row (or is
     skipped and counted by a lenient *problems*).
     """
     problems = problems or Problems()
-    relative = bench_file.path.relative_to(bench_dir).as_posix()
-    columns = _negative_columns(bench_file)
     with open(bench_file.path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        required = {"image_id", "caption", "x", "y", "width", "height", *columns.values()}
-        missing = sorted(required - set(reader.fieldnames or ()))
+        needed = {"image_id", "caption", *FLOAT_COLUMNS, *_negative_columns(bench_file).values(), *required}
+        missing = sorted(needed - set(reader.fieldnames or ()))
         if missing:
             raise InputError(bench_file.path, f"missing columns {', '.join(missing)}")
         for row_number, row in enumerate(reader, start=1):
             try:
-                image_id = int(row["image_id"])
-                box = tuple(float(row[key]) for key in ("x", "y", "width", "height"))
-                negatives = {foil: _parse_list(row[column]) for foil, column in columns.items()}
-            except (ValueError, SyntaxError, TypeError) as error:
-                problems.report(InputError(bench_file.path, f"bad value ({error})",
+                typed = _typed(row)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
+                problems.report(InputError(bench_file.path, f"bad value ({error})", record=f"row {row_number}"))
+                continue
+            if not typed["caption"] or typed["image_id"] is None:
+                problems.report(InputError(bench_file.path, "empty caption or image_id",
                                            record=f"row {row_number}"))
                 continue
-            if not row["caption"]:
-                problems.report(InputError(bench_file.path, "empty caption", record=f"row {row_number}"))
-                continue
-            for foil, negs in negatives.items():
-                if negs:
-                    yield Item(relative, row_number, bench_file.task, foil, bench_file.level,
-                               bench_file.split, image_id, box, row["caption"], negs)
+            yield row_number, typed
+
+
+def read_items(bench_file: BenchFile, bench_dir, problems: Problems | None = None) -> Iterator[Item]:
+    """The items of one benchmark CSV; rows without negatives of a type give none."""
+    relative = bench_file.path.relative_to(bench_dir).as_posix()
+    columns = _negative_columns(bench_file)
+    for row_number, row in read_rows(bench_file, problems):
+        box = tuple(row[key] for key in FLOAT_COLUMNS)
+        for foil, column in columns.items():
+            if row[column]:
+                yield Item(relative, row_number, bench_file.task, foil, bench_file.level,
+                           bench_file.split, row["image_id"], box, row["caption"], tuple(row[column]))
 
 
 def load_benchmark(bench_dir, *, lenient: bool = False) -> tuple[list[Item], Problems]:

@@ -1,0 +1,139 @@
+"""Export a CREPE-format benchmark folder as a Hugging Face ``datasets`` folder.
+
+``OUT/hf/`` gets one parquet file per config and split and a ``README.md``
+whose YAML front matter lists them (``configs:``), so
+``datasets.load_dataset("OUT/hf", name="productivity")`` loads it as it is,
+with no loading script. Lists of negatives are real lists of strings, not
+the Python literals of the CSVs.
+
+Configs and splits
+    ``productivity``: splits ``atom``, ``negate``, ``swap`` (the level is the
+    column ``n``); ``systematicity_{corpus}``: splits ``seen_compounds`` and
+    ``unseen_compounds``.
+
+Examples
+--------
+>>> config_split("productivity", "negate", None)
+('productivity', 'negate')
+>>> config_split("systematicity", None, "unseen_compounds_in_laion")
+('systematicity_laion', 'unseen_compounds')
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from .errors import InputError, Problems
+from .evaluate import benchmark_files, read_rows
+from .io import atomic_open, write_text_atomic
+
+log = logging.getLogger(__name__)
+
+_STRINGS = pa.list_(pa.string())
+
+#: Column types of each task, in the released column order.
+SCHEMAS: dict[str, pa.Schema] = {
+    "productivity": pa.schema([
+        ("image_id", pa.int64()), ("caption", pa.string()), ("n", pa.int64()),
+        ("n_objects", pa.int64()), ("n_relations", pa.int64()), ("n_attributes", pa.int64()),
+        ("n_connected_components", pa.int64()), ("hard_negs", _STRINGS),
+        ("x", pa.float64()), ("y", pa.float64()), ("width", pa.float64()), ("height", pa.float64()),
+    ]),
+    "systematicity": pa.schema([
+        ("image_id", pa.int64()), ("region_id", pa.int64()), ("caption", pa.string()),
+        ("x", pa.float64()), ("y", pa.float64()), ("width", pa.float64()), ("height", pa.float64()),
+        ("valid_hard_negs_atom", _STRINGS), ("valid_hard_negs_comp", _STRINGS),
+        ("valid_hard_negs_combined", _STRINGS),
+    ]),
+}
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """Where the export goes (relative to the benchmark folder) and how it is compressed."""
+
+    folder: str = "hf"
+    compression: str = "zstd"
+
+
+def config_split(task: str, foil: str | None, split: str | None) -> tuple[str, str]:
+    """The ``(config, split)`` names of a benchmark file."""
+    if task == "productivity":
+        return "productivity", foil
+    seen, corpus = split.split("_in_", 1)
+    return f"systematicity_{corpus}", seen
+
+
+def export_hf(bench_dir, config: ExportConfig = ExportConfig(), *, card_text: str = "",
+              card_assets=(), lenient: bool = False) -> dict:
+    """Write the parquet files and ``README.md`` under ``bench_dir/config.folder``.
+
+    *card_text* (Markdown) follows the front matter; *card_assets* (files,
+    e.g. plots, with paths relative to *bench_dir*) are copied alongside so
+    the card's links keep working. Returns ``{config: {split: rows}}``.
+    """
+    bench_dir = Path(bench_dir)
+    out = bench_dir / config.folder
+    files = benchmark_files(bench_dir)
+    if not files:
+        raise InputError(bench_dir, "no CREPE-format CSV files to export")
+    problems = Problems(lenient)
+    tables: dict[tuple[str, str], list[dict]] = {}
+    for bench_file in files:
+        schema = SCHEMAS[bench_file.task]
+        key = config_split(bench_file.task, bench_file.foils[0], bench_file.split)
+        rows = tables.setdefault(key, [])
+        for _, row in read_rows(bench_file, problems, required=tuple(schema.names)):
+            rows.append({name: row[name] for name in schema.names})
+    sizes: dict[str, dict[str, int]] = {}
+    entries = []
+    for (config_name, split), rows in sorted(tables.items()):
+        task = "productivity" if config_name == "productivity" else "systematicity"
+        relative = f"{config_name}/{split}.parquet"
+        table = pa.Table.from_pylist(rows, schema=SCHEMAS[task])
+        with atomic_open(out / relative, "wb") as handle:
+            pq.write_table(table, handle, compression=config.compression)
+        sizes.setdefault(config_name, {})[split] = len(rows)
+        entries.append((config_name, split, relative))
+    for asset in card_assets:
+        target = out / Path(asset).relative_to(bench_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(asset, target)
+    write_text_atomic(out / "README.md", front_matter(entries) + card_text)
+    log.info("exported %d configs to %s", len(sizes), out)
+    return sizes
+
+
+def front_matter(entries) -> str:
+    """YAML front matter declaring every ``(config, split, path)``.
+
+    >>> print(front_matter([("productivity", "atom", "productivity/atom.parquet")]), end="")
+    ---
+    configs:
+    - config_name: productivity
+      data_files:
+      - split: atom
+        path: productivity/atom.parquet
+    license: cc-by-4.0
+    task_categories:
+    - zero-shot-image-classification
+    pretty_name: CREPE (regenerated with crepe_gen)
+    ---
+    """
+    configs: dict[str, list] = {}
+    for config_name, split, path in entries:
+        configs.setdefault(config_name, []).append({"split": split, "path": path})
+    data = {
+        "configs": [{"config_name": name, "data_files": files} for name, files in configs.items()],
+        "license": "cc-by-4.0",
+        "task_categories": ["zero-shot-image-classification"],
+        "pretty_name": "CREPE (regenerated with crepe_gen)",
+    }
+    return "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True) + "---\n"
