@@ -31,12 +31,14 @@ Examples
 from __future__ import annotations
 
 import functools
+import gzip
+import importlib.util
 import re
 import string
 import unicodedata
 from pathlib import Path
 
-from .errors import InputError
+from .errors import ConfigError, InputError
 
 _SPACES = re.compile(r"\s+")
 _EDGE_PUNCTUATION = string.punctuation.replace("'", "").replace("%", "") + "\u2018\u2019\u201c\u201d"
@@ -66,19 +68,64 @@ def normalize(text: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def noun_lemma(word: str) -> str:
-    """Dictionary form of a noun: ``"trees"`` -> ``"tree"``, ``"glasses"`` kept."""
+    """Dictionary form of a noun: ``"trees"`` -> ``"tree"``, ``"glasses"`` kept.
+
+    Words the lemma table does not know (``"logs"``, VG typos such as
+    ``"beahcs"``) go through the regular English plural rules.
+
+    >>> noun_lemma("trees"), noun_lemma("glasses"), noun_lemma("boxes"), noun_lemma("beahcs")
+    ('tree', 'glasses', 'box', 'beahc')
+    >>> noun_lemma("logs"), noun_lemma("berries"), noun_lemma("cactus"), noun_lemma("man's")
+    ('log', 'berry', 'cactus', "man's")
+    """
     if word in PLURAL_ONLY:
         return word
     if word in IRREGULAR_PLURALS:
         return IRREGULAR_PLURALS[word]
     if len(word) <= 3 or not word.endswith("s") or word.endswith("ss"):
         return word
-    from lemminflect import getLemma
-
-    lemmas = getLemma(word, upos="NOUN")
-    if not lemmas or word in lemmas:
+    lemmas = noun_lemma_table().get(word)
+    if lemmas is None:
+        return _regular_singular(word)
+    if word in lemmas:
         return word
     return lemmas[0]
+
+
+def _regular_singular(word: str) -> str:
+    if word.endswith(("'s", "us", "is")) or not word.isalpha() and not word.replace("-", "").isalpha():
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "zes", "sses")):
+        return word[:-2]
+    return word[:-1]
+
+
+@functools.lru_cache(maxsize=1)
+def noun_lemma_table() -> dict[str, tuple[str, ...]]:
+    """``{inflected noun: lemmas}`` from lemminflect's lookup tables.
+
+    The tables are read straight from the installed package's resources:
+    importing ``lemminflect`` itself also imports spaCy when it is installed,
+    which costs seconds and about 1 GB of memory for one dictionary.
+    """
+    spec = importlib.util.find_spec("lemminflect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("the lemminflect package is not installed")
+    resources = Path(spec.submodule_search_locations[0]) / "resources"
+    table: dict[str, tuple[str, ...]] = {}
+    with gzip.open(resources / "lemma_lu.csv.gz", "rt", encoding="utf-8") as handle:
+        for line in handle:
+            word, category, lemmas = line.rstrip("\n").split(",", 2)
+            if category == "noun":
+                table[word] = tuple(lemmas.split("/"))
+    overrides = (resources / "lemma_overrides.csv").read_text(encoding="utf-8")
+    for line in overrides.splitlines():
+        fields = line.split(",")
+        if len(fields) == 3 and fields[1] == "NOUN":
+            table[fields[0]] = (fields[2],)
+    return table
 
 
 def read_alias_file(path) -> dict[str, str]:
@@ -112,6 +159,10 @@ class Canonicalizer:
         self._objects: dict[str, str] = {}
         self._predicates: dict[str, str] = {}
         self._attributes: dict[str, str] = {}
+        self._labels: dict[str, str] = {}
+        self._name_lists: dict[tuple, tuple | None] = {}
+        self._attribute_lists: dict[tuple, tuple] = {}
+        self._predicate_labels: dict[str, tuple | None] = {}
 
     @classmethod
     def from_files(cls, object_alias_path=None, relationship_alias_path=None) -> "Canonicalizer":
@@ -147,3 +198,82 @@ class Canonicalizer:
             name = normalize(raw)
             name = self._predicates[raw] = self.predicate_aliases.get(name, name)
             return name
+
+    def label(self, raw: str) -> str:
+        """``normalize(raw)``, memoized: the name as written, for captions."""
+        try:
+            return self._labels[raw]
+        except KeyError:
+            name = self._labels[raw] = normalize(raw)
+            return name
+
+    def object_names(self, raw_names) -> tuple[tuple, str, tuple] | None:
+        """``(canonical names, label of the first, raw names kept)`` of an
+        object's ``names`` (a list, or v1.2's single string); names that are
+        not strings or are empty once normalized are dropped; None when no
+        name is left.
+
+        >>> Canonicalizer().object_names(["Trees ", " ", "tree"])
+        (('tree',), 'trees', ('Trees ', 'tree'))
+        >>> Canonicalizer().object_names([""]) is None
+        True
+        """
+        if type(raw_names) is str:
+            raw_names = (raw_names,)
+        elif type(raw_names) is list:
+            raw_names = tuple(raw_names)
+        elif type(raw_names) is not tuple:
+            return None
+        try:
+            return self._name_lists[raw_names]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable entries: not names
+            raw_names = tuple(n for n in raw_names if type(n) is str)
+            return self.object_names(raw_names)
+        kept = tuple(n for n in raw_names if type(n) is str and self.label(n))
+        found = None
+        if kept:
+            names = tuple(dict.fromkeys(self.object(n) for n in kept))
+            found = (names, self.label(kept[0]), kept)
+        self._name_lists[raw_names] = found
+        return found
+
+    def attributes(self, raw_attributes) -> tuple[tuple, tuple]:
+        """``(canonical attributes, raw attributes)`` of an object's
+        ``attributes`` list: deduplicated in order, empty ones and non-strings dropped.
+
+        >>> Canonicalizer().attributes(["White", "white ", "", 3])
+        (('white',), ('White', 'white ', ''))
+        """
+        if not raw_attributes or type(raw_attributes) is not list:
+            return (), ()
+        key = tuple(raw_attributes)
+        try:
+            return self._attribute_lists[key]
+        except KeyError:
+            pass
+        except TypeError:
+            key = tuple(a for a in raw_attributes if type(a) is str)
+            return self.attributes(list(key))
+        raw = tuple(a for a in key if type(a) is str)
+        canonical = dict.fromkeys(self.attribute(a) for a in raw)
+        canonical.pop("", None)
+        found = self._attribute_lists[key] = (tuple(canonical), raw)
+        return found
+
+    def predicate_label(self, raw) -> tuple[str, str] | None:
+        """``(canonical predicate, label)``; None when *raw* is not a
+        non-empty string.
+
+        >>> Canonicalizer().predicate_label(" ON ")
+        ('on', 'on')
+        """
+        if type(raw) is not str:
+            return None
+        try:
+            return self._predicate_labels[raw]
+        except KeyError:
+            label = self.label(raw)
+            found = self._predicate_labels[raw] = (self.predicate(raw), label) if label else None
+            return found

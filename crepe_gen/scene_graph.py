@@ -52,9 +52,10 @@ from __future__ import annotations
 import networkx as nx
 
 from .errors import InputError, Problems
-from .names import Canonicalizer, normalize
+from .names import Canonicalizer
 
 _DEFAULT_CANON = Canonicalizer()
+_NUMBER = (int, float)
 
 
 def build_graph(record: dict, *, canon: Canonicalizer | None = None,
@@ -71,105 +72,146 @@ def build_graph(record: dict, *, canon: Canonicalizer | None = None,
     if not isinstance(record, dict):
         raise InputError(path, f"record is {type(record).__name__}, expected an object", index=index)
     image_id = record.get("image_id", record.get("id"))
-    if not isinstance(image_id, int):
+    if type(image_id) is not int:
         raise InputError(path, "record has no integer image_id", index=index)
 
     def bad(reason: str, what: str | None = None):
         problems.report(InputError(path, reason, index=index, image_id=image_id, record=what))
 
     image = image or {}
-    graph = nx.MultiDiGraph(image_id=image_id, width=image.get("width"), height=image.get("height"),
-                            folder=image_folder(image.get("url")), dropped_self_relations=[])
-    nodes = graph._node  # direct access: this loop runs millions of times at full scale
-    boxes: dict[tuple, list[int]] = {}
+    graph = nx.MultiDiGraph()
+    graph.graph.update(image_id=image_id, width=image.get("width"), height=image.get("height"),
+                       folder=image_folder(image.get("url")), dropped_self_relations=[])
+    # The graph is filled through networkx's own dicts (as add_node/add_edge do
+    # for a fresh graph): this loop runs millions of times at full scale.
+    nodes, succ, pred = graph._node, graph._succ, graph._pred
+    boxes: dict[tuple, int] = {}
+    shared_boxes = []
     for obj in _list(record, "objects", bad):
-        node = _object_node(obj, canon, bad)
-        if node is None:
+        found = _object_node(obj, canon, bad)
+        if found is None:
             continue
-        object_id = node.pop("object_id")
+        object_id, node = found
         if object_id in nodes:
             bad("duplicate object_id", f"object {object_id}")
             continue
-        graph.add_node(object_id, **node)
-        boxes.setdefault((node["x"], node["y"], node["w"], node["h"]), []).append(object_id)
-    for ids in boxes.values():
-        if len(ids) > 1:
-            for object_id in ids:
-                nodes[object_id]["same_box"] = tuple(i for i in ids if i != object_id)
+        nodes[object_id] = node
+        succ[object_id] = {}
+        pred[object_id] = {}
+        box = (node["x"], node["y"], node["w"], node["h"])
+        if boxes.setdefault(box, object_id) != object_id:
+            shared_boxes.append(box)
+    if shared_boxes:
+        _mark_same_boxes(nodes, shared_boxes)
 
-    triples: dict[tuple, int] = {}
-    edges = sorted((r for r in _list(record, "relationships", bad) if isinstance(r, dict)),
-                   key=lambda r: (r.get("relationship_id") is None, r.get("relationship_id") or 0))
-    for rel in edges:
-        rel_id = rel.get("relationship_id")
-        what = f"relationship {rel_id}"
-        subject, obj = rel.get("subject_id"), rel.get("object_id")
-        raw = rel.get("predicate")
-        if not isinstance(rel_id, int):
-            bad("relationship has no integer relationship_id", what)
+    kept: dict[tuple, dict] = {}  # (subject, predicate, object) -> edge data
+    seen_ids = set()
+    for rel in _list(record, "relationships", bad):
+        found = _relationship(rel, nodes, canon, bad)
+        if found is None:
             continue
-        if subject not in nodes or obj not in nodes:
-            missing = subject if subject not in nodes else obj
-            bad("relationship points at a missing object", f"{what} -> object {missing}")
-            continue
-        if not isinstance(raw, str) or not normalize(raw):
-            bad("relationship has no predicate", what)
-            continue
+        rel_id, subject, obj, predicate, label, raw = found
         if subject == obj:
             graph.graph["dropped_self_relations"].append(rel)
             continue
-        predicate = canon.predicate(raw)
-        key = (subject, predicate, obj)
-        if key in triples:
-            graph.edges[subject, obj, triples[key]]["duplicate_ids"].append(rel_id)
+        if rel_id in seen_ids:
+            bad("duplicate relationship_id", f"relationship {rel_id}")
             continue
-        triples[key] = rel_id
-        graph.add_edge(subject, obj, key=rel_id, predicate=predicate, label=normalize(raw),
-                       raw_predicate=raw, synsets=tuple(rel.get("synsets") or ()),
-                       relationship_id=rel_id, duplicate_ids=[])
+        seen_ids.add(rel_id)
+        triple = (subject, predicate, obj)
+        edge = kept.get(triple)
+        keys = succ[subject].get(obj)
+        data = {"predicate": predicate, "label": label, "raw_predicate": raw,
+                "synsets": tuple(rel.get("synsets") or ()), "relationship_id": rel_id,
+                "duplicate_ids": []}
+        if edge is None:
+            if keys is None:
+                keys = succ[subject][obj] = pred[obj][subject] = {}
+            keys[rel_id] = kept[triple] = data
+        elif rel_id < edge["relationship_id"]:
+            # The lowest id stands for the triple, in the place of the one it replaces.
+            del keys[edge["relationship_id"]]
+            data["duplicate_ids"] = sorted(edge["duplicate_ids"] + [edge["relationship_id"]])
+            keys[rel_id] = kept[triple] = data
+        else:
+            edge["duplicate_ids"].append(rel_id)
+            edge["duplicate_ids"].sort()
     return graph
 
 
+def _mark_same_boxes(nodes: dict, shared_boxes: list) -> None:
+    groups: dict[tuple, list] = {box: [] for box in shared_boxes}
+    for object_id, node in nodes.items():
+        group = groups.get((node["x"], node["y"], node["w"], node["h"]))
+        if group is not None:
+            group.append(object_id)
+    for ids in groups.values():
+        for object_id in ids:
+            nodes[object_id]["same_box"] = tuple(i for i in ids if i != object_id)
+
+
 def _list(record: dict, key: str, bad) -> list:
-    value = record.get(key, [])
-    if isinstance(value, list):
+    value = record.get(key)
+    if type(value) is list:
         return value
+    if value is None:
+        return []
     bad(f"'{key}' is {type(value).__name__}, expected a list")
     return []
 
 
-def _object_node(obj, canon: Canonicalizer, bad) -> dict | None:
-    if not isinstance(obj, dict):
+def _object_node(obj, canon: Canonicalizer, bad) -> tuple[int, dict] | None:
+    """``(object_id, node attributes)`` of a VG object, or None when it is bad."""
+    if type(obj) is not dict:
         bad("object is not a JSON object")
         return None
     object_id = obj.get("object_id", obj.get("id"))
-    what = f"object {object_id}"
-    if not isinstance(object_id, int):
+    if type(object_id) is not int:
         bad("object has no integer object_id")
         return None
     raw_names = obj.get("names")
-    if raw_names is None and "name" in obj:  # v1.2 objects carry a single name
-        raw_names = [obj["name"]]
-    if isinstance(raw_names, str):
-        raw_names = [raw_names]
-    raw_names = [n for n in (raw_names or []) if isinstance(n, str) and normalize(n)]
-    if not raw_names:
-        bad("object has no name", what)
+    if raw_names is None:
+        raw_names = obj.get("name")  # v1.2 objects carry a single name
+    found = canon.object_names(raw_names)
+    if found is None:
+        bad("object has no name", f"object {object_id}")
         return None
-    box = [obj.get(k) for k in ("x", "y", "w", "h")]
-    if not all(isinstance(v, (int, float)) for v in box):
-        bad("object has no box (x, y, w, h)", what)
+    names, label, raw_names = found
+    x, y, w, h = obj.get("x"), obj.get("y"), obj.get("w"), obj.get("h")
+    if not (isinstance(x, _NUMBER) and isinstance(y, _NUMBER)
+            and isinstance(w, _NUMBER) and isinstance(h, _NUMBER)):
+        bad("object has no box (x, y, w, h)", f"object {object_id}")
         return None
-    raw_attributes = [a for a in (obj.get("attributes") or []) if isinstance(a, str)]
-    attributes = dict.fromkeys(canon.attribute(a) for a in raw_attributes)
-    attributes.pop("", None)
-    names = tuple(dict.fromkeys(canon.object(n) for n in raw_names))
-    return {"object_id": object_id, "name": names[0], "label": normalize(raw_names[0]),
-            "names": names, "raw_names": tuple(raw_names),
-            "synsets": tuple(obj.get("synsets") or ()),
-            "x": box[0], "y": box[1], "w": box[2], "h": box[3],
-            "attributes": tuple(attributes), "raw_attributes": tuple(raw_attributes),
-            "same_box": ()}
+    attributes, raw_attributes = canon.attributes(obj.get("attributes"))
+    synsets = obj.get("synsets")
+    return object_id, {"name": names[0], "label": label, "names": names, "raw_names": raw_names,
+                       "synsets": tuple(synsets) if synsets else (),
+                       "x": x, "y": y, "w": w, "h": h,
+                       "attributes": attributes, "raw_attributes": raw_attributes,
+                       "same_box": ()}
+
+
+def _relationship(rel, nodes: dict, canon: Canonicalizer, bad) -> tuple | None:
+    """``(id, subject, object, predicate, label, raw predicate)``, or None when bad."""
+    if type(rel) is not dict:
+        bad("relationship is not a JSON object")
+        return None
+    rel_id = rel.get("relationship_id")
+    what = f"relationship {rel_id}"
+    if type(rel_id) is not int:
+        bad("relationship has no integer relationship_id", what)
+        return None
+    subject, obj = rel.get("subject_id"), rel.get("object_id")
+    for end in (subject, obj):
+        if type(end) is not int or end not in nodes:
+            bad("relationship points at a missing object", f"{what} -> object {end}")
+            return None
+    raw = rel.get("predicate")
+    found = canon.predicate_label(raw)
+    if found is None:
+        bad("relationship has no predicate", what)
+        return None
+    return rel_id, subject, obj, found[0], found[1], raw
 
 
 def image_folder(url) -> str | None:

@@ -137,6 +137,8 @@ def write_synthetic_vg(out_dir, images: int = FULL_SCALE_IMAGES, *, separate_fil
                 bases[kind] += size
         for handle in handles.values():
             handle.write("]")
+    for role in roles:  # the temporary files are private; the folder is for everyone
+        (out_dir / f"{role}.json").chmod(0o644)
     for name in COPIED_FILES:
         if (sample / name).exists():
             shutil.copyfile(sample / name, out_dir / name)
