@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -32,13 +33,16 @@ _LOOKAHEAD = 1 << 16
 
 
 class _Utf8Counter:
-    """Error handler for lenient reading: replaces bad bytes and counts them."""
+    """Decoding error handler: replaces bad bytes with U+FFFD and counts them,
+    so the record holding them can be named once it is parsed."""
 
     def __init__(self):
-        self.count = 0
+        self.pending = 0  # replacements not yet attributed to a record
+        self.reason = ""
 
     def __call__(self, error: UnicodeDecodeError):
-        self.count += 1
+        self.pending += 1
+        self.reason = self.reason or error.reason
         return "\ufffd", error.end
 
 
@@ -47,11 +51,12 @@ def iter_json_array(path, *, problems: Problems | None = None,
                     max_record_chars: int = 1 << 26) -> Iterator[tuple[int, object]]:
     """Yield ``(index, element)`` for every element of the array in *path*.
 
-    Raises :class:`InputError` (one line, naming the file and the element's
-    index) for a missing file, a top-level value that is not an array,
-    malformed or truncated JSON, and bytes that are not UTF-8. In lenient mode
-    (``problems.lenient``) bad bytes are replaced and counted per element, and
-    malformed JSON ends the file with what was read so far, counted once.
+    Raises :class:`InputError` (one line, naming the file, the element's
+    index and, where it can be seen, its ``image_id``) for a missing file, a
+    top-level value that is not an array, malformed or truncated JSON, and
+    bytes that are not UTF-8. In lenient mode (``problems.lenient``) an element
+    holding bytes that are not UTF-8 is skipped and counted, and malformed JSON
+    ends the file with what was read so far, counted once.
     """
     problems = problems or Problems()
     path = Path(path)
@@ -63,10 +68,8 @@ def iter_json_array(path, *, problems: Problems | None = None,
         raise InputError(path, f"cannot open: {error.strerror}") from None
 
     counter = _Utf8Counter()
-    error_mode = "strict"
-    if problems.lenient:
-        error_mode = f"crepe_gen_count_{id(counter)}"
-        codecs.register_error(error_mode, counter)
+    error_mode = f"crepe_gen_count_{id(counter)}"
+    codecs.register_error(error_mode, counter)
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors=error_mode)
 
     with handle:
@@ -87,11 +90,7 @@ class _Buffer:
     def fill(self) -> None:
         raw = self.handle.read(self.chunk_size)
         self.eof = not raw
-        try:
-            new = self.decoder.decode(raw, final=self.eof)
-        except UnicodeDecodeError as error:
-            raise InputError(self.path, f"bytes that are not UTF-8 ({error.reason})",
-                             index=self.index) from None
+        new = self.decoder.decode(raw, final=self.eof)
         self.text = self.text[self.pos:] + new
         self.pos = 0
 
@@ -130,12 +129,12 @@ def _elements(buf: _Buffer, path, problems, counter, max_record_chars):
             return
         if expect_comma:
             if char != ",":
-                _bad_json(buf, path, problems, f"malformed JSON: expected ',' or ']', found {char!r}")
+                _bad_json(buf, path, problems, f"malformed JSON: expected ',' or ']', found {char!r}"
+                          + ("; rest of the file not read" if problems.lenient else ""))
                 return
             buf.pos += 1
             expect_comma = False
             continue
-        bad_bytes_before = counter.count
         try:
             element, end = _DECODER.raw_decode(buf.text, buf.pos)
         except json.JSONDecodeError as error:
@@ -149,18 +148,29 @@ def _elements(buf: _Buffer, path, problems, counter, max_record_chars):
                 reason = "truncated: file ends inside the record"
             else:
                 reason = f"malformed JSON: {error.msg}"
-            _bad_json(buf, path, problems, reason)
+            if counter.pending and "\ufffd" in buf.text[buf.pos:error.pos + 1]:
+                reason = f"bytes that are not UTF-8 ({counter.reason})"
+            if problems.lenient and not reason.startswith("truncated"):
+                reason += "; rest of the file not read"
+            problems.report(InputError(path, reason, index=buf.index,
+                                       image_id=_image_id_hint(buf.text, buf.pos, error.pos)))
             return
         if end == len(buf.text) and not buf.eof:
             # A number or literal at the very end of the buffer may continue in the next chunk.
             buf.fill()
             continue
-        buf.pos = end
+        start, buf.pos = buf.pos, end
         index = buf.index
         buf.index += 1
         expect_comma = True
-        if counter.count != bad_bytes_before:
-            problems.report(InputError(path, "bytes that are not UTF-8 (replaced)", index=index))
+        if counter.pending:
+            replaced = buf.text.count("\ufffd", start, end)
+            if replaced:
+                counter.pending = max(0, counter.pending - replaced)
+                image_id = element.get("image_id", element.get("id")) if type(element) is dict else None
+                problems.report(InputError(path, f"bytes that are not UTF-8 ({counter.reason})",
+                                           index=index, image_id=image_id))
+                continue
         yield index, element
 
 
@@ -189,3 +199,16 @@ def _only_truncated(text: str, start: int) -> bool:
 
 def _bad_json(buf: _Buffer, path, problems: Problems, reason: str) -> None:
     problems.report(InputError(path, reason, index=buf.index))
+
+
+_IMAGE_ID = re.compile(r'"(?:image_)?id"\s*:\s*(\d+)')
+
+
+def _image_id_hint(text: str, start: int, stop: int) -> int | None:
+    """The image id written in an element that does not parse, if one is seen.
+
+    VG writes ``image_id`` (``id`` in region_descriptions.json) either at the
+    top of the element or in its regions, always with the same value.
+    """
+    match = _IMAGE_ID.search(text, start, max(start, stop))
+    return int(match.group(1)) if match else None

@@ -4,6 +4,14 @@ Every reader streams (see :mod:`crepe_gen.jsonstream`) and reports bad records
 through one :class:`~crepe_gen.errors.Problems` policy. With no folder given,
 the 100-image sample bundled with the package is read.
 
+Image files are optional. With ``images_dir`` (a folder laid out as
+``VG_100K/`` and ``VG_100K_2/``, or holding the JPEGs directly), each graph's
+``image_path`` names its JPEG when found. When the JPEG's real size differs
+from image_data.json's ``width``/``height`` (it does for some VG images), the
+JPEG wins: boxes of objects and regions are scaled by the ratio, and the graph
+records ``scale`` (x, y) and ``annotated_size`` (image_data.json's size).
+Without images, ``image_path`` is None and ``scale`` is ``(1.0, 1.0)``.
+
 Examples
 --------
 >>> vg = VisualGenome()                     # the bundled sample
@@ -19,18 +27,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
 import networkx as nx
+from PIL import Image
 from tqdm import tqdm
 
 from .errors import InputError, Problems
 from .jsonstream import iter_json_array
 from .names import Canonicalizer
-from .scene_graph import build_graph
+from .scene_graph import build_graph, image_folder
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +84,7 @@ class VisualGenome:
     root: Path | None = None
     lenient: bool = False
     progress: bool = False
+    images_dir: Path | None = None
     problems: Problems = field(init=False)
     canon: Canonicalizer = field(init=False)
 
@@ -81,7 +92,12 @@ class VisualGenome:
         self.root = Path(self.root) if self.root is not None else bundled_sample()
         if not self.root.is_dir():
             raise InputError(self.root, "Visual Genome folder not found")
+        if self.images_dir is not None:
+            self.images_dir = Path(self.images_dir)
+            if not self.images_dir.is_dir():
+                raise InputError(self.images_dir, "images folder not found")
         self.problems = Problems(lenient=self.lenient)
+        self._image_files: dict[int, tuple] = {}
         self.canon = Canonicalizer.from_files(self.path("object_alias", required=False),
                                               self.path("relationship_alias", required=False))
 
@@ -129,6 +145,9 @@ class VisualGenome:
         separate objects/attributes/relationships files."""
         images = self.images()
         if self.path("scene_graphs", required=False) is None:
+            if self.path("objects", required=False) is None:
+                raise InputError(self.root / FILES["scene_graphs"],
+                                 "file not found (nor objects.json to build graphs from)")
             yield from self._graphs_from_parts(images)
             return
         path = self.path("scene_graphs")
@@ -136,65 +155,183 @@ class VisualGenome:
         if self.progress:
             records = tqdm(records, desc="scene graphs", unit=" images", total=len(images) or None)
         for index, record in records:
-            image = images.get(record.get("image_id"))
-            try:
-                yield build_graph(record, canon=self.canon, problems=self.problems, path=path.name,
-                                  index=index, image=image)
-            except InputError as error:
-                self.problems.report(error)
+            graph = self._graph(record, path, index, images)
+            if graph is not None:
+                yield graph
+        self._log_missing_images()
+
+    def _graph(self, record: dict, path: Path, index: int, images: dict) -> nx.MultiDiGraph | None:
+        """The graph of one record with its image attached; None when it is bad (lenient)."""
+        image_id = record.get("image_id", record.get("id"))
+        image = images.get(image_id) if type(image_id) is int else None
+        try:
+            graph = build_graph(record, canon=self.canon, problems=self.problems, path=path,
+                                index=index, image=image)
+            self._attach_image(graph, path, index)
+        except InputError as error:
+            self.problems.report(error)
+            return None
+        return graph
 
     def _graphs_from_parts(self, images) -> Iterator[nx.MultiDiGraph]:
+        path = self.path("objects")
         objects = self.records("objects")
         attributes = (self.records("attributes") if self.path("attributes", required=False)
                       else iter(()))
         relationships = (self.records("relationships") if self.path("relationships", required=False)
                          else iter(()))
+        if self.progress:
+            objects = tqdm(objects, desc="scene graphs", unit=" images", total=len(images) or None)
         attribute_records = {}
         relationship_records = {}
         for index, record in objects:
             image_id = record.get("image_id", record.get("id"))
+            if type(image_id) is not int:
+                self.problems.report(InputError(path, "record has no integer image_id", index=index))
+                continue
             attribute_records.update(_take_until(attributes, image_id))
             relationship_records.update(_take_until(relationships, image_id))
             merged = merge_parts(record, attribute_records.pop(image_id, None),
                                  relationship_records.pop(image_id, None))
+            graph = self._graph(merged, path, index, images)
+            if graph is not None:
+                yield graph
+        self._log_missing_images()
+
+    # -- image files -----------------------------------------------------------
+    def image_file(self, image_id: int, folder: str | None = None,
+                   annotated_size: tuple | None = None) -> tuple[Path | None, tuple[float, float]]:
+        """``(path of the JPEG or None, (x scale, y scale))`` of an image.
+
+        *folder* (``VG_100K`` or ``VG_100K_2``) is looked in first;
+        *annotated_size* is image_data.json's ``(width, height)``. The scale
+        turns annotated coordinates into the JPEG's; it is ``(1.0, 1.0)``
+        without ``images_dir``, when the JPEG is missing, or when the sizes
+        agree. Only the JPEG header is read. Memoized per image.
+        """
+        if self.images_dir is None:
+            return None, (1.0, 1.0)
+        try:
+            return self._image_files[image_id]
+        except KeyError:
+            pass
+        path = image_path(self.images_dir, image_id, folder)
+        scale = (1.0, 1.0)
+        if path is not None:
             try:
-                yield build_graph(merged, canon=self.canon, problems=self.problems,
-                                  path=FILES["objects"], index=index, image=images.get(image_id))
-            except InputError as error:
-                self.problems.report(error)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                    with Image.open(path) as jpeg:
+                        size = jpeg.size
+            except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+                raise InputError(path, f"cannot read image: {error}", image_id=image_id) from None
+            width, height = annotated_size or (None, None)
+            if (isinstance(width, (int, float)) and isinstance(height, (int, float))
+                    and width > 0 and height > 0 and (width, height) != size):
+                scale = (size[0] / width, size[1] / height)
+        found = self._image_files[image_id] = (path, scale)
+        return found
+
+    def _attach_image(self, graph: nx.MultiDiGraph, path, index) -> None:
+        attrs = graph.graph
+        attrs["image_path"], attrs["scale"] = None, (1.0, 1.0)
+        if self.images_dir is None:
+            return
+        image_file, scale = self.image_file(attrs["image_id"], attrs["folder"],
+                                            (attrs["width"], attrs["height"]))
+        attrs["image_path"] = str(image_file) if image_file else None
+        if scale != (1.0, 1.0):
+            attrs["annotated_size"] = (attrs["width"], attrs["height"])
+            attrs["scale"] = scale
+            attrs["width"] = round(attrs["width"] * scale[0])
+            attrs["height"] = round(attrs["height"] * scale[1])
+            sx, sy = scale
+            for node in graph._node.values():
+                node["x"], node["w"] = node["x"] * sx, node["w"] * sx
+                node["y"], node["h"] = node["y"] * sy, node["h"] * sy
+
+    def _log_missing_images(self) -> None:
+        if self.images_dir is None:
+            return
+        missing = sum(1 for found, _ in self._image_files.values() if found is None)
+        if missing:
+            log.warning("%d of %d images not found under %s", missing, len(self._image_files),
+                        self.images_dir)
 
     def region_descriptions(self) -> Iterator[tuple[int, list[dict]]]:
         """``(image_id, regions)``; each region has ``region_id, phrase, x, y,
-        width, height``; regions with no phrase or box are bad records."""
+        width, height``; regions with no phrase or box are bad records. With
+        ``images_dir``, boxes are scaled to the JPEG's size (see the module)."""
         path = self.path("region_descriptions")
+        images = self.images() if self.images_dir is not None else {}
         for index, record in self.records("region_descriptions"):
             image_id = record.get("id", record.get("image_id"))
+            if type(image_id) is not int:
+                self.problems.report(InputError(path, "record has no integer id", index=index))
+                continue
+
+            def bad(reason, what=None):
+                self.problems.report(InputError(path, reason, index=index, image_id=image_id,
+                                                record=what))
+
+            raw_regions = record.get("regions")
+            if type(raw_regions) is not list:
+                bad(f"'regions' is {type(raw_regions).__name__}, expected a list")
+                continue
+            image = images.get(image_id) or {}
+            try:
+                _, (sx, sy) = self.image_file(image_id, image_folder(image.get("url")),
+                                              (image.get("width"), image.get("height")))
+            except InputError as error:
+                self.problems.report(error)
+                continue
             regions = []
-            for region in record.get("regions") or []:
-                what = f"region {region.get('region_id')}" if isinstance(region, dict) else None
-                if not isinstance(region, dict) or not isinstance(region.get("phrase"), str):
-                    self.problems.report(InputError(path.name, "region has no phrase", index=index,
-                                                    image_id=image_id, record=what))
+            for region in raw_regions:
+                if type(region) is not dict:
+                    bad("region is not a JSON object")
+                    continue
+                what = f"region {region.get('region_id')}"
+                if not isinstance(region.get("phrase"), str):
+                    bad("region has no phrase", what)
                     continue
                 if not all(isinstance(region.get(k), (int, float)) for k in ("x", "y", "width", "height")):
-                    self.problems.report(InputError(path.name, "region has no box", index=index,
-                                                    image_id=image_id, record=what))
+                    bad("region has no box", what)
                     continue
+                if (sx, sy) != (1.0, 1.0):
+                    region = dict(region, x=region["x"] * sx, y=region["y"] * sy,
+                                  width=region["width"] * sx, height=region["height"] * sy)
                 regions.append(region)
             yield image_id, regions
 
     def region_graphs(self) -> Iterator[tuple[int, int, nx.MultiDiGraph]]:
-        """``(image_id, region_id, graph)`` for every region of region_graphs.json."""
+        """``(image_id, region_id, graph)`` for every region of region_graphs.json;
+        the region's ``phrase`` and ``box`` are graph attributes."""
         path = self.path("region_graphs")
+        images = self.images()
         for index, record in self.records("region_graphs"):
             image_id = record.get("image_id", record.get("id"))
-            for region in record.get("regions") or []:
-                rels = [r for r in region.get("relationships") or [] if isinstance(r, dict)]
-                graph = build_graph({"image_id": image_id, "objects": region.get("objects") or [],
-                                     "relationships": rels},
-                                    canon=self.canon, problems=self.problems, path=path.name, index=index)
+            regions = record.get("regions")
+            if type(regions) is not list:
+                self.problems.report(InputError(path, f"'regions' is {type(regions).__name__}, "
+                                                "expected a list", index=index, image_id=image_id))
+                continue
+            for region in regions:
+                if type(region) is not dict:
+                    self.problems.report(InputError(path, "region is not a JSON object",
+                                                    index=index, image_id=image_id))
+                    continue
+                rels = region.get("relationships")
+                rels = [r for r in rels if isinstance(r, dict)] if type(rels) is list else []
+                graph = self._graph({"image_id": image_id, "objects": region.get("objects") or [],
+                                     "relationships": rels}, path, index, images)
+                if graph is None:
+                    continue
+                sx, sy = graph.graph["scale"]
+                box = tuple(region.get(k) for k in ("x", "y", "width", "height"))
+                if (sx, sy) != (1.0, 1.0) and all(isinstance(v, (int, float)) for v in box):
+                    box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
                 graph.graph.update(region_id=region.get("region_id"), phrase=region.get("phrase"),
-                                   box=tuple(region.get(k) for k in ("x", "y", "width", "height")))
+                                   box=box)
                 yield image_id, region.get("region_id"), graph
 
     # -- small files -----------------------------------------------------------
@@ -205,7 +342,7 @@ class VisualGenome:
         for index, record in self.records("synsets"):
             name = record.get("synset_name")
             if not isinstance(name, str):
-                self.problems.report(InputError(path.name, "synset has no synset_name", index=index))
+                self.problems.report(InputError(path, "synset has no synset_name", index=index))
                 continue
             definitions[name] = record.get("synset_definition", "")
         return definitions
