@@ -1,0 +1,846 @@
+"""Systematicity: seen/unseen compound splits per training set, with HN-Atom,
+HN-Comp and combined hard negatives, in the released CREPE layout.
+
+A Visual Genome region caption is kept when its atoms (objects, attributes,
+relations) and compounds (attribute-object pairs, subject-relation-object
+triples, from :mod:`crepe_gen.extract`) can be grounded in the image: every
+object it names matches a scene-graph object that overlaps the region box (or
+belongs to the region's graph, when ``region_graphs.json`` is present).
+
+For each training-set vocabulary (:mod:`crepe_gen.vocab`) a caption goes to
+
+* ``seen_compounds`` when every atom and every compound occurs at least ``k``
+  times in that training set's captions;
+* ``unseen_compounds`` when every atom does but at least one compound does not;
+* ``unseen_atoms`` (optional) when at least one atom does not.
+
+Negatives are edits of whole tokens of the normalized caption (lower case, no
+trailing period, single spaces; the positive is written the same way):
+
+* HN-Atom: one atom replaced by a seen atom of the same kind, drawn with the
+  frequency that atom has among the positives of the set (so no word is a
+  tell), of the same length in words where possible;
+* HN-Comp: the caption's own atoms recombined into other compounds (two
+  attributes swapped, an attribute moved to another object, subject and
+  object of a relation swapped); none when no recombination is possible;
+* combined: an HN-Comp edit followed by an HN-Atom edit.
+
+Every negative is checked false for the image against its full scene graph
+(:mod:`crepe_gen.truth`): at least one compound or object it states and the
+positive does not is absent from the image.
+
+Examples
+--------
+>>> caption = render(tokenize(normalize("A man in a red shirt. ")))
+>>> caption
+'a man in a red shirt'
+>>> split_of({"object": ["man", "shirt"], "attribute": ["red"], "relation": ["in"]},
+...          ["red|shirt", "man|in|shirt"],
+...          {("object", "man"): 9, ("object", "shirt"): 4, ("attribute", "red"): 7,
+...           ("relation", "in"): 5, ("attribute_compound", "red|shirt"): 2}, min_count=1)
+'unseen_compounds'
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import dataclasses
+import hashlib
+import json
+import logging
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from lemminflect import getInflection
+from tqdm import tqdm
+
+from . import extract as extract_module
+from . import lexicon, truth, vocab
+from .errors import ConfigError, InputError
+from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from .names import Canonicalizer, normalize
+from .visual_genome import VisualGenome, file_digest
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ["image_id", "region_id", "caption", "x", "y", "width", "height",
+           "valid_hard_negs_atom", "valid_hard_negs_comp", "valid_hard_negs_combined"]
+
+#: Training-set names accepted on the command line -> the tag in the released file names.
+TRAINING_SET_TAGS = {"cc12m": "cc12m", "yfcc": "yfcc", "yfcc15m": "yfcc",
+                     "laion": "laion", "laion400m": "laion"}
+#: The three training sets of the release, in the order files are written.
+RELEASED_SETS = ("cc12m", "yfcc", "laion")
+SPLITS = ("seen_compounds", "unseen_compounds", "unseen_atoms")
+ATOM_KINDS = ("object", "attribute", "relation")
+_TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_TOKEN = re.compile(r"[\w'-]+|[^\w\s]")
+_NO_SPACE_BEFORE = frozenset(",.;:!?)%")
+_MAX_SPAN_WORDS = 4
+
+
+@dataclass(frozen=True)
+class SystematicityConfig:
+    """Options of the systematicity stage.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every random draw; same inputs and seed give identical files.
+    min_count : int
+        ``k``: an atom or compound is *seen* in a training set when its count
+        in that set's vocabulary is at least ``k``.
+    unseen_atoms : bool
+        Also write the ``unseen_atoms`` split.
+    extractor : str
+        Name of the :func:`crepe_gen.extract.extract` extractor.
+    max_negatives : int
+        At most this many negatives in each of the three lists of a row.
+    min_overlap : float
+        A scene-graph object grounds a caption object when at least this
+        fraction of the smaller of its box and the region box is shared.
+    max_tries : int
+        Candidate draws per negative before giving up.
+    progress : bool
+        Show tqdm progress bars.
+    """
+
+    seed: int = 0
+    min_count: int = 1
+    unseen_atoms: bool = False
+    extractor: str = "fast"
+    max_negatives: int = 3
+    min_overlap: float = 0.5
+    max_tries: int = 12
+    progress: bool = False
+
+    def __post_init__(self):
+        if self.min_count < 1:
+            raise ConfigError(f"min_count must be at least 1, got {self.min_count}")
+        if self.max_negatives < 1:
+            raise ConfigError(f"max_negatives must be at least 1, got {self.max_negatives}")
+        if not 0 < self.min_overlap <= 1:
+            raise ConfigError(f"min_overlap must be in (0, 1], got {self.min_overlap}")
+
+    def splits(self) -> tuple[str, ...]:
+        return SPLITS if self.unseen_atoms else SPLITS[:2]
+
+
+# -- text ---------------------------------------------------------------------
+def tokenize(caption: str) -> list[str]:
+    """Words (inner hyphens and apostrophes kept) and punctuation marks.
+
+    >>> tokenize("a man's t-shirt, red")
+    ["a", "man's", 't-shirt', ',', 'red']
+    """
+    return _TOKEN.findall(caption)
+
+
+def render(tokens: Iterable[str]) -> str:
+    """Join tokens with single spaces, none before closing punctuation.
+
+    >>> render(["a", "hat", ",", "red"])
+    'a hat, red'
+    """
+    text = ""
+    for token in tokens:
+        if not token:
+            continue
+        if text and token[0] not in _NO_SPACE_BEFORE and not text.endswith("("):
+            text += " "
+        text += token
+    return text
+
+
+def output_name(split: str, tag: str) -> str:
+    """``syst_vg_hard_negs_{split}_in_{tag}``, the released file stem.
+
+    >>> output_name("seen_compounds", "laion")
+    'syst_vg_hard_negs_seen_compounds_in_laion'
+    """
+    return f"syst_vg_hard_negs_{split}_in_{tag}"
+
+
+def training_set_tag(name: str) -> str:
+    """The file-name tag of a training set (``laion400m`` -> ``laion``)."""
+    tag = TRAINING_SET_TAGS.get(name.lower(), name.lower())
+    if not _TAG_PATTERN.match(tag):
+        raise ConfigError(f"training-set name {name!r}: use lower-case letters, digits and _")
+    return tag
+
+
+# -- vocabularies and splits ----------------------------------------------------
+def vocab_counts(path) -> dict[tuple[str, str], int]:
+    """``{(kind, key): count}`` of a vocabulary file read by :func:`vocab.load_vocab`."""
+    table = vocab.load_vocab(path)
+    if hasattr(table, "to_pydict"):
+        table = table.to_pydict()
+    elif hasattr(table, "to_dict") and hasattr(table, "columns"):
+        table = table.to_dict(orient="list")
+    if isinstance(table, dict) and {"kind", "key", "count"} <= set(table):
+        return {(k, key): int(c) for k, key, c in zip(table["kind"], table["key"], table["count"])}
+    if isinstance(table, dict):
+        return {tuple(k): int(v) for k, v in table.items()}
+    raise InputError(path, f"vocabulary loaded as {type(table).__name__}, expected columns kind, key, count")
+
+
+def compound_keys(extraction) -> list[tuple[str, str]]:
+    """``(kind, key)`` of every compound of an extraction, keys joined with ``|``."""
+    keys = [("attribute_compound", "|".join(c)) for c in extraction.attribute_compounds]
+    keys += [("relation_compound", "|".join(c)) for c in extraction.relation_compounds]
+    return sorted(set(keys))
+
+
+def split_of(atoms: dict[str, list[str]], compounds: list[str], counts: dict, min_count: int) -> str:
+    """The split of a caption, given its atoms by kind and its compound keys.
+
+    Compound keys of two parts are attribute compounds, of three relation
+    compounds. Returns ``seen_compounds``, ``unseen_compounds`` or
+    ``unseen_atoms``.
+
+    >>> split_of({"object": ["cat"]}, ["black|cat"], {("object", "cat"): 1}, 2)
+    'unseen_atoms'
+    """
+    if any(counts.get((kind, name), 0) < min_count for kind, names in atoms.items() for name in names):
+        return "unseen_atoms"
+    for key in compounds:
+        kind = "attribute_compound" if key.count("|") == 1 else "relation_compound"
+        if counts.get((kind, key), 0) < min_count:
+            return "unseen_compounds"
+    return "seen_compounds"
+
+
+# -- grounding ------------------------------------------------------------------
+def overlap(box_a, box_b) -> float:
+    """Shared area over the area of the smaller box (0 for empty boxes).
+
+    >>> overlap((0, 0, 10, 10), (5, 0, 10, 10))
+    0.5
+    """
+    ax, ay, aw, ah = box_a
+    bx, by, bw, bh = box_b
+    width = min(ax + aw, bx + bw) - max(ax, bx)
+    height = min(ay + ah, by + bh) - max(ay, by)
+    smaller = min(aw * ah, bw * bh)
+    if width <= 0 or height <= 0 or smaller <= 0:
+        return 0.0
+    return width * height / smaller
+
+
+def ground_objects(graph, objects, region_box, *, min_overlap: float,
+                   region_object_ids=None) -> dict[str, list[int]] | None:
+    """``{object name: [scene-graph object ids]}``, or None when one name has no match.
+
+    With *region_object_ids* (from a region graph) the candidates are those
+    objects; otherwise objects overlapping *region_box* by *min_overlap*.
+    """
+    matched = {}
+    for name in objects:
+        ids = []
+        for object_id in sorted(region_object_ids if region_object_ids is not None else graph.nodes):
+            node = graph.nodes.get(object_id)
+            if node is None or name not in node["names"]:
+                continue
+            if region_object_ids is None and overlap(
+                    (node["x"], node["y"], node["w"], node["h"]), region_box) < min_overlap:
+                continue
+            ids.append(object_id)
+        if not ids:
+            return None
+        matched[name] = ids
+    return matched
+
+
+# -- editable captions ------------------------------------------------------------
+@dataclass
+class Slot:
+    """One token of a caption, or one atom spanning several words."""
+
+    text: str
+    kind: str | None = None   # "object", "attribute", "relation" or None
+    name: str | None = None   # canonical name of the atom
+    plural: bool = False      # objects: the surface form is plural
+
+
+@dataclass
+class Caption:
+    """A caption as slots, with its compounds pointing at slots."""
+
+    slots: list
+    attribute_compounds: list  # [(attribute slot, object slot)]
+    relation_compounds: list   # [(subject slot, relation slot, object slot)]
+
+    def text(self) -> str:
+        return render(slot.text for slot in self.slots)
+
+    def statements(self) -> set[tuple]:
+        """What the caption states, by names: objects and compounds."""
+        found = {("object", s.name) for s in self.slots if s.kind == "object"}
+        found |= {("attribute_compound", a.name, o.name) for a, o in self.attribute_compounds}
+        found |= {("relation_compound", s.name, r.name, o.name) for s, r, o in self.relation_compounds}
+        return found
+
+    def atoms(self) -> list:
+        return [slot for slot in self.slots if slot.kind]
+
+
+def parse_caption(caption: str, extraction, surfaces: dict) -> Caption:
+    """Locate the extraction's atoms as whole-token spans of *caption*.
+
+    *surfaces* maps a text form to ``(object, attribute, relation, ...)``
+    canonical names (``None`` where the form is not of that kind), as
+    :class:`crepe_gen.extract.VGVocabulary` does. Atoms that cannot be found
+    as whole tokens stay plain text and their compounds are left out (such a
+    caption is still split, but offers fewer edits).
+
+    >>> from crepe_gen.extract import Extraction
+    >>> ex = Extraction(("man", "shirt"), ("red",), ("in",), (("red", "shirt"),), (("man", "in", "shirt"),))
+    >>> surfaces = {"man": ("man", None, None), "shirt": ("shirt", None, None),
+    ...             "red": (None, "red", None), "in": (None, None, "in")}
+    >>> parsed = parse_caption("a man in a red shirt", ex, surfaces)
+    >>> [(s.text, s.kind) for s in parsed.slots]
+    [('a', None), ('man', 'object'), ('in', 'relation'), ('a', None), ('red', 'attribute'), ('shirt', 'object')]
+    >>> sorted(parsed.statements())[:2]
+    [('attribute_compound', 'red', 'shirt'), ('object', 'man')]
+    """
+    tokens = tokenize(caption)
+    wanted = {"object": set(extraction.objects), "attribute": set(extraction.attributes),
+              "relation": set(extraction.relations)}
+    claimed = [None] * len(tokens)
+    spans = []  # (start, end, kind, name)
+    for length in range(min(_MAX_SPAN_WORDS, len(tokens)), 0, -1):  # longest spans first
+        for start in range(len(tokens) - length + 1):
+            end = start + length
+            if any(claimed[start:end]) or not all(_is_word(t) for t in tokens[start:end]):
+                continue
+            surface = " ".join(tokens[start:end])
+            entry = surfaces.get(surface)
+            for slot_index, kind in enumerate(ATOM_KINDS):  # objects, attributes, relations
+                name = entry[slot_index] if entry else None
+                if name is not None and name in wanted[kind]:
+                    spans.append((start, end, kind, name))
+                    claimed[start:end] = [True] * length
+                    break
+    spans.sort()
+    slots = []
+    index = 0
+    for start, end, kind, name in spans:
+        slots.extend(Slot(t) for t in tokens[index:start])
+        surface = " ".join(tokens[start:end])
+        slot = Slot(surface, kind, name,
+                    plural=kind == "object" and surface.split(" ")[-1] != name.split(" ")[-1])
+        slots.append(slot)
+        index = end
+    slots.extend(Slot(t) for t in tokens[index:])
+    position = {id(slot): i for i, slot in enumerate(slots)}
+    occurrences = collections.defaultdict(list)
+    for slot in slots:
+        if slot.kind:
+            occurrences[slot.kind, slot.name].append(slot)
+
+    def nearest(kind, name, anchor, side):
+        best = None
+        for slot in occurrences.get((kind, name), ()):
+            gap = position[id(slot)] - anchor
+            if side * gap <= 0 and side:
+                continue
+            if best is None or abs(gap) < abs(position[id(best)] - anchor):
+                best = slot
+        return best
+
+    attribute_compounds = []
+    for attribute, obj in extraction.attribute_compounds:
+        pairs = [(abs(position[id(a)] - position[id(o)]), position[id(a)], position[id(o)], a, o)
+                 for a in occurrences.get(("attribute", attribute), ())
+                 for o in occurrences.get(("object", obj), ())]
+        if pairs:
+            attribute_compounds.append(min(pairs, key=lambda p: p[:3])[3:])
+    relation_compounds = []
+    for subject, relation, obj in extraction.relation_compounds:
+        for r in occurrences.get(("relation", relation), ()):
+            anchor = position[id(r)]
+            s = nearest("object", subject, anchor, -1)
+            o = nearest("object", obj, anchor, +1)
+            if s is not None and o is not None and s is not o:
+                relation_compounds.append((s, r, o))
+                break
+    return Caption(slots, attribute_compounds, relation_compounds)
+
+
+def _is_word(token: str) -> bool:
+    return token[0].isalnum() or token[0] == "'"
+
+
+def surface_form(kind: str, name: str, plural: bool) -> str:
+    """How an atom is written: objects inflected to the plural when needed.
+
+    >>> surface_form("object", "tree trunk", True), surface_form("attribute", "red", True)
+    ('tree trunks', 'red')
+    """
+    if kind != "object" or not plural:
+        return name
+    head, _, last = name.rpartition(" ")
+    inflected = getInflection(last, tag="NNS")
+    last = inflected[0] if inflected else last
+    return f"{head} {last}" if head else last
+
+
+def fix_articles(slots: list) -> None:
+    """Make every ``a``/``an`` agree with the word after it (in place)."""
+    for i, slot in enumerate(slots[:-1]):
+        if slot.kind is None and slot.text in ("a", "an"):
+            following = next((s.text for s in slots[i + 1:] if s.text), "")
+            if following and _is_word(following):
+                slot.text = "an" if following[0] in "aeiou" else "a"
+
+
+# -- truth ----------------------------------------------------------------------
+def is_false(graph, statement: tuple) -> bool:
+    """True when the image's scene graph does not support *statement*."""
+    kind = statement[0]
+    if kind == "object":
+        return not truth.name_in_image(graph, statement[1])
+    if kind == "attribute_compound":
+        return not truth.has_attribute(graph, statement[2], statement[1])
+    _, subject, relation, obj = statement
+    if truth.has_relation(graph, subject, relation, obj):
+        return False
+    return not (relation in SYMMETRIC and truth.has_relation(graph, obj, relation, subject))
+
+
+SYMMETRIC = frozenset(getattr(lexicon, "SYMMETRIC_PREDICATES", ()))
+
+
+def false_statements(graph, positive: Caption, negative: Caption) -> list[tuple]:
+    """The statements of *negative* that *positive* lacks and the image does not support."""
+    new = sorted(negative.statements() - positive.statements())
+    return [statement for statement in new if is_false(graph, statement)]
+
+
+# -- negatives ------------------------------------------------------------------
+@dataclass
+class Negative:
+    text: str
+    edit: dict
+    false: list
+
+    def provenance(self) -> dict:
+        return {"text": self.text, "edit": self.edit, "false": [list(s) for s in self.false]}
+
+
+class AtomPool:
+    """Replacement atoms of one training set: seen, weighted by their frequency
+    among the set's positives, grouped by kind and by length in words."""
+
+    def __init__(self, frequencies: dict[str, collections.Counter], counts: dict, min_count: int):
+        self.by_kind = {}
+        for kind in ATOM_KINDS:
+            names = sorted(name for name, n in frequencies.get(kind, {}).items()
+                           if n > 0 and counts.get((kind, name), 0) >= min_count)
+            self.by_kind[kind] = [(name, frequencies[kind][name]) for name in names]
+
+    def draw(self, rng: random.Random, kind: str, current: str, avoid: set, tries: int) -> list[str]:
+        """Up to *tries* distinct candidates for replacing *current*, same
+        number of words first, each drawn with its positive frequency."""
+        allowed = lexicon_filter(kind, current)
+        pool = [(n, w) for n, w in self.by_kind.get(kind, ()) if n != current and n not in avoid
+                and (allowed is None or n in allowed)]
+        words = current.count(" ")
+        same_length = [(n, w) for n, w in pool if n.count(" ") == words]
+        drawn = []
+        for group in (same_length, pool):
+            group = [(n, w) for n, w in group if n not in drawn]
+            while group and len(drawn) < tries:
+                names, weights = zip(*group)
+                pick = rng.choices(names, weights=weights)[0]
+                drawn.append(pick)
+                group = [(n, w) for n, w in group if n != pick]
+        return drawn
+
+
+def lexicon_filter(kind: str, name: str) -> set | None:
+    """Names :mod:`crepe_gen.lexicon` allows as replacements of *name*, or None for any."""
+    candidates = lexicon.replacement_candidates(kind, name)
+    return None if candidates is None else set(candidates)
+
+
+def atom_negatives(graph, positive: Caption, pool: AtomPool, rng: random.Random, *,
+                   limit: int, tries: int, forbidden: set) -> list[Negative]:
+    """HN-Atom: one atom of *positive* replaced by a drawn seen atom."""
+    atoms = positive.atoms()
+    if not atoms:
+        return []
+    order = list(range(len(atoms)))
+    rng.shuffle(order)
+    found = []
+    for attempt in range(limit * len(atoms)):
+        if len(found) >= limit:
+            break
+        index = order[attempt % len(atoms)]
+        result = replace_atom(graph, positive, positive, index, pool, rng, tries=tries,
+                              forbidden=forbidden | {n.text for n in found})
+        if result is not None:
+            found.append(result[0])
+    return found
+
+
+def replace_atom(graph, positive: Caption, base: Caption, index: int, pool: AtomPool,
+                 rng: random.Random, *, tries: int, forbidden: set) -> tuple[Negative, Caption] | None:
+    """Replace atom number *index* of *base* (a copy is edited); the result must
+    state something false that *positive* does not."""
+    old = base.atoms()[index]
+    in_caption = {s.name for s in base.atoms() if s.kind == old.kind}
+    for name in pool.draw(rng, old.kind, old.name, in_caption, tries):
+        edited = copy.deepcopy(base)
+        slot = edited.atoms()[index]
+        slot.name, slot.text = name, surface_form(old.kind, name, old.plural)
+        fix_articles(edited.slots)
+        text = edited.text()
+        if text in forbidden:
+            continue
+        false = false_statements(graph, positive, edited)
+        if false:
+            edit = {"type": "replace", "kind": old.kind, "from": old.name, "to": name}
+            return Negative(text, edit, false), edited
+    return None
+
+
+def comp_edits(caption: Caption) -> Iterator[tuple[dict, Caption]]:
+    """Every recombination of the caption's atoms into other compounds."""
+    pairs = caption.attribute_compounds
+    for i, (a1, o1) in enumerate(pairs):
+        for a2, o2 in pairs[i + 1:]:
+            if a1.name != a2.name and o1.name != o2.name and a1 is not a2 and o1 is not o2:
+                edited = copy.deepcopy(caption)
+                slots = edited.atoms()
+                ia, ib = caption.atoms().index(a1), caption.atoms().index(a2)
+                slots[ia].name, slots[ia].text, slots[ib].name, slots[ib].text = (
+                    slots[ib].name, slots[ib].text, slots[ia].name, slots[ia].text)
+                yield {"type": "swap_attributes", "attributes": [a1.name, a2.name],
+                       "objects": [o1.name, o2.name]}, edited
+    objects = [s for s in caption.atoms() if s.kind == "object"]
+    for attribute, owner in pairs:
+        if caption.slots.index(attribute) + 1 != caption.slots.index(owner):
+            continue  # only attributive adjectives move cleanly
+        for target in objects:
+            if target.name == owner.name or _has_attributive(caption, target):
+                continue
+            edited = copy.deepcopy(caption)
+            moved = edited.atoms()[caption.atoms().index(attribute)]
+            new_owner = edited.atoms()[caption.atoms().index(target)]
+            edited.slots.remove(moved)
+            edited.slots.insert(edited.slots.index(new_owner), moved)
+            edited.attribute_compounds = [(a, new_owner if a is moved else o)
+                                          for a, o in edited.attribute_compounds]
+            fix_articles(edited.slots)
+            yield {"type": "move_attribute", "attribute": attribute.name,
+                   "from": owner.name, "to": target.name}, edited
+    for subject, relation, obj in caption.relation_compounds:
+        if subject.name == obj.name:
+            continue
+        edited = copy.deepcopy(caption)
+        atoms = edited.atoms()
+        s = atoms[caption.atoms().index(subject)]
+        o = atoms[caption.atoms().index(obj)]
+        r = atoms[caption.atoms().index(relation)]
+        s_span, o_span = _noun_phrase(edited, s), _noun_phrase(edited, o)
+        if set(map(id, s_span)) & set(map(id, o_span)):
+            continue
+        s_plural, o_plural = s.plural, o.plural
+        first, second = sorted((s_span, o_span), key=lambda span: edited.slots.index(span[0]))
+        start1, end1 = edited.slots.index(first[0]), edited.slots.index(first[-1]) + 1
+        start2, end2 = edited.slots.index(second[0]), edited.slots.index(second[-1]) + 1
+        edited.slots[start1:end2] = second + edited.slots[end1:start2] + first
+        s.plural, o.plural = o_plural, s_plural  # number belongs to the position
+        s.text, o.text = surface_form("object", s.name, s.plural), surface_form("object", o.name, o.plural)
+        edited.relation_compounds = [(o, r, s) if (x, y, z) == (s, r, o) else (x, y, z)
+                                     for x, y, z in edited.relation_compounds]
+        fix_articles(edited.slots)
+        yield {"type": "swap_relation_ends", "relation": relation.name,
+               "subject": subject.name, "object": obj.name}, edited
+
+
+def _has_attributive(caption: Caption, obj: Slot) -> bool:
+    i = caption.slots.index(obj)
+    return i > 0 and caption.slots[i - 1].kind == "attribute"
+
+
+def _noun_phrase(caption: Caption, obj: Slot) -> list:
+    """The object's slot with the attribute slots right before it."""
+    end = caption.slots.index(obj)
+    start = end
+    while start > 0 and caption.slots[start - 1].kind == "attribute":
+        start -= 1
+    return caption.slots[start:end + 1]
+
+
+def comp_negatives(graph, positive: Caption, rng: random.Random, *, limit: int,
+                   forbidden: set) -> list[tuple[Negative, Caption]]:
+    """HN-Comp: recombinations of the caption's atoms that are false for the image."""
+    found, texts = [], set(forbidden)
+    for edit, edited in comp_edits(positive):
+        text = edited.text()
+        if text in texts:
+            continue
+        false = false_statements(graph, positive, edited)
+        if false:
+            found.append((Negative(text, edit, false), edited))
+            texts.add(text)
+    if len(found) > limit:
+        found = [found[i] for i in sorted(rng.sample(range(len(found)), limit))]
+    return found
+
+
+def combined_negatives(graph, positive: Caption, comps: list, pool: AtomPool, rng: random.Random, *,
+                       limit: int, tries: int, forbidden: set) -> list[Negative]:
+    """Combined: each HN-Comp negative with one atom replaced as in HN-Atom."""
+    found = []
+    for comp, edited in comps[:limit]:
+        atoms = edited.atoms()
+        order = list(range(len(atoms)))
+        rng.shuffle(order)
+        for index in order:
+            result = replace_atom(graph, positive, edited, index, pool, rng, tries=tries,
+                                  forbidden=forbidden | {n.text for n in found})
+            if result is not None:
+                negative, _ = result
+                negative.edit = {"type": "combined", "comp": comp.edit, "atom": negative.edit}
+                found.append(negative)
+                break
+    return found
+
+
+# -- the stage ------------------------------------------------------------------
+@dataclass
+class Region:
+    """A grounded region caption, before splitting."""
+
+    image_id: int
+    region_id: int
+    caption: str
+    phrase: str
+    box: tuple
+    extraction: dict
+    matched: dict
+
+    def atoms(self) -> dict[str, list[str]]:
+        return {kind: self.extraction[kind + "s"] for kind in ATOM_KINDS}
+
+    def compounds(self) -> list[str]:
+        return ["|".join(c) for c in self.extraction["attribute_compounds"]] + \
+               ["|".join(c) for c in self.extraction["relation_compounds"]]
+
+
+def ground_regions(vg: VisualGenome, vocabulary, config: SystematicityConfig,
+                   skipped: collections.Counter) -> list[Region]:
+    """Every region caption of *vg* whose objects are grounded, in file order."""
+    region_objects = _region_graph_objects(vg)
+    regions_by_image = _aligned(vg.region_descriptions())
+    found = []
+    graphs = vg.scene_graphs()
+    if config.progress:
+        graphs = tqdm(graphs, desc="grounding regions", unit=" images")
+    for graph in graphs:
+        image_id = graph.graph["image_id"]
+        for region in regions_by_image(image_id):
+            region_id = region["region_id"]
+            caption = render(tokenize(normalize(region["phrase"])))
+            if not caption:
+                skipped["empty caption"] += 1
+                continue
+            extraction = extract_module.extract(caption, config.extractor, vocabulary)
+            if not extraction.attribute_compounds and not extraction.relation_compounds:
+                skipped["no compound in caption"] += 1
+                continue
+            box = tuple(float(region[k]) for k in ("x", "y", "width", "height"))
+            matched = ground_objects(graph, sorted(set(extraction.objects)), box,
+                                     min_overlap=config.min_overlap,
+                                     region_object_ids=region_objects.get((image_id, region_id)))
+            if matched is None:
+                skipped["object not grounded in scene graph"] += 1
+                continue
+            found.append(Region(image_id, region_id, caption, region["phrase"], box,
+                                _extraction_dict(extraction), matched))
+    return found
+
+
+def _extraction_dict(extraction) -> dict:
+    return {"objects": list(extraction.objects), "attributes": list(extraction.attributes),
+            "relations": list(extraction.relations),
+            "attribute_compounds": [list(c) for c in extraction.attribute_compounds],
+            "relation_compounds": [list(c) for c in extraction.relation_compounds]}
+
+
+def _region_graph_objects(vg: VisualGenome) -> dict:
+    if vg.path("region_graphs", required=False) is None:
+        return {}
+    return {(image_id, region_id): sorted(graph.nodes)
+            for image_id, region_id, graph in vg.region_graphs()}
+
+
+def _aligned(pairs: Iterator[tuple[int, list]]):
+    """A lookup ``image_id -> items`` over a stream in (mostly) the same image order."""
+    buffered = {}
+    stream = iter(pairs)
+
+    def take(image_id):
+        while image_id not in buffered:
+            try:
+                key, items = next(stream)
+            except StopIteration:
+                return []
+            buffered[key] = items
+        return buffered.pop(image_id)
+    return take
+
+
+def assign_splits(regions: list[Region], counts: dict, config: SystematicityConfig,
+                  skipped: collections.Counter) -> dict[str, list[Region]]:
+    """Regions of one training set by split (only the configured splits)."""
+    wanted = config.splits()
+    by_split = {split: [] for split in wanted}
+    for region in regions:
+        split = split_of(region.atoms(), region.compounds(), counts, config.min_count)
+        if split in by_split:
+            by_split[split].append(region)
+        else:
+            skipped[f"{split} (split not written)"] += 1
+    return by_split
+
+
+def positive_frequencies(regions: Iterable[Region]) -> dict[str, collections.Counter]:
+    """How often each atom occurs among the positives, by kind."""
+    frequencies = {kind: collections.Counter() for kind in ATOM_KINDS}
+    for region in regions:
+        for kind, names in region.atoms().items():
+            frequencies[kind].update(names)
+    return frequencies
+
+
+def row_rng(seed: int, tag: str, region: Region) -> random.Random:
+    """A generator of its own per row, so rows do not depend on each other."""
+    return random.Random(f"{seed}:{tag}:{region.image_id}:{region.region_id}")
+
+
+def make_row(graph, region: Region, pool: AtomPool, surfaces: dict, config: SystematicityConfig,
+             tag: str) -> tuple[dict, dict] | None:
+    """The CSV row and JSONL provenance of one region, or None without any HN-Atom."""
+    rng = row_rng(config.seed, tag, region)
+    extraction = extract_module.Extraction(
+        **{k: tuple(tuple(c) if isinstance(c, list) else c for c in v) for k, v in region.extraction.items()})
+    positive = parse_caption(region.caption, extraction, surfaces)
+    forbidden = {region.caption}
+    atoms = atom_negatives(graph, positive, pool, rng, limit=config.max_negatives,
+                           tries=config.max_tries, forbidden=forbidden)
+    if not atoms:
+        return None
+    comps = comp_negatives(graph, positive, rng, limit=config.max_negatives, forbidden=forbidden)
+    combined = combined_negatives(graph, positive, comps, pool, rng, limit=config.max_negatives,
+                                  tries=config.max_tries, forbidden=forbidden)
+    x, y, width, height = region.box
+    row = {"image_id": region.image_id, "region_id": region.region_id, "caption": region.caption,
+           "x": x, "y": y, "width": width, "height": height,
+           "valid_hard_negs_atom": [n.text for n in atoms],
+           "valid_hard_negs_comp": [n.text for n, _ in comps],
+           "valid_hard_negs_combined": [n.text for n in combined]}
+    provenance = {**{k: row[k] for k in ("image_id", "region_id", "caption")},
+                  "phrase": region.phrase, "box": list(region.box), "extraction": region.extraction,
+                  "matched_object_ids": region.matched, "seed": config.seed,
+                  "negatives": {"atom": [n.provenance() for n in atoms],
+                                "comp": [n.provenance() for n, _ in comps],
+                                "combined": [n.provenance() for n in combined]}}
+    return row, provenance
+
+
+def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: SystematicityConfig) -> dict:
+    """Write the systematicity set of every training set in *vocabs* under ``out_dir``.
+
+    Parameters
+    ----------
+    vg : VisualGenome
+        The Visual Genome folder (region descriptions and scene graphs).
+    vocabs : dict
+        ``{training-set name: vocabulary parquet path}``; ``cc12m``, ``yfcc``
+        and ``laion`` give the released file names. Empty: vocabularies of the
+        stand-in corpus shipped with the package, built into ``out_dir``.
+    out_dir : path
+        The benchmark folder; files go to ``out_dir/systematicity/``.
+    config : SystematicityConfig
+
+    Returns
+    -------
+    dict
+        The ``systematicity`` section written to ``out_dir/manifest.json``.
+    """
+    out_dir = Path(out_dir)
+    standin = not vocabs
+    if standin:
+        vocabs = standin_vocabs(out_dir / "systematicity" / "standin_vocab", config)
+    tags = {}
+    for name in sorted(vocabs):
+        tag = training_set_tag(name)
+        if tag in tags.values():
+            raise ConfigError(f"two vocabularies for training set {tag!r}")
+        tags[name] = tag
+    counts = {name: vocab_counts(vocabs[name]) for name in tags}
+
+    skipped = collections.Counter()
+    vocabulary = extract_module.vocabulary_for(str(vg.root))
+    regions = ground_regions(vg, vocabulary, config, skipped)
+    log.info("%d grounded region captions", len(regions))
+    sets = {}
+    for name, tag in tags.items():
+        set_skipped = collections.Counter()
+        by_split = assign_splits(regions, counts[name], config, set_skipped)
+        positives = [region for split in by_split.values() for region in split]
+        pool = AtomPool(positive_frequencies(positives), counts[name], config.min_count)
+        membership = {(r.image_id, r.region_id): split for split, rs in by_split.items() for r in rs}
+        sets[name] = {"tag": tag, "pool": pool, "membership": membership, "skipped": set_skipped,
+                      "rows": {split: [] for split in by_split}, "provenance": {split: [] for split in by_split}}
+
+    by_image = collections.defaultdict(list)
+    for region in regions:
+        by_image[region.image_id].append(region)
+    graphs = vg.scene_graphs()
+    if config.progress:
+        graphs = tqdm(graphs, desc="hard negatives", unit=" images")
+    for graph in graphs:
+        for region in by_image.pop(graph.graph["image_id"], ()):
+            for name, state in sets.items():
+                split = state["membership"].get((region.image_id, region.region_id))
+                if split is None:
+                    continue
+                made = make_row(graph, region, state["pool"], vocabulary.surfaces, config, state["tag"])
+                if made is None:
+                    state["skipped"]["no valid atom negative"] += 1
+                    continue
+                state["rows"][split].append(made[0])
+                state["provenance"][split].append(made[1])
+
+    folder = out_dir / "systematicity"
+    section = {"config": dataclasses.asdict(config), "seed": config.seed,
+               "inputs": {"visual_genome": str(vg.root), "hashes": vg.input_hashes()},
+               "vocabularies": {}, "counts": {}, "skipped": dict(sorted(skipped.items())),
+               "standin_corpus": standin,
+               "versions": versions("networkx", "lemminflect", "pyarrow"),
+               "extraction_vocabulary": vocabulary.digest,
+               "grounded_regions": len(regions), "files": []}
+    for name, state in sets.items():
+        tag = state["tag"]
+        section["vocabularies"][tag] = {"name": name, "path": str(vocabs[name]),
+                                        "sha256": file_digest(vocabs[name]), "standin": standin}
+        section["counts"][tag] = {split: len(rows) for split, rows in state["rows"].items()}
+        section["skipped_" + tag] = dict(sorted(state["skipped"].items()))
+        for split, rows in state["rows"].items():
+            stem = output_name(split, tag)
+            write_text_atomic(folder / f"{stem}.csv", csv_text(COLUMNS, rows))
+            write_jsonl_atomic(folder / f"{stem}.jsonl", state["provenance"][split])
+            section["files"].append(f"systematicity/{stem}.csv")
+            log.info("%s: %d rows", stem, len(rows))
+    section["files"].sort()
+    update_manifest(out_dir, "systematicity", section)
+    return section
