@@ -1,0 +1,411 @@
+"""The whole pipeline in one call: a registry of stages that resume.
+
+Stages run in the order of :data:`STAGES`: productivity, vocab (caption
+vocabularies of the training sets), systematicity, audit (text-only
+baselines), eval (models named in the config, text-only by default), card
+and export. After a stage finishes it writes a done-marker
+``OUT/.build/STAGE.json`` holding a key (hash of the stage's config and of
+its inputs' contents) and the SHA-256 of every file it wrote. On the next run
+a stage whose key matches and whose outputs are all still there, unchanged,
+is skipped; anything else reruns it. Stage outputs are written atomically,
+so a killed build reruns only the stage it was in (and the vocab stage keeps
+its counted shards).
+
+The build config is YAML (see ``configs/sample.yaml``, which spells out the
+defaults): top-level ``out``, ``seed``, ``visual_genome``, ``images``,
+``stages`` and one section per stage whose keys are the fields of that
+stage's config dataclass. ``seed`` fills every stage config's ``seed`` unless
+the section sets its own.
+
+Examples
+--------
+>>> config = BuildConfig.from_dict({"seed": 3, "audit": {"classifier": False}})
+>>> config.seed, config.stages[0], config.section("audit")
+(3, 'productivity', {'classifier': False})
+>>> stage_config(config, "audit", _audit_config_class()).seed
+3
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from .errors import ConfigError, InputError
+from .io import versions, write_json_atomic, write_text_atomic
+from .visual_genome import VisualGenome, file_digest
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OUT = "crepe_out"
+DEFAULT_CORPORA = ("cc12m", "yfcc15m", "laion400m")
+DEFAULT_MODELS = ("text:shortest", "text:no_negation")
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything a build needs; stage sections stay plain dicts until their stage runs."""
+
+    out: str = DEFAULT_OUT
+    seed: int = 0
+    visual_genome: str | None = None
+    images: str | None = None
+    stages: tuple[str, ...] = ("productivity", "vocab", "systematicity", "audit", "eval", "card", "export")
+    sections: tuple[tuple[str, str], ...] = ()  # (stage, JSON of its section), hashable and ordered
+    source: str = "defaults"
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "defaults") -> "BuildConfig":
+        data = dict(data or {})
+        unknown = sorted(set(data) - {"out", "seed", "visual_genome", "images", "stages"} - set(STAGES))
+        if unknown:
+            raise ConfigError(f"{source}: unknown keys {', '.join(unknown)} "
+                              f"(stages: {', '.join(STAGES)})")
+        stages = tuple(data.pop("stages", cls.stages))
+        bad = [stage for stage in stages if stage not in STAGES]
+        if bad:
+            raise ConfigError(f"{source}: unknown stages {', '.join(bad)} (choose from {', '.join(STAGES)})")
+        sections = []
+        for stage in STAGES:
+            section = data.pop(stage, None) or {}
+            if not isinstance(section, dict):
+                raise ConfigError(f"{source}: section {stage!r} must be a mapping")
+            sections.append((stage, json.dumps(section, sort_keys=True)))
+        return cls(out=str(data.get("out", cls.out)), seed=int(data.get("seed", cls.seed)),
+                   visual_genome=data.get("visual_genome"), images=data.get("images"),
+                   stages=stages, sections=tuple(sections), source=source)
+
+    def section(self, stage: str) -> dict:
+        return json.loads(dict(self.sections).get(stage, "{}"))
+
+
+def load_build_config(path=None, *, out: str | None = None) -> BuildConfig:
+    """The build config of a YAML file (None: the defaults), *out* overriding its ``out``."""
+    if path is None:
+        config = BuildConfig.from_dict({})
+    else:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise ConfigError(f"{path}: cannot read build config ({error})") from error
+        if data is not None and not isinstance(data, dict):
+            raise ConfigError(f"{path}: a build config is a mapping")
+        config = BuildConfig.from_dict(data or {}, source=str(path))
+    return dataclasses.replace(config, out=out) if out else config
+
+
+def stage_config(config: BuildConfig, stage: str, cls, **fixed):
+    """The *cls* dataclass from the stage's section, the build seed and *fixed* values."""
+    section = config.section(stage)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(section) - names)
+    if unknown:
+        raise ConfigError(f"{config.source}: section {stage!r}: unknown keys {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(names))})")
+    values = {**section, **{k: v for k, v in fixed.items() if k in names}}
+    if "seed" in names:
+        values.setdefault("seed", config.seed)
+    for f in dataclasses.fields(cls):
+        if isinstance(f.default, tuple) and isinstance(values.get(f.name), list):
+            values[f.name] = tuple(values[f.name])
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{config.source}: section {stage!r}: {error}") from error
+
+
+# -- stages ----------------------------------------------------------------------
+
+@dataclass
+class BuildContext:
+    """What stages share during one build."""
+
+    config: BuildConfig
+    out: Path
+    lenient: bool = False
+    progress: bool = True
+    _vg: VisualGenome | None = None
+
+    @property
+    def vg(self) -> VisualGenome:
+        if self._vg is None:
+            self._vg = VisualGenome(self.config.visual_genome, lenient=self.lenient, progress=self.progress)
+        return self._vg
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A pipeline step: ``run(ctx) -> summary``; ``inputs``/``outputs`` list files."""
+
+    run: Callable[[BuildContext], dict]
+    inputs: Callable[[BuildContext], list[Path]]
+    outputs: Callable[[BuildContext], list[Path]]
+    config: Callable[[BuildContext], object]
+
+
+def _files(*patterns) -> Callable[[BuildContext], list[Path]]:
+    def found(ctx: BuildContext) -> list[Path]:
+        return sorted({path for pattern in patterns for path in ctx.out.glob(pattern) if path.is_file()})
+    return found
+
+
+def _vg_inputs(ctx: BuildContext) -> list[Path]:
+    return [ctx.vg.root / name for name in sorted(ctx.vg.input_hashes())]
+
+
+def _productivity_config(ctx):
+    from .productivity import ProductivityConfig
+
+    return stage_config(ctx.config, "productivity", ProductivityConfig, progress=ctx.progress)
+
+
+def _run_productivity(ctx):
+    from .productivity import run_productivity
+
+    return run_productivity(ctx.vg, ctx.out, _productivity_config(ctx), images_dir=ctx.config.images)
+
+
+@dataclass(frozen=True)
+class VocabStageConfig:
+    """Training sets to count: ``{preset: caption folder or None for the stand-in corpus}``."""
+
+    corpora: dict = field(default_factory=lambda: {name: None for name in DEFAULT_CORPORA})
+    extractor: str = "fast"
+    executor: str = "local"
+    workers: int | None = None
+
+
+def _vocab_config(ctx):
+    return stage_config(ctx.config, "vocab", VocabStageConfig)
+
+
+def _vocab_paths(ctx) -> dict[str, Path]:
+    return {name: ctx.out / "vocab" / f"{name}.parquet" for name in sorted(_vocab_config(ctx).corpora)}
+
+
+def _run_vocab(ctx):
+    from .vocab import VocabConfig, build_vocab
+
+    stage = _vocab_config(ctx)
+    summaries = {}
+    for name, out_path in _vocab_paths(ctx).items():
+        captions = stage.corpora[name]
+        config = VocabConfig(extractor=stage.extractor, executor=stage.executor, workers=stage.workers,
+                             vg_root=ctx.config.visual_genome, progress=ctx.progress)
+        summaries[name] = build_vocab(name, [captions] if captions else [], out_path, config)
+    return {name: {"captions": s["captions"], "stand_in": s["stand_in"], "entries": s["entries"]}
+            for name, s in summaries.items()}
+
+
+def _systematicity_config(ctx):
+    from .systematicity import SystematicityConfig
+
+    return stage_config(ctx.config, "systematicity", SystematicityConfig, progress=ctx.progress)
+
+
+def _run_systematicity(ctx):
+    from .systematicity import run_systematicity
+
+    return run_systematicity(ctx.vg, _vocab_paths(ctx), ctx.out, _systematicity_config(ctx))
+
+
+def _audit_config_class():
+    from .audit import AuditConfig
+
+    return AuditConfig
+
+
+def _audit_config(ctx):
+    return stage_config(ctx.config, "audit", _audit_config_class(), lenient=ctx.lenient,
+                        progress=ctx.progress)
+
+
+def _benchmark_dirs(ctx) -> list[Path]:
+    return [ctx.out / name for name in ("productivity", "systematicity") if (ctx.out / name).is_dir()]
+
+
+def _run_audit(ctx):
+    from .audit import audit_paths
+
+    dirs = _benchmark_dirs(ctx)
+    if not dirs:
+        raise InputError(ctx.out, "nothing to audit: no productivity/ or systematicity/ folder")
+    report = audit_paths(dirs, _audit_config(ctx))
+    write_json_atomic(ctx.out / "audit" / "audit.json", report.to_dict())
+    write_text_atomic(ctx.out / "audit" / "audit.txt", report.format_table() + "\n")
+    return {"passed": report.passed}
+
+
+@dataclass(frozen=True)
+class EvalStageConfig:
+    """Models evaluated by the build (``ADAPTER:NAME[:PRETRAINED]``) and the harness options."""
+
+    models: tuple[str, ...] = DEFAULT_MODELS
+    batch_size: int = 32
+    n_bootstrap: int = 1000
+    seed: int = 0
+    device: str = "cpu"
+
+
+def _eval_config(ctx):
+    return stage_config(ctx.config, "eval", EvalStageConfig)
+
+
+def _run_eval(ctx):
+    from .commands.eval import default_out
+    from .evaluate import EvalConfig, evaluate, write_results
+    from .models import load_adapter
+
+    stage = _eval_config(ctx)
+    config = EvalConfig(batch_size=stage.batch_size, n_bootstrap=stage.n_bootstrap, seed=stage.seed)
+    summary = {}
+    for spec in stage.models:
+        adapter = load_adapter(spec, device=stage.device, seed=stage.seed)
+        out = default_out(ctx.out, adapter.spec)
+        results = evaluate(ctx.out, adapter, ctx.config.images, config, cache_dir=out.parent / ".eval_cache",
+                           lenient=ctx.lenient, progress=ctx.progress)
+        write_results(results, out)
+        summary[spec] = {"items": results["items"], "ties": results["ties"]}
+    return summary
+
+
+def _read_audit(ctx) -> tuple[dict | None, str | None]:
+    path = ctx.out / "audit" / "audit.json"
+    if not path.exists():
+        return None, None
+    table = ctx.out / "audit" / "audit.txt"
+    return (json.loads(path.read_text(encoding="utf-8")),
+            table.read_text(encoding="utf-8").rstrip("\n") if table.exists() else None)
+
+
+def _card_config(ctx):
+    from .card import CardConfig
+
+    return stage_config(ctx.config, "card", CardConfig)
+
+
+def _run_card(ctx):
+    from .card import write_card
+    from .evaluate import read_results
+
+    audit, table = _read_audit(ctx)
+    results = [read_results(path) for path in sorted((ctx.out / "eval").glob("*.json"))]
+    card = write_card(ctx.out, _card_config(ctx), audit=audit, audit_table=table, results=results)
+    return {"card": card.path.name, "plots": [p.name for p in card.plots]}
+
+
+def _export_config(ctx):
+    from .export import ExportConfig
+
+    return stage_config(ctx.config, "export", ExportConfig)
+
+
+def _run_export(ctx):
+    from .export import export_hf
+
+    card = ctx.out / _card_config(ctx).file_name
+    assets = sorted((ctx.out / _card_config(ctx).plots_folder).glob("*.png"))
+    return export_hf(ctx.out, _export_config(ctx), lenient=ctx.lenient,
+                     card_text=card.read_text(encoding="utf-8") if card.exists() else "",
+                     card_assets=assets)
+
+
+_BENCH = ("productivity/**/*.csv", "systematicity/*.csv")
+
+#: The pipeline, in order. Inputs of a stage are hashed into its key.
+STAGES: dict[str, Stage] = {
+    "productivity": Stage(_run_productivity, _vg_inputs, _files("productivity/**/*.csv", "productivity/**/*.jsonl"),
+                          _productivity_config),
+    "vocab": Stage(_run_vocab, _vg_inputs, _files("vocab/*.parquet"), _vocab_config),
+    "systematicity": Stage(_run_systematicity, lambda ctx: _vg_inputs(ctx) + _files("vocab/*.parquet")(ctx),
+                           _files("systematicity/*.csv", "systematicity/*.jsonl"), _systematicity_config),
+    "audit": Stage(_run_audit, _files(*_BENCH), _files("audit/*"), _audit_config),
+    "eval": Stage(_run_eval, _files(*_BENCH), _files("eval/*.json", "eval/*.csv"), _eval_config),
+    "card": Stage(_run_card, _files(*_BENCH, "audit/*", "eval/*.json", "manifest.json"),
+                  _files("README.md", "card/*.png"), _card_config),
+    "export": Stage(_run_export, _files(*_BENCH, "README.md", "card/*.png"), _files("hf/**/*"),
+                    _export_config),
+}
+
+
+# -- running -----------------------------------------------------------------------
+
+def _config_text(config) -> str:
+    data = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else config
+    data = {k: v for k, v in data.items() if k not in {"progress"}}
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def stage_key(ctx: BuildContext, name: str) -> str:
+    """Hash of the stage's name, config, Visual Genome/images folders and its inputs' contents."""
+    stage = STAGES[name]
+    digest = hashlib.sha256()
+    digest.update(json.dumps([name, _config_text(stage.config(ctx)), ctx.config.visual_genome,
+                              ctx.config.images, ctx.lenient]).encode())
+    for path in stage.inputs(ctx):
+        digest.update(f"{path.relative_to(ctx.out) if path.is_relative_to(ctx.out) else path.name}:"
+                      f"{file_digest(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def _marker(ctx: BuildContext, name: str) -> Path:
+    return ctx.out / ".build" / f"{name}.json"
+
+
+def _output_hashes(ctx: BuildContext, name: str) -> dict[str, str]:
+    return {path.relative_to(ctx.out).as_posix(): file_digest(path) for path in STAGES[name].outputs(ctx)}
+
+
+def is_done(ctx: BuildContext, name: str, key: str) -> bool:
+    """True when the stage's marker has *key* and every recorded output is unchanged."""
+    marker = _marker(ctx, name)
+    if not marker.exists():
+        return False
+    try:
+        done = json.loads(marker.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return False
+    if done.get("key") != key:
+        return False
+    return all((ctx.out / relative).is_file() and file_digest(ctx.out / relative) == digest
+               for relative, digest in done.get("outputs", {}).items())
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    ran: list[str]
+    skipped: list[str]
+    audit_passed: bool | None
+    summaries: dict
+
+
+def run_build(config: BuildConfig, *, lenient: bool = False, progress: bool = True,
+              only: tuple[str, ...] = ()) -> BuildResult:
+    """Run every stage of *config* (or the named *only* ones) into ``config.out``."""
+    ctx = BuildContext(config, Path(config.out), lenient=lenient, progress=progress)
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    ran, skipped, summaries = [], [], {}
+    for name in config.stages:
+        if only and name not in only:
+            continue
+        key = stage_key(ctx, name)
+        if is_done(ctx, name, key):
+            log.info("stage %s: up to date", name)
+            skipped.append(name)
+            continue
+        log.info("stage %s: running", name)
+        summaries[name] = STAGES[name].run(ctx)
+        write_json_atomic(_marker(ctx, name), {
+            "stage": name, "key": key, "config": json.loads(_config_text(STAGES[name].config(ctx))),
+            "outputs": _output_hashes(ctx, name), "versions": versions()})
+        ran.append(name)
+    audit, _ = _read_audit(ctx)
+    return BuildResult(ctx.out, ran, skipped, None if audit is None else bool(audit["passed"]), summaries)
