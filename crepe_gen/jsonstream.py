@@ -27,6 +27,7 @@ from typing import Iterator
 from .errors import InputError, Problems
 
 _WHITESPACE = " \t\n\r"
+_NUMBER_TAIL = frozenset("0123456789.eE+-" + _WHITESPACE)
 _DECODER = json.JSONDecoder()
 # A decode error this far before the end of the buffer cannot be cured by reading more.
 _LOOKAHEAD = 1 << 16
@@ -155,8 +156,8 @@ def _elements(buf: _Buffer, path, problems, counter, max_record_chars):
             problems.report(InputError(path, reason, index=buf.index,
                                        image_id=_image_id_hint(buf.text, buf.pos, error.pos)))
             return
-        if end == len(buf.text) and not buf.eof:
-            # A number or literal at the very end of the buffer may continue in the next chunk.
+        if not buf.eof and type(element) in (int, float) and _NUMBER_TAIL.issuperset(buf.text[end:]):
+            # A number at the end of the buffer may continue in the next chunk ("1." + "5").
             buf.fill()
             continue
         start, buf.pos = buf.pos, end

@@ -1,0 +1,116 @@
+"""Streaming a top-level JSON array: chunk boundaries, bad input, lenient mode."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crepe_gen.errors import InputError, Problems
+from crepe_gen.jsonstream import iter_json_array
+
+
+def records(path, **kwargs):
+    return [record for _, record in iter_json_array(path, **kwargs)]
+
+
+def test_matches_json_load_across_chunk_boundaries(tmp_path, sample_dir):
+    path = sample_dir / "scene_graphs.json"
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    assert records(path) == expected
+    # tiny chunks cut every number, string, escape and multi-byte character somewhere
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps(expected[:2] + [{"name": "caf\u00e9 \u2603 \U0001f600"}],
+                                ensure_ascii=False), encoding="utf-8")
+    for chunk_size in (5, 64, 1000):
+        assert records(small, chunk_size=chunk_size) == expected[:2] + [{"name": "caf\u00e9 \u2603 \U0001f600"}]
+
+
+def test_numbers_and_literals_cut_at_a_chunk_end(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text("[12345, true, null, 1.5e3, \"\\u00e9\\n\", {\"k\": [false]}]")
+    for chunk_size in range(1, 12):
+        assert records(path, chunk_size=chunk_size) == [12345, True, None, 1500.0, "\u00e9\n",
+                                                        {"k": [False]}]
+
+
+def test_whitespace_bom_and_empty_array(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_bytes(b"\xef\xbb\xbf \n[ \n]\n")
+    assert records(path) == []
+    path.write_text('\n[\n {"image_id": 1} ,\n {"image_id": 2}\n]\n  ')
+    assert [i for i, _ in iter_json_array(path)] == [0, 1]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty file, expected a JSON array"),
+    (b'{"image_id": 1}', "top-level JSON value is an object, expected an array"),
+    (b'"text"', "top-level JSON value is not an array, expected an array"),
+    (b"[1] [2]", "extra data after the top-level array"),
+])
+def test_bad_file_level_input(tmp_path, content, message):
+    path = tmp_path / "f.json"
+    path.write_bytes(content)
+    for lenient in (False, True):  # a file that is not an array cannot be read at all
+        with pytest.raises(InputError) as info:
+            records(path, problems=Problems(lenient=lenient))
+        assert str(info.value) == f"{path}: {message}"
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="nope.json: file not found"):
+        records(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize("content, index, image_id, reason", [  # image 2 is the bad one
+    (b'[{"image_id": 1}, {"image_id": 2, "objects": [{"x": 1', 1, 2,
+     "truncated: file ends inside the record"),
+    (b'[{"image_id": 1}, {"image_id": 1.5}', 2, None, "truncated: file ends before the array closes"),
+    (b'[{"image_id": 1}, {"image_id": 2, "objects": [{"x": 1,,}]}, {"image_id": 3}]', 1, 2,
+     "malformed JSON: Expecting property name enclosed in double quotes"),
+    (b'[{"image_id": 1} {"image_id": 2}]', 1, None, "malformed JSON: expected ',' or ']', found '{'"),
+    (b'[{"image_id": 1}, {"image_id": 2, "objects": [{"names": ["caf\xe9"]}]}, {"image_id": 3}]',
+     1, 2, "bytes that are not UTF-8 (invalid continuation byte)"),
+    (b'[{"image_id": 1}, {"image_id": 2, "names": ["\xff\xfe"]}, {"image_id": 3}]',
+     1, 2, "bytes that are not UTF-8 (invalid start byte)"),
+])
+def test_bad_records_strict_and_lenient(tmp_path, content, index, image_id, reason):
+    path = tmp_path / "scene_graphs.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as info:
+        records(path, chunk_size=16)
+    where = f"image #{index}" + (f" (id {image_id})" if image_id is not None else "")
+    assert str(info.value) == f"{path}: {where}: {reason}"
+    problems = Problems(lenient=True)
+    good = records(path, problems=problems, chunk_size=16)
+    assert good[0] == {"image_id": 1} and not any(r.get("image_id") == 2 for r in good)
+    assert problems.total == 1
+    assert next(iter(problems.counts)).startswith(reason)
+
+
+def test_lenient_utf8_skips_only_the_record_with_bad_bytes(tmp_path):
+    path = tmp_path / "a.json"
+    good = [{"image_id": i, "name": "caf\u00e9 \ufffd kept"} for i in range(50)]
+    body = b", ".join(json.dumps(r, ensure_ascii=False).encode() for r in good)
+    bad = b'{"image_id": 99, "name": "\xc3"}'
+    path.write_bytes(b"[" + body + b", " + bad + b", " + body + b"]")
+    problems = Problems(lenient=True)
+    got = records(path, problems=problems, chunk_size=100)
+    assert got == good + good
+    assert problems.total == 1
+    assert "image #50 (id 99)" in next(iter(problems.examples.values()))
+
+
+def test_malformed_json_in_lenient_mode_says_the_rest_is_not_read(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text('[{"image_id": 1}, {"image_id": 2,, }, {"image_id": 3}]')
+    problems = Problems(lenient=True)
+    assert records(path, problems=problems) == [{"image_id": 1}]
+    assert "rest of the file not read" in problems.summary()
+
+
+def test_record_larger_than_the_limit(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text('[{"image_id": 1, "pad": "' + "x" * 5000 + '"}]')
+    with pytest.raises(InputError, match="record too large"):
+        records(path, chunk_size=100, max_record_chars=1000)
