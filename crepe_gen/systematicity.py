@@ -62,7 +62,7 @@ from . import extract as extract_module
 from . import lexicon, truth, vocab
 from .errors import ConfigError, InputError
 from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
-from .names import Canonicalizer, normalize
+from .names import normalize
 from .visual_genome import VisualGenome, file_digest
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def tokenize(caption: str) -> list[str]:
     """Words (inner hyphens and apostrophes kept) and punctuation marks.
 
     >>> tokenize("a man's t-shirt, red")
-    ["a", "man's", 't-shirt', ',', 'red']
+    ['a', "man's", 't-shirt', ',', 'red']
     """
     return _TOKEN.findall(caption)
 
@@ -175,17 +175,12 @@ def training_set_tag(name: str) -> str:
 
 # -- vocabularies and splits ----------------------------------------------------
 def vocab_counts(path) -> dict[tuple[str, str], int]:
-    """``{(kind, key): count}`` of a vocabulary file read by :func:`vocab.load_vocab`."""
-    table = vocab.load_vocab(path)
-    if hasattr(table, "to_pydict"):
-        table = table.to_pydict()
-    elif hasattr(table, "to_dict") and hasattr(table, "columns"):
-        table = table.to_dict(orient="list")
-    if isinstance(table, dict) and {"kind", "key", "count"} <= set(table):
-        return {(k, key): int(c) for k, key, c in zip(table["kind"], table["key"], table["count"])}
-    if isinstance(table, dict):
-        return {tuple(k): int(v) for k, v in table.items()}
-    raise InputError(path, f"vocabulary loaded as {type(table).__name__}, expected columns kind, key, count")
+    """``{(kind, key): count}`` of a vocabulary parquet (compound keys joined with ``|``)."""
+    counts = {}
+    for kind, counter in vocab.load_vocab(path).items():
+        for key, count in counter.items():
+            counts[kind, vocab.SEPARATOR.join(key) if isinstance(key, tuple) else key] = int(count)
+    return counts
 
 
 def compound_keys(extraction) -> list[tuple[str, str]]:
@@ -399,26 +394,42 @@ def fix_articles(slots: list) -> None:
 
 
 # -- truth ----------------------------------------------------------------------
-def is_false(graph, statement: tuple) -> bool:
-    """True when the image's scene graph does not support *statement*."""
-    kind = statement[0]
-    if kind == "object":
-        return not truth.name_in_image(graph, statement[1])
-    if kind == "attribute_compound":
-        return not truth.has_attribute(graph, statement[2], statement[1])
-    _, subject, relation, obj = statement
-    if truth.has_relation(graph, subject, relation, obj):
-        return False
-    return not (relation in SYMMETRIC and truth.has_relation(graph, obj, relation, subject))
+class ImageFacts:
+    """Truth checks by name against one image's full scene graph (memoized)."""
+
+    def __init__(self, graph):
+        self.graph = graph
+        self._ids: dict[str, tuple] = {}
+        self._answers: dict[tuple, bool] = {}
+
+    def ids(self, name: str) -> tuple:
+        """Objects of the image that may be called *name*."""
+        if name not in self._ids:
+            self._ids[name] = tuple(i for i in sorted(self.graph.nodes)
+                                    if truth.object_has_name(self.graph, i, name))
+        return self._ids[name]
+
+    def is_false(self, statement: tuple) -> bool:
+        """Whether the scene graph rules *statement* out (see :meth:`Caption.statements`)."""
+        if statement not in self._answers:
+            self._answers[statement] = not self._holds(statement)
+        return self._answers[statement]
+
+    def _holds(self, statement: tuple) -> bool:
+        kind, graph = statement[0], self.graph
+        if kind == "object":
+            return bool(self.ids(statement[1]))
+        if kind == "attribute_compound":
+            return any(truth.has_attribute(graph, i, statement[1]) for i in self.ids(statement[2]))
+        _, subject, relation, obj = statement
+        return any(truth.has_relation(graph, s, relation, o)
+                   for s in self.ids(subject) for o in self.ids(obj) if s != o)
 
 
-SYMMETRIC = frozenset(getattr(lexicon, "SYMMETRIC_PREDICATES", ()))
-
-
-def false_statements(graph, positive: Caption, negative: Caption) -> list[tuple]:
-    """The statements of *negative* that *positive* lacks and the image does not support."""
+def false_statements(facts: ImageFacts, positive: Caption, negative: Caption) -> list[tuple]:
+    """The statements of *negative* that *positive* lacks and the image rules out."""
     new = sorted(negative.statements() - positive.statements())
-    return [statement for statement in new if is_false(graph, statement)]
+    return [statement for statement in new if facts.is_false(statement)]
 
 
 # -- negatives ------------------------------------------------------------------
@@ -433,42 +444,46 @@ class Negative:
 
 
 class AtomPool:
-    """Replacement atoms of one training set: seen, weighted by their frequency
-    among the set's positives, grouped by kind and by length in words."""
+    """Replacement atoms of one training set: candidates of the same sense or
+    category (:class:`crepe_gen.lexicon.Lexicon`) that the set has seen,
+    weighted by their frequency among the set's positives.
 
-    def __init__(self, frequencies: dict[str, collections.Counter], counts: dict, min_count: int):
-        self.by_kind = {}
-        for kind in ATOM_KINDS:
-            names = sorted(name for name, n in frequencies.get(kind, {}).items()
-                           if n > 0 and counts.get((kind, name), 0) >= min_count)
-            self.by_kind[kind] = [(name, frequencies[kind][name]) for name in names]
+    Parameters
+    ----------
+    lex : Lexicon
+        Candidates by sense and category (Visual Genome's scene graphs).
+    frequencies : dict
+        ``{kind: Counter}`` of atoms among the positives (the weights).
+    counts : dict
+        The training set's vocabulary, ``{(kind, key): count}``.
+    min_count : int
+        Atoms counted fewer times are unseen and never drawn.
+    """
 
-    def draw(self, rng: random.Random, kind: str, current: str, avoid: set, tries: int) -> list[str]:
-        """Up to *tries* distinct candidates for replacing *current*, same
-        number of words first, each drawn with its positive frequency."""
-        allowed = lexicon_filter(kind, current)
-        pool = [(n, w) for n, w in self.by_kind.get(kind, ()) if n != current and n not in avoid
-                and (allowed is None or n in allowed)]
-        words = current.count(" ")
-        same_length = [(n, w) for n, w in pool if n.count(" ") == words]
-        drawn = []
-        for group in (same_length, pool):
-            group = [(n, w) for n, w in group if n not in drawn]
-            while group and len(drawn) < tries:
-                names, weights = zip(*group)
-                pick = rng.choices(names, weights=weights)[0]
-                drawn.append(pick)
-                group = [(n, w) for n, w in group if n != pick]
-        return drawn
+    def __init__(self, lex, frequencies: dict, counts: dict, min_count: int):
+        self.lexicon = lex.reweighted(frequencies["object"], frequencies["attribute"],
+                                      frequencies["relation"])
+        self.counts = counts
+        self.min_count = min_count
+        self._candidates = {
+            "object": self.lexicon.object_candidates,
+            "attribute": self.lexicon.attribute_candidates,
+            "relation": self.lexicon.predicate_candidates,
+        }
+
+    def draw(self, rng: random.Random, kind: str, current: str, avoid: set, tries: int,
+             words: int) -> list[str]:
+        """Up to *tries* distinct replacements of *current*: those of *words*
+        words first, each drawn with its positive frequency."""
+        pool = [(name, weight) for name, weight in self._candidates[kind](current)
+                if name not in avoid and self.counts.get((kind, name), 0) >= self.min_count]
+        same_length = [(n, w) for n, w in pool if len(n.split()) == words]
+        drawn = lexicon.draw(rng, same_length, tries)
+        rest = [(n, w) for n, w in pool if n not in drawn]
+        return drawn + lexicon.draw(rng, rest, tries - len(drawn))
 
 
-def lexicon_filter(kind: str, name: str) -> set | None:
-    """Names :mod:`crepe_gen.lexicon` allows as replacements of *name*, or None for any."""
-    candidates = lexicon.replacement_candidates(kind, name)
-    return None if candidates is None else set(candidates)
-
-
-def atom_negatives(graph, positive: Caption, pool: AtomPool, rng: random.Random, *,
+def atom_negatives(facts: ImageFacts, positive: Caption, pool: AtomPool, rng: random.Random, *,
                    limit: int, tries: int, forbidden: set) -> list[Negative]:
     """HN-Atom: one atom of *positive* replaced by a drawn seen atom."""
     atoms = positive.atoms()
@@ -481,20 +496,20 @@ def atom_negatives(graph, positive: Caption, pool: AtomPool, rng: random.Random,
         if len(found) >= limit:
             break
         index = order[attempt % len(atoms)]
-        result = replace_atom(graph, positive, positive, index, pool, rng, tries=tries,
+        result = replace_atom(facts, positive, positive, index, pool, rng, tries=tries,
                               forbidden=forbidden | {n.text for n in found})
         if result is not None:
             found.append(result[0])
     return found
 
 
-def replace_atom(graph, positive: Caption, base: Caption, index: int, pool: AtomPool,
+def replace_atom(facts: ImageFacts, positive: Caption, base: Caption, index: int, pool: AtomPool,
                  rng: random.Random, *, tries: int, forbidden: set) -> tuple[Negative, Caption] | None:
     """Replace atom number *index* of *base* (a copy is edited); the result must
     state something false that *positive* does not."""
     old = base.atoms()[index]
     in_caption = {s.name for s in base.atoms() if s.kind == old.kind}
-    for name in pool.draw(rng, old.kind, old.name, in_caption, tries):
+    for name in pool.draw(rng, old.kind, old.name, in_caption, tries, len(old.text.split())):
         edited = copy.deepcopy(base)
         slot = edited.atoms()[index]
         slot.name, slot.text = name, surface_form(old.kind, name, old.plural)
@@ -502,7 +517,7 @@ def replace_atom(graph, positive: Caption, base: Caption, index: int, pool: Atom
         text = edited.text()
         if text in forbidden:
             continue
-        false = false_statements(graph, positive, edited)
+        false = false_statements(facts, positive, edited)
         if false:
             edit = {"type": "replace", "kind": old.kind, "from": old.name, "to": name}
             return Negative(text, edit, false), edited
@@ -578,7 +593,7 @@ def _noun_phrase(caption: Caption, obj: Slot) -> list:
     return caption.slots[start:end + 1]
 
 
-def comp_negatives(graph, positive: Caption, rng: random.Random, *, limit: int,
+def comp_negatives(facts: ImageFacts, positive: Caption, rng: random.Random, *, limit: int,
                    forbidden: set) -> list[tuple[Negative, Caption]]:
     """HN-Comp: recombinations of the caption's atoms that are false for the image."""
     found, texts = [], set(forbidden)
@@ -586,7 +601,7 @@ def comp_negatives(graph, positive: Caption, rng: random.Random, *, limit: int,
         text = edited.text()
         if text in texts:
             continue
-        false = false_statements(graph, positive, edited)
+        false = false_statements(facts, positive, edited)
         if false:
             found.append((Negative(text, edit, false), edited))
             texts.add(text)
@@ -595,7 +610,7 @@ def comp_negatives(graph, positive: Caption, rng: random.Random, *, limit: int,
     return found
 
 
-def combined_negatives(graph, positive: Caption, comps: list, pool: AtomPool, rng: random.Random, *,
+def combined_negatives(facts: ImageFacts, positive: Caption, comps: list, pool: AtomPool, rng: random.Random, *,
                        limit: int, tries: int, forbidden: set) -> list[Negative]:
     """Combined: each HN-Comp negative with one atom replaced as in HN-Atom."""
     found = []
@@ -604,7 +619,7 @@ def combined_negatives(graph, positive: Caption, comps: list, pool: AtomPool, rn
         order = list(range(len(atoms)))
         rng.shuffle(order)
         for index in order:
-            result = replace_atom(graph, positive, edited, index, pool, rng, tries=tries,
+            result = replace_atom(facts, positive, edited, index, pool, rng, tries=tries,
                                   forbidden=forbidden | {n.text for n in found})
             if result is not None:
                 negative, _ = result
@@ -726,7 +741,7 @@ def row_rng(seed: int, tag: str, region: Region) -> random.Random:
     return random.Random(f"{seed}:{tag}:{region.image_id}:{region.region_id}")
 
 
-def make_row(graph, region: Region, pool: AtomPool, surfaces: dict, config: SystematicityConfig,
+def make_row(facts: ImageFacts, region: Region, pool: AtomPool, surfaces: dict, config: SystematicityConfig,
              tag: str) -> tuple[dict, dict] | None:
     """The CSV row and JSONL provenance of one region, or None without any HN-Atom."""
     rng = row_rng(config.seed, tag, region)
@@ -734,12 +749,12 @@ def make_row(graph, region: Region, pool: AtomPool, surfaces: dict, config: Syst
         **{k: tuple(tuple(c) if isinstance(c, list) else c for c in v) for k, v in region.extraction.items()})
     positive = parse_caption(region.caption, extraction, surfaces)
     forbidden = {region.caption}
-    atoms = atom_negatives(graph, positive, pool, rng, limit=config.max_negatives,
+    atoms = atom_negatives(facts, positive, pool, rng, limit=config.max_negatives,
                            tries=config.max_tries, forbidden=forbidden)
     if not atoms:
         return None
-    comps = comp_negatives(graph, positive, rng, limit=config.max_negatives, forbidden=forbidden)
-    combined = combined_negatives(graph, positive, comps, pool, rng, limit=config.max_negatives,
+    comps = comp_negatives(facts, positive, rng, limit=config.max_negatives, forbidden=forbidden)
+    combined = combined_negatives(facts, positive, comps, pool, rng, limit=config.max_negatives,
                                   tries=config.max_tries, forbidden=forbidden)
     x, y, width, height = region.box
     row = {"image_id": region.image_id, "region_id": region.region_id, "caption": region.caption,
@@ -754,6 +769,30 @@ def make_row(graph, region: Region, pool: AtomPool, surfaces: dict, config: Syst
                                 "comp": [n.provenance() for n, _ in comps],
                                 "combined": [n.provenance() for n in combined]}}
     return row, provenance
+
+
+#: Stand-in corpus presets (:mod:`crepe_gen.vocab`) by training-set name.
+STANDIN_PRESETS = {"cc12m": "cc12m", "yfcc": "yfcc15m", "laion": "laion400m"}
+
+
+def standin_vocabs(folder, vg_root, config: SystematicityConfig) -> dict[str, Path]:
+    """Vocabularies of the stand-in corpus shipped with the package (not real
+    training sets), built into *folder*; ``{name: parquet path}``."""
+    paths = {}
+    for name, preset in STANDIN_PRESETS.items():
+        path = Path(folder) / f"standin_{name}.parquet"
+        vocab.build_vocab(preset, None, path, vocab.VocabConfig(vg_root=vg_root, progress=config.progress))
+        paths[name] = path
+    return paths
+
+
+def _vocab_vg_digest(path) -> str | None:
+    """The VG vocabulary digest a vocabulary file was counted with, if recorded."""
+    try:
+        summary = json.loads(vocab.manifest_path(path).read_text(encoding="utf-8"))
+        return summary["vg_vocabulary"]["digest"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: SystematicityConfig) -> dict:
@@ -779,7 +818,7 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
     out_dir = Path(out_dir)
     standin = not vocabs
     if standin:
-        vocabs = standin_vocabs(out_dir / "systematicity" / "standin_vocab", config)
+        vocabs = standin_vocabs(out_dir / "systematicity" / "standin_vocab", str(vg.root), config)
     tags = {}
     for name in sorted(vocabs):
         tag = training_set_tag(name)
@@ -787,17 +826,23 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
             raise ConfigError(f"two vocabularies for training set {tag!r}")
         tags[name] = tag
     counts = {name: vocab_counts(vocabs[name]) for name in tags}
+    vocabulary = extract_module.vocabulary_for(str(vg.root))
+    for name in tags:
+        digest = _vocab_vg_digest(vocabs[name])
+        if digest not in (None, vocabulary.digest):
+            log.warning("%s was counted with another Visual Genome vocabulary (%s, here %s): "
+                        "compounds may not compare", vocabs[name], digest, vocabulary.digest)
 
     skipped = collections.Counter()
-    vocabulary = extract_module.vocabulary_for(str(vg.root))
     regions = ground_regions(vg, vocabulary, config, skipped)
     log.info("%d grounded region captions", len(regions))
+    lex = lexicon.Lexicon.from_graphs(vg.scene_graphs())
     sets = {}
     for name, tag in tags.items():
         set_skipped = collections.Counter()
         by_split = assign_splits(regions, counts[name], config, set_skipped)
         positives = [region for split in by_split.values() for region in split]
-        pool = AtomPool(positive_frequencies(positives), counts[name], config.min_count)
+        pool = AtomPool(lex, positive_frequencies(positives), counts[name], config.min_count)
         membership = {(r.image_id, r.region_id): split for split, rs in by_split.items() for r in rs}
         sets[name] = {"tag": tag, "pool": pool, "membership": membership, "skipped": set_skipped,
                       "rows": {split: [] for split in by_split}, "provenance": {split: [] for split in by_split}}
@@ -809,12 +854,13 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
     if config.progress:
         graphs = tqdm(graphs, desc="hard negatives", unit=" images")
     for graph in graphs:
+        facts = ImageFacts(graph)
         for region in by_image.pop(graph.graph["image_id"], ()):
             for name, state in sets.items():
                 split = state["membership"].get((region.image_id, region.region_id))
                 if split is None:
                     continue
-                made = make_row(graph, region, state["pool"], vocabulary.surfaces, config, state["tag"])
+                made = make_row(facts, region, state["pool"], vocabulary.surfaces, config, state["tag"])
                 if made is None:
                     state["skipped"]["no valid atom negative"] += 1
                     continue
@@ -832,7 +878,8 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
     for name, state in sets.items():
         tag = state["tag"]
         section["vocabularies"][tag] = {"name": name, "path": str(vocabs[name]),
-                                        "sha256": file_digest(vocabs[name]), "standin": standin}
+                                        "sha256": file_digest(vocabs[name]), "standin": standin,
+                                        "vg_vocabulary": _vocab_vg_digest(vocabs[name])}
         section["counts"][tag] = {split: len(rows) for split, rows in state["rows"].items()}
         section["skipped_" + tag] = dict(sorted(state["skipped"].items()))
         for split, rows in state["rows"].items():
