@@ -55,7 +55,7 @@ from .errors import InputError, Problems
 from .names import Canonicalizer
 
 _DEFAULT_CANON = Canonicalizer()
-_NUMBER = (int, float)
+_NUMBER_TYPES = frozenset((int, float))
 
 
 def build_graph(record: dict, *, canon: Canonicalizer | None = None,
@@ -91,14 +91,13 @@ def build_graph(record: dict, *, canon: Canonicalizer | None = None,
         found = _object_node(obj, canon, bad)
         if found is None:
             continue
-        object_id, node = found
+        object_id, node, box = found
         if object_id in nodes:
             bad("duplicate object_id", f"object {object_id}")
             continue
         nodes[object_id] = node
         succ[object_id] = {}
         pred[object_id] = {}
-        box = (node["x"], node["y"], node["w"], node["h"])
         if boxes.setdefault(box, object_id) != object_id:
             shared_boxes.append(box)
     if shared_boxes:
@@ -160,35 +159,43 @@ def _list(record: dict, key: str, bad) -> list:
     return []
 
 
-def _object_node(obj, canon: Canonicalizer, bad) -> tuple[int, dict] | None:
-    """``(object_id, node attributes)`` of a VG object, or None when it is bad."""
+def _object_node(obj, canon: Canonicalizer, bad) -> tuple[int, dict, tuple] | None:
+    """``(object_id, node attributes, box)`` of a VG object, or None when it is bad."""
+    # Subscripts in try blocks: faster than .get() for keys that are almost always there.
     if type(obj) is not dict:
         bad("object is not a JSON object")
         return None
-    object_id = obj.get("object_id", obj.get("id"))
+    try:
+        object_id = obj["object_id"]
+    except KeyError:
+        object_id = obj.get("id")
     if type(object_id) is not int:
         bad("object has no integer object_id")
         return None
-    raw_names = obj.get("names")
-    if raw_names is None:
+    try:
+        raw_names = obj["names"]
+    except KeyError:
         raw_names = obj.get("name")  # v1.2 objects carry a single name
     found = canon.object_names(raw_names)
     if found is None:
         bad("object has no name", f"object {object_id}")
         return None
+    try:
+        box = (obj["x"], obj["y"], obj["w"], obj["h"])
+    except KeyError:
+        box = (None,)
+    for value in box:
+        if type(value) not in _NUMBER_TYPES:
+            bad("object has no box (x, y, w, h)", f"object {object_id}")
+            return None
     names, label, raw_names = found
-    x, y, w, h = obj.get("x"), obj.get("y"), obj.get("w"), obj.get("h")
-    if not (isinstance(x, _NUMBER) and isinstance(y, _NUMBER)
-            and isinstance(w, _NUMBER) and isinstance(h, _NUMBER)):
-        bad("object has no box (x, y, w, h)", f"object {object_id}")
-        return None
     attributes, raw_attributes = canon.attributes(obj.get("attributes"))
     synsets = obj.get("synsets")
     return object_id, {"name": names[0], "label": label, "names": names, "raw_names": raw_names,
                        "synsets": tuple(synsets) if synsets else (),
-                       "x": x, "y": y, "w": w, "h": h,
+                       "x": box[0], "y": box[1], "w": box[2], "h": box[3],
                        "attributes": attributes, "raw_attributes": raw_attributes,
-                       "same_box": ()}
+                       "same_box": ()}, box
 
 
 def _relationship(rel, nodes: dict, canon: Canonicalizer, bad) -> tuple | None:
@@ -196,20 +203,22 @@ def _relationship(rel, nodes: dict, canon: Canonicalizer, bad) -> tuple | None:
     if type(rel) is not dict:
         bad("relationship is not a JSON object")
         return None
-    rel_id = rel.get("relationship_id")
-    what = f"relationship {rel_id}"
+    try:
+        rel_id, subject, obj, raw = (rel["relationship_id"], rel["subject_id"], rel["object_id"],
+                                     rel["predicate"])
+    except KeyError:
+        rel_id, subject, obj, raw = (rel.get("relationship_id"), rel.get("subject_id"),
+                                     rel.get("object_id"), rel.get("predicate"))
     if type(rel_id) is not int:
-        bad("relationship has no integer relationship_id", what)
+        bad("relationship has no integer relationship_id", f"relationship {rel_id}")
         return None
-    subject, obj = rel.get("subject_id"), rel.get("object_id")
     for end in (subject, obj):
         if type(end) is not int or end not in nodes:
-            bad("relationship points at a missing object", f"{what} -> object {end}")
+            bad("relationship points at a missing object", f"relationship {rel_id} -> object {end}")
             return None
-    raw = rel.get("predicate")
     found = canon.predicate_label(raw)
     if found is None:
-        bad("relationship has no predicate", what)
+        bad("relationship has no predicate", f"relationship {rel_id}")
         return None
     return rel_id, subject, obj, found[0], found[1], raw
 
