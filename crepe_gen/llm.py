@@ -116,12 +116,12 @@ class LLMConfig:
         >>> LLMConfig.from_mapping({"base_url": "http://h/v1", "model": "m", "timeout": 5}).timeout
         5
         """
+        if "api_key" in data:  # the message must not echo the value
+            raise ConfigError(f"{source}: put the key in an environment variable named by api_key_env")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"{source}: unknown llm option(s) {unknown}; known: {sorted(known)}")
-        if "api_key" in data:
-            raise ConfigError(f"{source}: put the key in an environment variable named by api_key_env")
         try:
             return cls(**data)
         except TypeError as error:

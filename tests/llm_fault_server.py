@@ -9,7 +9,7 @@ prompt's last ``Draft:`` line (a valid text for the validation checks).
 Faults are planned per prompt: ``server.plan["marker"] = ["429", "500", "ok"]``
 makes the next requests whose final query contains ``marker`` fail with 429,
 then 500, then succeed. Actions: ``ok``, ``429`` (with ``Retry-After``),
-``500``, ``slow`` (sleep ``slow_seconds``, past the client's timeout),
+``500``, ``400`` (a permanent error), ``slow`` (sleep ``slow_seconds``, past the client's timeout),
 ``empty`` (an empty completion), ``cut`` (half the text, ``finish_reason``
 ``length``), ``text:...`` (answer this text).
 """
@@ -44,6 +44,8 @@ class FaultServer:
         self.answered = 0
         self.log: list[tuple[float, str, str]] = []  # (time, action, query)
         self.auth_headers: list[str] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -93,10 +95,22 @@ class FaultServer:
                 prompt = body["messages"][-1]["content"] if chat else body.get("prompt", "")
                 query = prompt.rsplit("\n\n", 1)[-1]
                 action = server._action(query)
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._reply(body, chat, prompt, query, action)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _reply(self, body, chat, prompt, query, action):
                 time.sleep(server.delay)
                 if action == "429":
                     return self._json(429, {"error": {"message": "slow down", "type": "rate_limit"}},
                                       {"Retry-After": server.retry_after})
+                if action == "400":
+                    return self._json(400, {"error": {"message": "bad request", "type": "invalid"}})
                 if action == "500":
                     return self._json(500, {"error": {"message": "boom", "type": "server_error"}})
                 if action == "slow":
