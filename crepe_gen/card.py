@@ -270,10 +270,11 @@ def _limits(sizes: dict, audit: dict | None) -> list[str]:
     if audit is None:
         limits.append("No text-only audit was run on this folder.")
     elif not audit.get("passed", False):
-        failing = [f"{c['kind']} {c['foil']} n={c['level']}" for c in audit.get("cells", [])
-                   if c.get("verdict") == "FAIL"]
-        limits.append("The text-only audit FAILED: text-only rules beat chance in "
-                      + ", ".join(failing) + ". Scores on those cells do not need the image.")
+        failing = collections.Counter(f"{c['kind']} {c['foil']}" for c in audit.get("cells", [])
+                                      if c.get("verdict") == "FAIL")
+        limits.append("The text-only audit FAILED: text-only rules beat chance (or a negative equals "
+                      "its positive) in " + ", ".join(f"{name} ({n} cells)" for name, n in sorted(failing.items()))
+                      + ". Scores on those cells do not need the image; see the audit table.")
     return limits
 
 
