@@ -1,0 +1,351 @@
+"""Reading Visual Genome folders: the real sample, file variants, images, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from PIL import Image
+
+from crepe_gen.errors import InputError
+from crepe_gen.stats import vg_stats
+from crepe_gen.visual_genome import FILES, VisualGenome, image_path, merge_parts
+
+
+def test_sample_counts(sample_dir):
+    vg = VisualGenome()
+    assert vg.root == sample_dir
+    stats = vg_stats(vg)
+    assert (stats.images, stats.objects, stats.attribute_mentions, stats.relationships,
+            stats.region_descriptions) == (100, 3671, 2931, 2615, 7278)
+    assert stats.self_relations == 1 and stats.duplicate_relations == 411
+    assert vg.problems.total == 0
+
+
+def test_sample_graphs_carry_image_data():
+    graphs = {g.graph["image_id"]: g for g in VisualGenome().scene_graphs()}
+    assert sorted(graphs) == list(range(1, 101))
+    g = graphs[1]
+    assert (g.graph["width"], g.graph["height"], g.graph["folder"]) == (800, 600, "VG_100K_2")
+    assert g.graph["image_path"] is None and g.graph["scale"] == (1.0, 1.0)
+    # quirks as they occur in the real data
+    nodes = [n for g in graphs.values() for _, n in g.nodes(data=True)]
+    assert any(len(n["raw_names"]) > 1 for n in nodes)
+    assert any(n["synsets"] == () for n in nodes)
+    assert any(n["same_box"] for n in nodes)
+    edges = [e for g in graphs.values() for _, _, e in g.edges(data=True)]
+    assert any(e["raw_predicate"] != e["raw_predicate"].lower() for e in edges)
+    assert any(a != a.strip() for n in nodes for a in n["raw_attributes"])
+
+
+def image_data(*ids, width=80, height=60, folder="VG_100K"):
+    return [{"image_id": i, "url": f"https://example.org/{folder}/{i}.jpg", "width": width,
+             "height": height, "coco_id": None, "flickr_id": None} for i in ids]
+
+
+def scene_graph(image_id, first_object=1):
+    a, b = first_object, first_object + 1
+    return {"image_id": image_id, "objects": [
+        {"object_id": a, "names": ["man"], "synsets": ["man.n.01"], "x": 10, "y": 20, "w": 30, "h": 40,
+         "attributes": ["tall"]},
+        {"object_id": b, "names": ["hat"], "synsets": [], "x": 0, "y": 0, "w": 8, "h": 6}],
+        "relationships": [{"relationship_id": a, "predicate": "wearing", "synsets": [],
+                           "subject_id": a, "object_id": b}]}
+
+
+def regions(image_id):
+    return {"id": image_id, "regions": [{"region_id": image_id * 10, "image_id": image_id,
+                                         "phrase": "a tall man", "x": 8, "y": 6, "width": 40,
+                                         "height": 30}]}
+
+
+def small_vg(write_vg, **overrides):
+    files = {"image_data.json": image_data(1, 2),
+             "scene_graphs.json": [scene_graph(1, 11), scene_graph(2, 21)],
+             "region_descriptions.json": [regions(1), regions(2)]}
+    files.update(overrides)
+    return write_vg({k: v for k, v in files.items() if v is not None})
+
+
+def test_v10_image_data_id_key_and_region_descriptions_top_level_id(write_vg):
+    old_style = [{"id": r.pop("image_id"), **r} for r in image_data(1, 2)]
+    vg = VisualGenome(small_vg(write_vg, **{"image_data.json": old_style}))
+    assert sorted(vg.images()) == [1, 2]
+    assert [g.graph["width"] for g in vg.scene_graphs()] == [80, 80]
+    assert [(image_id, [r["region_id"] for r in rs]) for image_id, rs in vg.region_descriptions()] == [
+        (1, [10]), (2, [20])]
+
+
+def test_missing_image_data_is_optional(write_vg):
+    graphs = list(VisualGenome(small_vg(write_vg, **{"image_data.json": None})).scene_graphs())
+    assert [g.graph["width"] for g in graphs] == [None, None]
+
+
+def v12_and_v14_parts(style):
+    """objects/attributes/relationships.json for two images; v1.2 relationship
+    ends carry ``name``, v1.4 ``names``; object 99 appears only in relationships."""
+    def end(object_id, name):
+        box = {"object_id": object_id, "x": 1, "y": 1, "w": 2, "h": 2, "synsets": []}
+        return {**box, "name": name} if style == "v1.2" else {**box, "names": [name]}
+
+    objects = [{"image_id": 1, "objects": [
+        {"object_id": 1, "names": ["Man"], "synsets": [], "x": 0, "y": 0, "w": 5, "h": 5},
+        {"object_id": 2, "names": ["hat"], "synsets": [], "x": 1, "y": 1, "w": 2, "h": 2}]},
+        {"image_id": 2, "objects": []}]
+    attributes = [{"image_id": 1, "attributes": [
+        {"object_id": 1, "names": ["Man"], "x": 0, "y": 0, "w": 5, "h": 5, "attributes": ["Tall "]},
+        {"object_id": 2, "names": ["hat"], "x": 1, "y": 1, "w": 2, "h": 2}]},
+        {"image_id": 2, "attributes": []}]
+    relationships = [{"image_id": 1, "relationships": [
+        {"relationship_id": 7, "predicate": "WEARS", "synsets": ["wear.v.01"],
+         "subject": end(1, "man"), "object": end(2, "hat")},
+        {"relationship_id": 8, "predicate": "near", "synsets": [],
+         "subject": end(99, "dog"), "object": end(1, "man")}]},
+        {"image_id": 2, "relationships": []}]
+    return {"objects.json": objects, "attributes.json": attributes, "relationships.json": relationships}
+
+
+@pytest.mark.parametrize("style", ["v1.2", "v1.4"])
+def test_graphs_from_separate_files(write_vg, style):
+    vg = VisualGenome(write_vg({"image_data.json": image_data(1, 2), **v12_and_v14_parts(style)}))
+    graphs = list(vg.scene_graphs())
+    assert [g.graph["image_id"] for g in graphs] == [1, 2]
+    g = graphs[0]
+    assert g.nodes[1]["attributes"] == ("tall",) and g.nodes[2]["attributes"] == ()
+    assert g.nodes[99]["name"] == "dog"  # only named inside relationships.json
+    assert g.edges[1, 2, 7]["predicate"] == "wears" and g.edges[99, 1, 8]["predicate"] == "near"
+    assert graphs[1].number_of_nodes() == 0
+
+
+def test_graphs_from_separate_files_of_the_real_sample(tmp_path, sample_dir):
+    for name in ("image_data.json", "objects.json", "attributes.json", "relationships.json"):
+        shutil.copy(sample_dir / name, tmp_path / name)
+    graphs = list(VisualGenome(tmp_path).scene_graphs())
+    assert [g.graph["image_id"] for g in graphs] == list(range(1, 101))
+    assert sum(g.number_of_edges() for g in graphs) > 2000
+    assert sum(len(n["attributes"]) > 0 for g in graphs for _, n in g.nodes(data=True)) > 1000
+
+
+def test_separate_files_with_a_file_missing_an_image(write_vg):
+    parts = v12_and_v14_parts("v1.4")
+    parts["attributes.json"] = parts["attributes.json"][1:]  # no attributes for image 1
+    graphs = list(VisualGenome(write_vg(parts)).scene_graphs())
+    assert graphs[0].nodes[1]["attributes"] == () and graphs[0].number_of_edges() == 2
+
+
+def test_merge_parts_prefers_the_object_list():
+    merged = merge_parts({"image_id": 3, "objects": [{"object_id": 1, "names": ["a"]}]}, None,
+                         {"relationships": [{"relationship_id": 1, "predicate": "on",
+                                             "subject": {"object_id": 1, "name": "b"},
+                                             "object": {"object_id": 2, "name": "c"}}]})
+    assert merged["objects"] == [{"object_id": 1, "names": ["a"]}, {"object_id": 2, "name": "c"}]
+    assert merged["relationships"][0]["subject_id"] == 1
+
+
+def test_synsets_files(sample_dir):
+    vg = VisualGenome()
+    definitions = vg.synsets()
+    assert len(definitions) == 100 and all(isinstance(v, str) for v in definitions.values())
+    for role in ("object_synsets", "attribute_synsets", "relationship_synsets"):
+        mapping = vg.synset_map(role)
+        assert len(mapping) == 100 and all(s.count(".") >= 2 for s in mapping.values())
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"[1, 2]", "top-level JSON value is list, expected an object"),
+    (b'{"a": ', "malformed JSON"),
+    (b'{"a": "\xff"}', "bytes that are not UTF-8"),
+])
+def test_bad_synset_map(write_vg, content, reason):
+    vg = VisualGenome(small_vg(write_vg, **{"object_synsets.json": content}))
+    with pytest.raises(InputError, match=reason):
+        vg.synset_map("object_synsets")
+
+
+def test_input_hashes(write_vg):
+    root = small_vg(write_vg)
+    hashes = VisualGenome(root).input_hashes()
+    assert sorted(hashes) == ["image_data.json", "region_descriptions.json", "scene_graphs.json"]
+    assert all(len(h) == 64 for h in hashes.values())
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(InputError, match="Visual Genome folder not found"):
+        VisualGenome(tmp_path / "nope")
+    with pytest.raises(InputError, match="images folder not found"):
+        VisualGenome(None, images_dir=tmp_path / "nope")
+
+
+# -- images ------------------------------------------------------------------
+
+def write_jpeg(path, size):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, (120, 30, 200)).save(path, "JPEG")
+
+
+def test_images_dir_paths_and_scaling(write_vg, tmp_path):
+    root = small_vg(write_vg, **{"image_data.json": image_data(1, width=80, height=60)
+                                 + image_data(2, width=80, height=60, folder="VG_100K_2")
+                                 + image_data(3),
+                                 "scene_graphs.json": [scene_graph(1, 11), scene_graph(2, 21),
+                                                       scene_graph(3, 31)],
+                                 "region_descriptions.json": [regions(1), regions(2), regions(3)]})
+    images = tmp_path / "images"
+    write_jpeg(images / "VG_100K" / "1.jpg", (80, 60))      # agrees with image_data.json
+    write_jpeg(images / "VG_100K_2" / "2.jpg", (160, 90))   # twice as wide, 1.5x as high
+    vg = VisualGenome(root, images_dir=images)
+    graphs = {g.graph["image_id"]: g for g in vg.scene_graphs()}
+
+    same = graphs[1]
+    assert same.graph["image_path"] == str(images / "VG_100K" / "1.jpg")
+    assert same.graph["scale"] == (1.0, 1.0) and "annotated_size" not in same.graph
+    assert (same.nodes[11]["x"], same.nodes[11]["w"]) == (10, 30)
+
+    scaled = graphs[2]
+    assert scaled.graph["image_path"] == str(images / "VG_100K_2" / "2.jpg")
+    assert scaled.graph["scale"] == (2.0, 1.5) and scaled.graph["annotated_size"] == (80, 60)
+    assert (scaled.graph["width"], scaled.graph["height"]) == (160, 90)
+    node = scaled.nodes[21]
+    assert (node["x"], node["y"], node["w"], node["h"]) == (20.0, 30.0, 60.0, 60.0)
+
+    missing = graphs[3]
+    assert missing.graph["image_path"] is None and missing.graph["scale"] == (1.0, 1.0)
+
+    boxes = {image_id: [(r["x"], r["y"], r["width"], r["height"]) for r in rs]
+             for image_id, rs in vg.region_descriptions()}
+    assert boxes == {1: [(8, 6, 40, 30)], 2: [(16.0, 9.0, 80.0, 45.0)], 3: [(8, 6, 40, 30)]}
+
+
+def test_same_results_without_images_as_with_images_of_the_annotated_size(write_vg, tmp_path):
+    root = small_vg(write_vg)
+    images = tmp_path / "images"
+    for image_id in (1, 2):
+        write_jpeg(images / f"{image_id}.jpg", (80, 60))  # directly in the folder also works
+    without = list(VisualGenome(root).scene_graphs())
+    with_images = list(VisualGenome(root, images_dir=images).scene_graphs())
+    for a, b in zip(without, with_images):
+        assert list(a.nodes(data=True)) == list(b.nodes(data=True))
+        assert b.graph["image_path"].endswith(f"{a.graph['image_id']}.jpg")
+
+
+def test_unreadable_image_is_a_bad_record(write_vg, tmp_path):
+    root = small_vg(write_vg)
+    images = tmp_path / "images"
+    write_jpeg(images / "VG_100K" / "1.jpg", (80, 60))
+    (images / "VG_100K" / "2.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(InputError, match=r"VG_100K/2\.jpg: image \(id 2\): cannot read image"):
+        list(VisualGenome(root, images_dir=images).scene_graphs())
+    vg = VisualGenome(root, images_dir=images, lenient=True)
+    assert [g.graph["image_id"] for g in vg.scene_graphs()] == [1]
+    assert vg.problems.total == 1
+
+
+def test_image_path_lookup_order(tmp_path):
+    write_jpeg(tmp_path / "VG_100K" / "5.jpg", (4, 4))
+    write_jpeg(tmp_path / "VG_100K_2" / "5.jpg", (4, 4))
+    assert image_path(tmp_path, 5) == tmp_path / "VG_100K" / "5.jpg"
+    assert image_path(tmp_path, 5, "VG_100K_2") == tmp_path / "VG_100K_2" / "5.jpg"
+    assert image_path(tmp_path, 6) is None
+
+
+# -- bad input ---------------------------------------------------------------
+# Each case: files that replace the good ones, then what the one-line error
+# must say and what lenient mode keeps. Shared with tests/test_cli.py.
+
+def _records():
+    return [scene_graph(1, 11), scene_graph(2, 21), scene_graph(3, 31)]
+
+
+def _good_text():
+    return json.dumps(_records())
+
+
+def _text_with(change, cut=False):
+    """scene_graphs.json text whose second record (image 2) is changed by
+    *change* (str -> str), or cut in half and the file ended there."""
+    parts = [json.dumps(r) for r in _records()]
+    if cut:
+        return "[" + parts[0] + ", " + parts[1][:len(parts[1]) // 2]
+    parts[1] = change(parts[1])
+    return "[" + ", ".join(parts) + "]"
+
+
+def _bad_record(change):
+    records = _records()
+    change(records[1])
+    return records
+
+
+# case: (files, parts of the one-line message, image ids kept in lenient mode
+# (None: the file cannot be read at all), problems counted in lenient mode)
+BAD_INPUTS = {
+    "truncated": ({"scene_graphs.json": _text_with(None, cut=True)},
+                  ["scene_graphs.json", "image #1 (id 2)", "truncated"], [1], 1),
+    "malformed": ({"scene_graphs.json": _text_with(lambda t: t.replace('"synsets": []', '"synsets": [],,', 1))},
+                  ["scene_graphs.json", "image #1 (id 2)", "malformed JSON"], [1], 1),
+    "missing file": ({"scene_graphs.json": None},
+                     ["scene_graphs.json", "file not found"], None, 0),
+    "wrong top-level type": ({"scene_graphs.json": {"image_id": 1, "objects": []}},
+                             ["scene_graphs.json", "top-level JSON value is an object"], None, 0),
+    "record not an object": ({"scene_graphs.json": [scene_graph(1, 11), [2], scene_graph(3, 31)]},
+                             ["scene_graphs.json", "image #1", "record is list"], [1, 3], 1),
+    # the object's relationship goes with it
+    "object with no name": ({"scene_graphs.json": _bad_record(
+        lambda r: r["objects"][1].update(names=["  "]))},
+        ["scene_graphs.json", "image #1 (id 2)", "object 22", "object has no name"], [1, 2, 3], 2),
+    "relationship to a missing object": ({"scene_graphs.json": _bad_record(
+        lambda r: r["relationships"][0].update(object_id=404))},
+        ["scene_graphs.json", "image #1 (id 2)", "object 404", "missing object"], [1, 2, 3], 1),
+    "not UTF-8": ({"scene_graphs.json": _text_with(lambda t: t.replace('"hat"', '"h\udce4t"'))
+                   .encode("utf-8", "surrogateescape")},
+                  ["scene_graphs.json", "image #1 (id 2)", "not UTF-8"], [1, 3], 1),
+}
+
+
+def make_bad_vg(write_vg, case):
+    files = BAD_INPUTS[case][0]
+    root = small_vg(write_vg, **{"image_data.json": image_data(1, 2, 3),
+                                 "scene_graphs.json": [scene_graph(1, 11), scene_graph(2, 21),
+                                                       scene_graph(3, 31)],
+                                 "region_descriptions.json": [regions(1), regions(2), regions(3)]})
+    for name, content in files.items():
+        if content is None:
+            (root / name).unlink()
+    write_vg({k: v for k, v in files.items() if v is not None})
+    return root
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_strict_and_lenient(write_vg, case):
+    root = make_bad_vg(write_vg, case)
+    _, expected, kept, count = BAD_INPUTS[case]
+    with pytest.raises(InputError) as info:
+        list(VisualGenome(root).scene_graphs())
+    message = str(info.value)
+    assert "\n" not in message and all(part in message for part in expected), message
+    vg = VisualGenome(root, lenient=True)
+    if kept is None:  # a file that cannot be read at all stays an error
+        with pytest.raises(InputError):
+            list(vg.scene_graphs())
+        return
+    assert [g.graph["image_id"] for g in vg.scene_graphs()] == kept
+    assert vg.problems.total == count
+    assert expected[-1] in vg.problems.summary()
+
+
+def test_bad_input_cases_start_from_a_good_folder(write_vg):
+    graphs = list(VisualGenome(small_vg(write_vg, **{"scene_graphs.json": _good_text()})).scene_graphs())
+    assert len(graphs) == 3
+    assert set(FILES) >= {"scene_graphs", "image_data"}
+
+
+def test_bad_region_descriptions(write_vg):
+    bad_regions = [regions(1), {"id": 2, "regions": [{"region_id": 5, "phrase": None},
+                                                     {"region_id": 6, "phrase": "x", "x": 1}, 7]}]
+    root = small_vg(write_vg, **{"region_descriptions.json": bad_regions})
+    with pytest.raises(InputError, match=r"image #1 \(id 2\): region 5: region has no phrase"):
+        list(VisualGenome(root).region_descriptions())
+    vg = VisualGenome(root, lenient=True)
+    assert [(i, len(r)) for i, r in vg.region_descriptions()] == [(1, 1), (2, 0)]
+    assert vg.problems.total == 3
