@@ -64,6 +64,7 @@ def test_resume_counts_nothing_twice(tmp_path):
     assert out.read_bytes() == expected
 
 
+@pytest.mark.slow
 def test_killed_run_resumes(tmp_path):
     write_laion(tmp_path / "corpus", shards=6, rows=2000)
     out = tmp_path / "v.parquet"
