@@ -1,0 +1,53 @@
+"""``crepe-gen audit PATH...``: text-only blind-bias audit of CREPE-format CSVs.
+
+Exit status: 0 when every judged cell passes, 1 when a text-only baseline
+beats chance by more than the margin or a negative equals its positive, 2 on
+bad input.
+"""
+
+from __future__ import annotations
+
+from ..audit import AuditConfig, audit_paths
+from ..errors import ConfigError
+from ..io import write_json_atomic
+
+NAME = "audit"
+HELP = ("Recall@1 of text-only baselines (negation word, length, casing, unknown words, "
+        "n-gram classifier) on CREPE-format CSVs; fails when one beats chance")
+
+
+def add_arguments(parser) -> None:
+    defaults = AuditConfig()
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="CREPE CSV files, or folders searched recursively")
+    parser.add_argument("--json", metavar="FILE", help="write the full report as JSON")
+    parser.add_argument("--margin", type=float, default=defaults.margin,
+                        help="largest allowed Recall@1 above chance (default %(default)s)")
+    parser.add_argument("--min-rows", type=int, default=defaults.min_rows,
+                        help="cells with fewer rows are not judged (default %(default)s)")
+    parser.add_argument("--alpha", type=float, default=defaults.alpha,
+                        help="false-alarm level of the small-cell noise guard (default %(default)s)")
+    parser.add_argument("--strict-margin", action="store_true",
+                        help="judge every cell on the margin alone, without the noise guard")
+    parser.add_argument("--folds", type=int, default=defaults.folds,
+                        help="grouped cross-validation folds of the classifier (default %(default)s)")
+    parser.add_argument("--no-classifier", action="store_true",
+                        help="skip the n-gram classifier baseline")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the fold assignment")
+
+
+def run(args) -> int:
+    try:
+        config = AuditConfig(margin=args.margin, min_rows=args.min_rows, alpha=args.alpha,
+                             strict_margin=args.strict_margin, folds=args.folds,
+                             classifier=not args.no_classifier, seed=args.seed,
+                             lenient=args.lenient, progress=True)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    report = audit_paths(args.paths, config)
+    print(report.format_table())
+    if report.problems.counts:
+        print(report.problems.summary())
+    if args.json:
+        write_json_atomic(args.json, report.to_dict())
+    return 0 if report.passed else 1

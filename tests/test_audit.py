@@ -1,0 +1,274 @@
+"""The blind-bias audit: defects found, balanced sets passed, CSVs read strictly."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+
+import pytest
+
+from crepe_gen import audit
+from crepe_gen.audit import AuditConfig, Item, audit_items, audit_paths, grouped_folds, tie_split_credit
+from crepe_gen.cli import main
+from crepe_gen.errors import InputError
+from crepe_gen.io import write_csv_atomic
+
+from crepe_fixtures import (PRODUCTIVITY_COLUMNS, write_productivity_set,
+                            write_systematicity_file)
+
+RULES = [name for name in audit.BASELINES if name != "ngram_classifier"]
+
+
+@pytest.fixture(scope="module")
+def released_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("released")
+    write_productivity_set(out, "released", rows=40, seed=1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def balanced_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("balanced")
+    write_productivity_set(out, "balanced", rows=40, seed=2)
+    return out
+
+
+@pytest.fixture(scope="module")
+def released_report(released_dir):
+    return audit_paths([released_dir], AuditConfig())
+
+
+def productivity_row(image_id, caption, negatives, n=4):
+    return {"image_id": image_id, "caption": caption, "n": n, "n_objects": 2, "n_relations": 1,
+            "n_attributes": n - 3, "n_connected_components": 1, "hard_negs": negatives,
+            "x": 0.0, "y": 0.0, "width": 1.0, "height": 1.0}
+
+
+def write_rows(path, rows, columns=PRODUCTIVITY_COLUMNS):
+    write_csv_atomic(path, columns, rows)
+    return path
+
+
+# ---------------------------------------------------------------- verdicts
+
+def test_released_defects_fail_with_the_right_baselines(released_report):
+    report = released_report
+    assert not report.passed
+    for level in ("4", "5", "6", "all"):
+        negate = report.cell("productivity", "negate", level)
+        assert {"no_negation", "shortest", "lowercase"} <= set(negate.failing)
+        assert negate.recall["no_negation"] == 1.0 and negate.verdict == "FAIL"
+        atom = report.cell("productivity", "atom", level)
+        assert {"unknown_words", "ngram_classifier"} <= set(atom.failing)
+        assert "no_negation" not in atom.failing and "lowercase" not in atom.failing
+        swap = report.cell("productivity", "swap", level)
+        assert {"lowercase", "odd_casing"} <= set(swap.failing)
+        assert "unknown_words" not in swap.failing and "shortest" not in swap.failing
+    assert report.cell("productivity", "negate", "all").rows == 120
+    table = report.format_table()
+    assert "FAILED" in table.splitlines()[-1] and "no-neg" in table
+
+
+def test_balanced_set_passes_and_rules_score_chance_exactly(balanced_dir):
+    report = audit_paths([balanced_dir], AuditConfig())
+    assert report.passed, report.format_table()
+    for cell in report.cells:
+        assert cell.judged and cell.verdict == "pass" and cell.equal_negatives == 0
+        for name in RULES:
+            assert cell.recall[name] == pytest.approx(cell.chance, abs=1e-12), (cell.level, name)
+        assert abs(cell.recall["ngram_classifier"] - cell.chance) < cell.threshold
+    assert report.format_table().splitlines()[-1] == "PASSED"
+
+
+def test_ties_split_credit_so_uninformative_rules_score_chance():
+    assert tie_split_credit([1.0, 1.0, 1.0]) == pytest.approx(1 / 3)
+    assert tie_split_credit([2.0, 2.0, 1.0, 0.0]) == 0.5
+    assert tie_split_credit([1.0, 2.0, 2.0]) == 0.0
+    assert tie_split_credit([2.0, 1.0]) == 1.0
+    # Varying numbers of candidates, all alike: every rule scores the mean of 1/k.
+    items = [Item("productivity", "atom", "4", i, "a red cup", ("a red cup",) * (1 + i % 4))
+             for i in range(40)]
+    cell = audit_items(items, AuditConfig(classifier=False))[0]
+    assert cell.chance == pytest.approx(sum(1 / (2 + i % 4) for i in range(40)) / 40)
+    for name in RULES:
+        assert cell.recall[name] == pytest.approx(cell.chance, abs=1e-12)
+    assert cell.recall["ngram_classifier"] is None
+
+
+def test_small_cells_are_not_judged_but_equal_negatives_always_fail(tmp_path):
+    biased = [productivity_row(i, "a cup", ["There is no cup here."] * 5) for i in range(5)]
+    write_rows(tmp_path / "negate" / "small.csv", biased)
+    report = audit_paths([tmp_path], AuditConfig(classifier=False))
+    cell = report.cell("productivity", "negate", "4")
+    assert cell.recall["no_negation"] == 1.0 and not cell.judged
+    assert cell.verdict == "not judged" and report.passed
+    biased.append(productivity_row(9, "A red cup.", ["a  red cup", "a blue cup"]))
+    write_rows(tmp_path / "negate" / "small.csv", biased)
+    report = audit_paths([tmp_path], AuditConfig(classifier=False))
+    cell = report.cell("productivity", "negate", "4")
+    assert cell.equal_negatives == 1 and cell.verdict == "FAIL" and not report.passed
+
+
+def test_noise_guard_spares_small_cells_and_strict_margin_does_not(tmp_path):
+    # 40 rows of equal-length candidates; in 4 the positive is the shortest.
+    animals = ["cat", "dog", "cow", "pig"]
+
+    def row(i, short):
+        positive, *negatives = [f"a {animals[(i + k) % 4]} sat" for k in range(4)]
+        return productivity_row(i, positive[:-4] if short else positive, negatives)
+
+    rows = [row(i, short=i >= 36) for i in range(40)]
+    write_rows(tmp_path / "atom" / "rows.csv", rows)
+    guarded = audit_paths([tmp_path], AuditConfig(classifier=False))
+    cell = guarded.cell("productivity", "atom", "4")
+    assert cell.recall["shortest"] - cell.chance == pytest.approx(4 * 0.75 / 40)
+    assert cell.threshold > 0.075 and guarded.passed
+    strict = audit_paths([tmp_path], AuditConfig(classifier=False, strict_margin=True))
+    assert strict.cell("productivity", "atom", "4").failing == ["shortest"]
+    assert not strict.passed
+
+
+# ---------------------------------------------------------------- grouped CV
+
+def test_grouped_folds_never_put_an_image_on_both_sides():
+    rng = random.Random(0)
+    groups = [rng.randrange(50) for _ in range(600)]
+    for seed in range(3):
+        pairs = grouped_folds(groups, folds=5, seed=seed)
+        assert len(pairs) == 5
+        tested = []
+        for train, test in pairs:
+            assert not {groups[i] for i in train} & {groups[i] for i in test}
+            tested.extend(test.tolist())
+        assert sorted(tested) == list(range(600))
+    assert grouped_folds([7, 7, 7], folds=5, seed=0) == []
+
+
+def _memorization_items(distinct_ids: bool) -> list[Item]:
+    """Each image has two rows sharing one positive; every caption holds a
+    random token used by no other image, so only memorizing the image helps."""
+    rng = random.Random(5)
+
+    def token():
+        return "".join(rng.choice(string.ascii_lowercase) for _ in range(8))
+
+    items = []
+    for image in range(250):
+        positive = f"a photo of {token()}"
+        for row in range(2):
+            image_id = 2 * image + row if distinct_ids else image
+            negatives = tuple(f"a photo of {token()}" for _ in range(5))
+            items.append(Item("productivity", "atom", "4", image_id, positive, negatives))
+    return items
+
+
+def test_classifier_and_unknown_words_learn_only_from_other_images():
+    grouped = audit_items(_memorization_items(distinct_ids=False), AuditConfig())[0]
+    assert grouped.recall["ngram_classifier"] < grouped.chance + 0.06
+    assert grouped.recall["unknown_words"] == pytest.approx(grouped.chance)
+    # Control: with the two rows under different ids the same data leaks.
+    leaky = audit_items(_memorization_items(distinct_ids=True), AuditConfig())[0]
+    assert leaky.recall["ngram_classifier"] > leaky.chance + 0.4
+    assert leaky.recall["unknown_words"] == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------- formats
+
+def test_systematicity_csvs_give_one_cell_per_column_and_split(tmp_path):
+    rows = [{"image_id": i, "caption": f"a white {obj}",
+             "valid_hard_negs_atom": [f"a golden {obj}"] * (1 + i % 3),
+             "valid_hard_negs_comp": [] if i % 2 else [f"a {obj} white"],
+             "valid_hard_negs_combined": [f"a {obj} black", f"a black {obj}"]}
+            for i, obj in enumerate(["dog", "cat", "cow", "pig"] * 6)]
+    write_systematicity_file(tmp_path / "syst_vg_hard_negs_seen_compounds_in_cc12m.csv", rows)
+    write_systematicity_file(tmp_path / "syst_vg_hard_negs_unseen_compounds_in_laion.csv", rows[:5])
+    report = audit_paths([tmp_path], AuditConfig(classifier=False))
+    atom = report.cell("systematicity", "atom", "seen_compounds_in_cc12m")
+    assert atom.rows == 24
+    assert atom.chance == pytest.approx(sum(1 / (2 + i % 3) for i in range(24)) / 24)
+    assert atom.recall["shortest"] == 1.0 and atom.verdict == "FAIL"
+    comp = report.cell("systematicity", "comp", "seen_compounds_in_cc12m")
+    assert comp.rows == 12 and comp.chance == 0.5 and comp.verdict == "not judged"
+    assert report.cell("systematicity", "combined", "unseen_compounds_in_laion").rows == 5
+    assert report.cell("systematicity", "combined", "all").rows == 29
+    summary = {s.path.rsplit("/", 1)[-1]: s for s in report.files}
+    assert summary["syst_vg_hard_negs_seen_compounds_in_cc12m.csv"].empty == 12
+    assert summary["syst_vg_hard_negs_seen_compounds_in_cc12m.csv"].items == 24 * 3 - 12
+
+
+def test_json_report_and_exit_codes(released_dir, balanced_dir, tmp_path, capsys):
+    out = tmp_path / "report.json"
+    assert main(["audit", str(released_dir), "--json", str(out)]) == 1
+    data = json.loads(out.read_text())
+    assert data["passed"] is False and data["config"]["margin"] == 0.05
+    assert data["baselines"] == list(audit.BASELINES)
+    negate = next(c for c in data["cells"] if c["foil"] == "negate" and c["level"] == "all")
+    assert negate["verdict"] == "FAIL" and "no_negation" in negate["failing"]
+    assert negate["recall"]["no_negation"] == 1.0 and negate["rows"] == 120
+    assert "FAILED" in capsys.readouterr().out
+    assert main(["audit", str(balanced_dir), "--json", str(out), "--seed", "3"]) == 0
+    assert json.loads(out.read_text())["passed"] is True
+    assert main(["audit", str(balanced_dir), "--margin", "2"]) == 2
+
+
+def test_same_inputs_and_seed_give_the_same_report(released_dir, released_report):
+    again = audit_paths([released_dir], AuditConfig())
+    assert json.dumps(again.to_dict(), sort_keys=True) == json.dumps(released_report.to_dict(), sort_keys=True)
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("column, value, message", [
+    ("hard_negs", "['a dog', ", "row 2: column hard_negs is not a Python-literal list of strings"),
+    ("hard_negs", "['a dog', 3]", "row 2: column hard_negs is not a Python-literal list"),
+    ("hard_negs", "__import__('os')", "row 2: column hard_negs"),
+    ("image_id", "seven", "row 2: column image_id is not an integer image id: 'seven'"),
+    ("n", "", "row 2: column n is not an integer level"),
+    ("caption", " ", "row 2: column caption is not a non-empty caption"),
+])
+def test_bad_rows_name_the_file_and_row(tmp_path, capsys, column, value, message):
+    rows = [productivity_row(i, "a red cup", ["a blue cup"]) for i in range(3)]
+    rows[1][column] = value
+    path = write_rows(tmp_path / "atom" / "prod_vg_hard_negs_atom_complexity_4.csv", rows)
+    with pytest.raises(InputError, match="row 2"):
+        audit_paths([tmp_path], AuditConfig(classifier=False))
+    assert main(["audit", str(tmp_path), "--no-classifier"]) == 2
+    errors = [line for line in capsys.readouterr().err.replace("\r", "\n").splitlines()
+              if line.startswith("crepe-gen")]
+    assert len(errors) == 1 and str(path) in errors[0] and message in errors[0]
+    # Lenient mode skips the row and counts it.
+    report = audit_paths([tmp_path], AuditConfig(classifier=False, lenient=True))
+    assert report.cell("productivity", "atom", "4").rows == 2 and report.problems.total == 1
+    assert main(["audit", str(tmp_path), "--lenient", "--no-classifier"]) == 0
+
+
+def test_bad_files(tmp_path, capsys):
+    good = [productivity_row(i, "a red cup", ["a blue cup"]) for i in range(3)]
+    write_rows(tmp_path / "negate" / "ok.csv", good)
+    other = write_rows(tmp_path / "notes.csv", [{"a": 1}], columns=["a"])
+    report = audit_paths([tmp_path], AuditConfig(classifier=False))  # not a CREPE CSV: ignored
+    assert [s.path for s in report.files] == [str(tmp_path / "negate" / "ok.csv")]
+    with pytest.raises(InputError, match="not a CREPE CSV"):
+        audit_paths([other], AuditConfig(classifier=False))
+    unknown = write_rows(tmp_path / "mixed" / "rows.csv", good)
+    with pytest.raises(InputError, match="cannot tell the foil type"):
+        audit_paths([unknown], AuditConfig(classifier=False))
+    missing = tmp_path / "swap" / "rows.csv"
+    missing.parent.mkdir()
+    missing.write_text("image_id,caption,hard_negs\n1,a cup,['a mug']\n")
+    with pytest.raises(InputError, match=r"rows.csv: missing column\(s\) n"):
+        audit_paths([missing], AuditConfig(classifier=False))
+    binary = tmp_path / "atom" / "bytes.csv"
+    binary.parent.mkdir()
+    binary.write_bytes(b"image_id,caption,n,hard_negs\n1,\xff\xfe,4,[]\n")
+    with pytest.raises(InputError, match="not UTF-8"):
+        audit_paths([binary], AuditConfig(classifier=False))
+    report = audit_paths([tmp_path], AuditConfig(classifier=False, lenient=True))
+    assert report.problems.total == 3 and report.to_dict()["skipped"]
+    with pytest.raises(InputError, match="no such file"):
+        audit_paths([tmp_path / "absent"], AuditConfig())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["audit", str(empty)]) == 2
+    assert "no CREPE CSV rows" in capsys.readouterr().err
