@@ -266,10 +266,22 @@ class FastExtractor:
 
     def __call__(self, caption: str) -> Extraction:
         text = caption.lower()
-        matches = [(m.start(), m.end(), self.surfaces[m.group()]) for m in self._finder.finditer(text)]
+        surfaces = self.surfaces
+        matches = [(*m.span(), surfaces[m.group()]) for m in self._finder.finditer(text)]
+        if len(matches) > 1:
+            return _compounds(text, _tag(text, matches))
         if not matches:
-            return Extraction()
-        return _compounds(text, _tag(text, matches))
+            return _EMPTY
+        return self._single(matches[0][2])
+
+    @functools.lru_cache(maxsize=1 << 14)
+    def _single(self, entry) -> Extraction:
+        """The extraction of a caption with one vocabulary name: just that atom."""
+        kind = next(k for k in (entry[3], 0, 1, 2) if entry[k] is not None)
+        return Extraction(**{("objects", "attributes", "relations")[kind]: (entry[kind],)})
+
+
+_EMPTY = Extraction()
 
 
 def _gap(text: str, start: int, end: int) -> list[str]:
@@ -319,8 +331,8 @@ def _compounds(text: str, tagged: list) -> Extraction:
     closed_relation = None          # the last (subject, predicate) completed
     previous_kind, previous_end, object_end = None, 0, 0
     for kind, name, start, end in tagged:
-        gap = _gap(text, previous_end, start)
         if kind == "A":
+            gap = _gap(text, previous_end, start)
             attributes[name] = None
             if previous_kind in ("O", "A") and last_object is not None and not pending_attributes \
                     and gap and all(w in COPULA_GAP or w in ("and", ",") or w.endswith("ly") for w in gap) \
@@ -344,7 +356,8 @@ def _compounds(text: str, tagged: list) -> Extraction:
                 relation_compounds[(*closed_relation, name)] = None
             else:
                 closed_relation = None
-                if head_object is None or previous_kind is None or not (set(gap) <= COORDINATION_GAP):
+                if head_object is None or previous_kind is None or \
+                        not (set(_gap(text, previous_end, start)) <= COORDINATION_GAP):
                     head_object = name if previous_kind != "R" else head_object
             if head_object is None:
                 head_object = name
