@@ -554,20 +554,20 @@ def _prompt_hash(prompt) -> str:
     return hashlib.sha256(canonical_json(prompt).encode("utf-8")).hexdigest()[:16]
 
 
-def generate_texts(tasks, config: LLMConfig, vocabulary: frozenset[str], *, canon=None,
-                   prompts_dir=None, client=None, progress: bool = False) -> TextRun:
+def generate_texts(tasks, config: LLMConfig, vocabulary: frozenset[str], *, attributes=frozenset(),
+                   canon=None, prompts_dir=None, client=None, progress: bool = False) -> TextRun:
     """Ask the LLM for every task, validate, retry, fall back; see :class:`TextRun`.
 
     Attempts run in rounds (every pending task's attempt 0, then attempt 1 of
     those that failed validation, ...) so that the set of requests, and hence
     the output given the cache, does not depend on timing.
     """
-    return asyncio.run(agenerate_texts(tasks, config, vocabulary, canon=canon, prompts_dir=prompts_dir,
-                                       client=client, progress=progress))
+    return asyncio.run(agenerate_texts(tasks, config, vocabulary, attributes=attributes, canon=canon,
+                                       prompts_dir=prompts_dir, client=client, progress=progress))
 
 
-async def agenerate_texts(tasks, config: LLMConfig, vocabulary, *, canon=None, prompts_dir=None,
-                          client=None, progress: bool = False) -> TextRun:
+async def agenerate_texts(tasks, config: LLMConfig, vocabulary, *, attributes=frozenset(), canon=None,
+                          prompts_dir=None, client=None, progress: bool = False) -> TextRun:
     tasks = sorted(tasks, key=lambda t: t.item_id)
     templates = {name: load_prompt(name, prompts_dir) for name in sorted({t.prompt for t in tasks})}
     run = TextRun(prompts={name: t.digest for name, t in templates.items()})
@@ -587,7 +587,7 @@ async def agenerate_texts(tasks, config: LLMConfig, vocabulary, *, canon=None, p
                 still_pending = []
                 for task in pending:
                     outcome = outcomes[requests[task.item_id].key]
-                    done = _judge(task, outcome, attempt, config, vocabulary, canon,
+                    done = _judge(task, outcome, attempt, config, vocabulary, attributes, canon,
                                   _prompt_hash(rendered[task.item_id]), failures[task.item_id], run)
                     if not done:
                         still_pending.append(task)
@@ -610,7 +610,7 @@ async def agenerate_texts(tasks, config: LLMConfig, vocabulary, *, canon=None, p
     return run
 
 
-def _judge(task: TextTask, outcome: Outcome, attempt: int, config: LLMConfig, vocabulary, canon,
+def _judge(task: TextTask, outcome: Outcome, attempt: int, config: LLMConfig, vocabulary, attributes, canon,
            prompt_hash: str, failures: list[str], run: TextRun) -> bool:
     """Record the result of *task* if this outcome settles it; False: ask again."""
     if outcome.status in ("failed", "budget"):
@@ -621,7 +621,7 @@ def _judge(task: TextTask, outcome: Outcome, attempt: int, config: LLMConfig, vo
                                                prompt_hash, attempt + 1, reason, tuple(failures))
         return True
     text = _clean(outcome.reply.text)
-    problems = check_text(text, task.expect, vocabulary, canon=canon,
+    problems = check_text(text, task.expect, vocabulary, attributes=attributes, canon=canon,
                           finish_reason=outcome.reply.finish_reason)
     if problems:
         failures.append(problems[0])

@@ -11,9 +11,10 @@ A completion is accepted only if
   then object), which is what separates a swap foil from its positive;
 * it names no object absent from the scene: any word sequence that is a
   Visual Genome object name (the *vocabulary*) must be one of the scene's
-  objects;
-* negation appears exactly where intended: never in a positive or an atom or
-  swap foil; in a negation foil, right before the denied fact;
+  objects; likewise no attribute word (*attributes*, when given) that the
+  scene does not hold;
+* negation appears exactly where intended: right before each name the scene
+  says is absent ("there is no umbrella"), nowhere else;
 * a foil differs from its positive and no longer mentions a replaced atom.
 
 The edit itself (which atom was replaced, and that the result is false for the
@@ -34,6 +35,12 @@ Examples
 ['attribute_binding:tall', 'attribute_binding:white']
 >>> check_text("A white shirt wearing a tall man.", Expectation(scene), vocabulary)
 ['relation_direction:wearing']
+>>> check_text("A tall man wears a white shirt.", Expectation(scene), vocabulary,
+...            attributes=frozenset({"tall", "white", "happy"}))
+[]
+>>> check_text("A happy tall man wears a white shirt.", Expectation(scene), vocabulary,
+...            attributes=frozenset({"tall", "white", "happy"}))
+['extra_attribute:happy']
 """
 
 from __future__ import annotations
@@ -81,19 +88,34 @@ class SceneRelation:
 @dataclass(frozen=True)
 class Scene:
     """The atoms a sentence must state: objects (canonical name and caption
-    label), their attributes, and relations between them by object id."""
+    label), their attributes, relations between them by object id, and names
+    said to be absent ("there is no umbrella")."""
 
     objects: tuple[SceneObject, ...]
     relations: tuple[SceneRelation, ...] = ()
+    absent: tuple[str, ...] = ()
 
     @classmethod
-    def build(cls, objects: dict, attributes=(), relations=()) -> "Scene":
-        """From ``{id: name}``, ``[(id, attribute)]`` and ``[(subject, predicate, object)]``."""
+    def build(cls, objects: dict, attributes=(), relations=(), absent=()) -> "Scene":
+        """From ``{id: name}``, ``[(id, attribute)]``, ``[(subject, predicate, object)]``
+        and absent names."""
         attrs: dict[int, list[str]] = {i: [] for i in objects}
         for object_id, attribute in attributes:
             attrs[object_id].append(attribute)
         return cls(tuple(SceneObject(i, name, name, tuple(attrs[i])) for i, name in sorted(objects.items())),
-                   tuple(SceneRelation(s, p, o, p) for s, p, o in relations))
+                   tuple(SceneRelation(s, p, o, p) for s, p, o in relations), tuple(absent))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Scene":
+        """From :meth:`crepe_gen.captions.Scene.to_dict` (the rows' provenance).
+
+        >>> Scene.from_dict({"objects": [{"id": 1, "name": "cup", "attributes": ["red"]}],
+        ...                  "relations": [], "absent": ["dog"]}).facts()
+        'red cup; no dog'
+        """
+        return cls.build({o["id"]: o["name"] for o in data["objects"]},
+                         [(o["id"], a) for o in data["objects"] for a in o["attributes"]],
+                         [tuple(r) for r in data.get("relations", ())], data.get("absent", ()))
 
     @classmethod
     def from_graph(cls, graph, node_ids=None, edges=None) -> "Scene":
@@ -112,32 +134,18 @@ class Scene:
     def object(self, object_id: int) -> SceneObject:
         return next(o for o in self.objects if o.id == object_id)
 
-    def facts(self, negated: tuple = ()) -> str:
+    def facts(self) -> str:
         """The scene as prompt text: ``"tall man; white shirt; man wearing shirt"``.
 
-        *negated* holds atoms (``("attribute", id, word)`` or ``("relation",
-        subject, predicate, object)``) to write with a leading ``not``.
-
-        >>> Scene.build({1: "man", 2: "hat"}, [(2, "red")], [(1, "wearing", 2)]).facts()
-        'man; red hat; man wearing hat'
+        >>> Scene.build({1: "man", 2: "hat"}, [(2, "red")], [(1, "wearing", 2)], ["dog"]).facts()
+        'man; red hat; man wearing hat; no dog'
         """
-        parts = []
-        for obj in self.objects:
-            words = [("not " if ("attribute", obj.id, a) in negated else "") + a for a in obj.attributes]
-            plain = [w for w in words if not w.startswith("not ")]
-            denied = [w for w in words if w.startswith("not ")]
-            parts.append(" ".join(plain + [_text(obj.label or obj.name)]))
-            parts.extend(f"{w} {_text(obj.label or obj.name)}" for w in denied)
-        for rel in self.relations:
-            prefix = "not " if ("relation", rel.subject, rel.predicate, rel.object) in negated else ""
-            parts.append(f"{prefix}{_text(self.object(rel.subject).label or self.object(rel.subject).name)} "
-                         f"{rel.label or rel.predicate} "
-                         f"{_text(self.object(rel.object).label or self.object(rel.object).name)}")
+        parts = [" ".join([*obj.attributes, obj.label or obj.name]) for obj in self.objects]
+        parts += [f"{self.object(r.subject).label or self.object(r.subject).name} "
+                  f"{r.label or r.predicate} {self.object(r.object).label or self.object(r.object).name}"
+                  for r in self.relations]
+        parts += [f"no {name}" for name in self.absent]
         return "; ".join(parts)
-
-
-def _text(name: str) -> str:
-    return name
 
 
 @dataclass(frozen=True)
@@ -146,15 +154,13 @@ class Expectation:
 
     ``kind``: ``"caption"`` (a positive) or a foil type (``"atom"``,
     ``"swap"``, ``"negate"``). ``removed``: words a foil replaced, which must
-    no longer appear (unless the scene still holds them). ``negated``: atoms
-    a negation foil denies (as in :meth:`Scene.facts`). ``positive``: the
+    no longer appear (unless the scene still holds them). ``positive``: the
     positive's text, which a foil must differ from.
     """
 
     scene: Scene
     kind: str = "caption"
     removed: tuple[str, ...] = ()
-    negated: tuple = ()
     positive: str = ""
 
 
@@ -236,7 +242,8 @@ def object_vocabulary(graphs, *, canon: Canonicalizer | None = None, min_count: 
 
 
 def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
-               canon: Canonicalizer | None = None, finish_reason: str | None = None) -> list[str]:
+               attributes: frozenset[str] = frozenset(), canon: Canonicalizer | None = None,
+               finish_reason: str | None = None) -> list[str]:
     """Reasons *text* fails *expect* (empty list: it passes).
 
     Each reason is ``"kind"`` or ``"kind:detail"``; the kinds are the keys of
@@ -254,10 +261,10 @@ def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
     scene = expect.scene
     sentence = _Sentence(words)
 
-    object_spans = _claim_objects(sentence, scene, canon)
-    for obj in scene.objects:
-        if not object_spans.get(obj.name):
-            failures.append(f"missing_object:{obj.name}")
+    object_spans = _claim_objects(sentence, {o.name for o in scene.objects} | set(scene.absent), canon)
+    for name in [o.name for o in scene.objects] + list(scene.absent):
+        if not object_spans.get(name):
+            failures.append(f"missing_object:{name}")
     relation_spans = {}
     for rel in scene.relations:
         spans = _find_any(sentence, (rel.predicate, rel.label), "relation")
@@ -272,6 +279,8 @@ def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
             if not attribute_spans[attribute]:
                 failures.append(f"missing_attribute:{attribute}")
     failures.extend(_extra_objects(sentence, vocabulary, canon))
+    failures.extend(f"extra_attribute:{w}" for i, w in enumerate(words)
+                    if sentence.used[i] is None and w in attributes and w not in _NOT_OBJECTS)
     if failures:
         return failures
 
@@ -285,12 +294,12 @@ def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
         objects = object_spans[scene.object(rel.object).name]
         if not any(s[0] < p[0] < o[0] for p in relation_spans[rel] for s in subjects for o in objects):
             failures.append(f"relation_direction:{rel.predicate}")
-    failures.extend(_check_negation(words, expect, attribute_spans, relation_spans))
+    failures.extend(_check_negation(words, scene, object_spans))
     if expect.kind != "caption":
         if expect.positive and tokens(expect.positive) == words:
             failures.append("same_as_positive")
         stated = {a for o in scene.objects for a in o.attributes} | {o.name for o in scene.objects} \
-            | {r.predicate for r in scene.relations}
+            | {r.predicate for r in scene.relations} | set(scene.absent)
         for word in expect.removed:
             if word not in stated and _Sentence(words).find(word):
                 failures.append(f"removed_atom_kept:{word}")
@@ -308,9 +317,8 @@ def _find_any(sentence: _Sentence, phrases, kind: str) -> list[tuple[int, int]]:
     return []
 
 
-def _claim_objects(sentence: _Sentence, scene: Scene, canon: Canonicalizer) -> dict[str, list]:
-    """Spans naming each scene object (by canonical n-gram, longest first)."""
-    names = {o.name for o in scene.objects}
+def _claim_objects(sentence: _Sentence, names: set[str], canon: Canonicalizer) -> dict[str, list]:
+    """Spans naming each of *names* (by canonical n-gram, longest first)."""
     found: dict[str, list] = {name: [] for name in names}
     longest = max(len(n.split()) for n in names) if names else 1
     for size in range(longest, 0, -1):
@@ -360,19 +368,14 @@ def _bound(sentence: _Sentence, attribute_span, object_span, object_spans) -> bo
                                  for j in gap)
 
 
-def _check_negation(words, expect: Expectation, attribute_spans, relation_spans) -> list[str]:
+def _check_negation(words, scene: Scene, object_spans) -> list[str]:
+    """A negation word right before each absent name ("there is no umbrella",
+    "without an umbrella") and nowhere else."""
     negation_at = [i for i, w in enumerate(words) if w in NEGATIONS or w.endswith("n't")]
-    if expect.kind != "negate":
-        return ["negation"] if negation_at else []
-    if not negation_at:
-        return ["negation_missing"]
-    for atom in expect.negated:
-        if atom[0] == "attribute":
-            spans = attribute_spans.get(atom[2], [])
-        else:
-            spans = next((s for r, s in relation_spans.items()
-                          if (r.subject, r.predicate, r.object) == tuple(atom[1:])), [])
-        # the denial comes shortly before the denied word: "not white", "is not on"
-        if not any(0 < start - n <= 3 for start, _ in spans for n in negation_at):
-            return [f"negation_misplaced:{atom[-2] if atom[0] == 'relation' else atom[2]}"]
-    return []
+    denials = set()
+    for name in scene.absent:
+        near = {n for start, _ in object_spans[name] for n in negation_at if 0 < start - n <= 3}
+        if not near:
+            return [f"negation_missing:{name}"]
+        denials |= near
+    return ["negation"] if set(negation_at) - denials else []

@@ -1,0 +1,97 @@
+"""Benchmark of the LLM pass against a loopback server (no real model).
+
+1. Throughput: the server answers every request after a fixed delay (100 ms);
+   at concurrency 32 the ideal is 320 requests/s. The client runs with its
+   SQLite cache on, as in real use. Target: at least 70% of ideal.
+2. Cached rerun: 10,000 texts already in the cache go through the whole pass
+   (prompt rendering, keys, cache lookup, validation) again. Target: under 5 s.
+
+Usage: ``python scripts/bench_llm.py [--requests 960] [--items 10000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from llm_fault_server import FaultServer  # noqa: E402
+
+from crepe_gen.llm import LLMClient, LLMConfig, Request, TextTask, generate_texts, load_prompt  # noqa: E402
+from crepe_gen.llm_cache import ResponseCache  # noqa: E402
+from crepe_gen.llm_validate import Expectation, Scene, lemmas  # noqa: E402
+
+SCENE = Scene.build({1: "man", 2: "shirt", 3: "table"}, [(1, "tall"), (2, "white"), (3, "wooden")],
+                    [(1, "wearing", 2), (1, "near", 3)])
+DRAFT = "tall man wearing white shirt. tall man near wooden table."
+VOCABULARY = frozenset({"man", "shirt", "table", "hat", "dog"})
+
+
+def throughput(requests: int, concurrency: int, delay: float, workdir: Path) -> tuple[float, float]:
+    with FaultServer(delay=delay) as server:
+        config = LLMConfig(base_url=server.base_url, model="bench", max_concurrency=concurrency,
+                           timeout=30)
+        prompt = load_prompt("caption")
+        batch = [Request.make(config, prompt.render("completions", {"facts": f"thing {i}", "draft": "x."}),
+                              prompt.stop) for i in range(requests)]
+
+        async def go():
+            with ResponseCache(workdir / "throughput.sqlite") as cache:
+                async with LLMClient(config, cache) as client:
+                    start = time.perf_counter()
+                    outcomes = await client.run(batch)
+                    elapsed = time.perf_counter() - start
+            assert all(o.status == "ok" for o in outcomes.values())
+            return elapsed
+
+        elapsed = asyncio.run(go())
+    return requests / elapsed, concurrency / delay
+
+
+def cached_rerun(items: int, workdir: Path) -> tuple[float, float, dict]:
+    tasks = [TextTask(f"row{i:06d}", "caption", {"facts": f"{SCENE.facts()} #{i}", "draft": DRAFT},
+                      DRAFT, Expectation(SCENE)) for i in range(items)]
+    with FaultServer() as server:
+        config = LLMConfig(base_url=server.base_url, model="bench", max_concurrency=32,
+                           cache_path=str(workdir / "rerun.sqlite"))
+        start = time.perf_counter()
+        first = generate_texts(tasks, config, VOCABULARY)
+        fill = time.perf_counter() - start
+        sent = server.requests
+        start = time.perf_counter()
+        second = generate_texts(tasks, config, VOCABULARY)
+        rerun = time.perf_counter() - start
+        assert server.requests == sent and second.requests == 0
+        assert second.results == first.results
+    return fill, rerun, dict(second.outcomes)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=960)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--delay", type=float, default=0.1)
+    parser.add_argument("--items", type=int, default=10_000)
+    args = parser.parse_args()
+    lemmas("warm")  # load lemminflect's tables outside the timed parts
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        rate, ideal = throughput(args.requests, args.concurrency, args.delay, workdir)
+        print(f"throughput: {args.requests} requests, concurrency {args.concurrency}, "
+              f"server delay {args.delay * 1000:.0f} ms")
+        print(f"  measured {rate:8.1f} req/s   ideal {ideal:8.1f} req/s   "
+              f"{100 * rate / ideal:5.1f}% of ideal (target >= 70%)")
+        fill, rerun, outcomes = cached_rerun(args.items, workdir)
+        print(f"cached rerun: {args.items} texts {outcomes}")
+        print(f"  first run {fill:6.2f} s (server, no delay)   rerun {rerun:6.2f} s from cache, "
+              f"0 requests (target < 5 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
