@@ -157,7 +157,10 @@ class VGVocabulary:
                 if name in objects:
                     add(surface, 0, name, objects[name])
         for name in sorted(attributes):
-            add(name, 1, name, attributes[name])
+            # a multi-word attribute ending in a noun ("white computer") would
+            # swallow the object it modifies
+            if " " not in name or name.rsplit(" ", 1)[1] not in table:
+                add(name, 1, name, attributes[name])
         for name in sorted(relations):
             add(name, 2, name, relations[name])
         for alias in sorted(canon.predicate_aliases):
@@ -455,17 +458,20 @@ class SpacyExtractor:
         objects, attributes, relations = {}, {}, {}
         attribute_compounds, relation_compounds = {}, {}
         names, consumed = {}, set()   # noun index -> object name; modifier tokens used in names
-        for token in doc:
-            if token.pos_ not in ("NOUN", "PROPN"):
+        for token in reversed(doc):   # heads before their noun modifiers
+            if token.pos_ not in ("NOUN", "PROPN") or token.i in consumed:
                 continue
+            if token.dep_ == "compound" and token.head.i in names and self._lookup(token.text, 1):
+                continue              # a noun used as an attribute: "wood floor", "metal stand"
             modifiers = sorted(c.i for c in token.lefts if c.dep_ in _MODIFIER_DEPS)
             for start in [*modifiers, token.i]:
                 name = self._lookup(doc[start:token.i + 1].text, 0)
                 if name is not None:
                     names[token.i] = name
                     consumed.update(range(start, token.i))
-                    objects[name] = None
                     break
+        for i in sorted(names):
+            objects[names[i]] = None
         for i, name in names.items():
             token = doc[i]
             children = [c for c in token.lefts]
