@@ -87,6 +87,7 @@ MASS_NOUNS = frozenset(word_classes()["mass_nouns"])
 UNIQUE_NOUNS = frozenset(word_classes()["unique_nouns"])
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def attribute_category(attribute: str) -> str | None:
     """The category of an attribute (``"colour"``, ``"material"``...), or None."""
     attribute = normalize(attribute)
@@ -99,29 +100,34 @@ def attribute_category(attribute: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def attribute_rank(attribute: str) -> int:
     """Position of the attribute's category in English adjective order."""
     return _tables()["category_order"].get(attribute_category(attribute), -1)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def same_attribute(a: str, b: str) -> bool:
     """Whether two attributes are equal or synonyms (``grey`` and ``gray``)."""
     a, b = normalize(a), normalize(b)
     return a == b or b in _tables()["attribute_synonyms"].get(a, ())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def predicate_class(predicate: str) -> str | None:
     """The class of a predicate (``"spatial"``, ``"possessive"``, ``"action"``), or None."""
     predicate = predicate_phrase(predicate)
     return _tables()["predicate_class"].get(predicate)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def predicate_phrase(predicate: str) -> str:
     """How the predicate is said after "is": ``"wears"`` -> ``"wearing"``, ``"with"`` -> ``"has"``."""
     predicate = normalize(predicate)
     return _tables()["predicate_phrase"].get(predicate, predicate)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def same_predicate(a: str, b: str) -> bool:
     """Whether two predicates may state the same relation.
 
@@ -145,12 +151,14 @@ def _contains(words: list, part: list) -> bool:
     return any(words[i:i + n] == part for i in range(len(words) - n + 1))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_weak(predicate: str) -> bool:
     """Loose predicates (``near``, ``has``): any relation between two objects may make them true."""
     predicate = normalize(predicate)
     return predicate in _tables()["weak"] or predicate_phrase(predicate) in _tables()["weak"]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_symmetric(predicate: str) -> bool:
     return normalize(predicate) in SYMMETRIC_PREDICATES
 
@@ -230,6 +238,21 @@ def lexical_file(synset: str) -> str:
         return wordnet().synset(synset).lexname()
     except Exception:
         return ""
+
+
+#: WordNet lexicographer files of things one can see (not "green" the colour, "third" the rank).
+CONCRETE_LEXICAL_FILES = frozenset({"noun.artifact", "noun.animal", "noun.food", "noun.plant", "noun.person",
+                                    "noun.object", "noun.body", "noun.substance"})
+
+
+def is_concrete(name: str) -> bool:
+    """Whether the main sense of *name* is a visible thing (an artifact, animal, food...).
+
+    >>> is_concrete("dog"), is_concrete("green"), is_concrete("third")
+    (True, False, False)
+    """
+    senses = noun_senses(name)
+    return bool(senses) and lexical_file(senses[0]) in CONCRETE_LEXICAL_FILES
 
 
 def is_hyponym_or_same(synset: str, ancestor: str) -> bool:
@@ -345,8 +368,23 @@ class Lexicon:
     def object_synset(self, name: str) -> str | None:
         return self.synsets.get(name)
 
+    @functools.cached_property
+    def _candidate_memo(self) -> dict:
+        return {}
+
+    def _memoized(self, kind: str, word: str, compute) -> list:
+        key = (kind, word)
+        if key not in self._candidate_memo:
+            self._candidate_memo[key] = compute(word)
+        return list(self._candidate_memo[key])
+
     def object_candidates(self, name: str, synset: str | None = None) -> list[tuple[str, int]]:
         """Co-hyponyms of *name* as ``[(name, weight)]``, sorted by name."""
+        if synset is None:
+            return self._memoized("object", name, lambda n: self._object_candidates(n, None))
+        return self._object_candidates(name, synset)
+
+    def _object_candidates(self, name: str, synset: str | None) -> list[tuple[str, int]]:
         synset = synset or self.synsets.get(name)
         if synset is None:
             return []
@@ -370,6 +408,9 @@ class Lexicon:
 
     def attribute_candidates(self, attribute: str) -> list[tuple[str, int]]:
         """Attributes of the same category, synonyms excluded, ``[(attribute, weight)]``."""
+        return self._memoized("attribute", attribute, self._attribute_candidates)
+
+    def _attribute_candidates(self, attribute: str) -> list[tuple[str, int]]:
         category = attribute_category(attribute)
         if category is None:
             return []
@@ -379,6 +420,9 @@ class Lexicon:
 
     def predicate_candidates(self, predicate: str) -> list[tuple[str, int]]:
         """Predicates of the same class that do not state the same relation."""
+        return self._memoized("predicate", predicate, self._predicate_candidates)
+
+    def _predicate_candidates(self, predicate: str) -> list[tuple[str, int]]:
         kind = predicate_class(predicate)
         if kind is None:
             return []

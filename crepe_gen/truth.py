@@ -52,6 +52,18 @@ from .names import normalize
 log = logging.getLogger(__name__)
 
 
+_CACHE_KEY = "_truth_cache"
+
+
+def _memo(graph: nx.MultiDiGraph) -> dict:
+    """Answers already computed for *graph* (kept in its graph attributes;
+    graphs are not changed after loading, so answers stay valid)."""
+    cache = graph.graph.get(_CACHE_KEY)
+    if cache is None:
+        cache = graph.graph[_CACHE_KEY] = {}
+    return cache
+
+
 def same_thing(graph: nx.MultiDiGraph, object_id) -> tuple:
     """*object_id* followed by the ids of objects with exactly its box."""
     return (object_id, *graph.nodes[object_id].get("same_box", ()))
@@ -66,7 +78,14 @@ def _object_synsets(node: dict) -> tuple[str, ...]:
 def object_has_name(graph: nx.MultiDiGraph, object_id, name: str) -> bool:
     """Whether the object may be called *name* (any of its names, its
     same-box twins' names, or a hypernym/hyponym of their senses)."""
-    name = normalize(name)
+    memo = _memo(graph)
+    key = ("name", object_id, name)
+    if key not in memo:
+        memo[key] = _object_has_name(graph, object_id, normalize(name))
+    return memo[key]
+
+
+def _object_has_name(graph, object_id, name: str) -> bool:
     for twin in same_thing(graph, object_id):
         node = graph.nodes[twin]
         if name in node["names"] or name == node["label"]:
@@ -79,7 +98,14 @@ def object_has_name(graph: nx.MultiDiGraph, object_id, name: str) -> bool:
 def has_attribute(graph: nx.MultiDiGraph, object_id, attribute: str) -> bool:
     """Whether the object (or a same-box twin) has *attribute*, a synonym of
     it, or an attribute containing it as a whole word."""
-    attribute = normalize(attribute)
+    memo = _memo(graph)
+    key = ("attribute", object_id, attribute)
+    if key not in memo:
+        memo[key] = _has_attribute(graph, object_id, normalize(attribute))
+    return memo[key]
+
+
+def _has_attribute(graph, object_id, attribute: str) -> bool:
     words = attribute.split()
     for twin in same_thing(graph, object_id):
         for held in graph.nodes[twin]["attributes"]:
@@ -94,6 +120,14 @@ def has_attribute(graph: nx.MultiDiGraph, object_id, attribute: str) -> bool:
 def has_relation(graph: nx.MultiDiGraph, subject_id, predicate: str, object_id) -> bool:
     """Whether ``subject predicate object`` holds between the two objects
     (or their same-box twins); see the module docstring for the matching rules."""
+    memo = _memo(graph)
+    key = ("relation", subject_id, predicate, object_id)
+    if key not in memo:
+        memo[key] = _has_relation(graph, subject_id, predicate, object_id)
+    return memo[key]
+
+
+def _has_relation(graph, subject_id, predicate: str, object_id) -> bool:
     subjects, objects = same_thing(graph, subject_id), same_thing(graph, object_id)
     both_ways = is_symmetric(predicate) or is_weak(predicate)
     for subject in subjects:
@@ -110,7 +144,16 @@ def has_relation(graph: nx.MultiDiGraph, subject_id, predicate: str, object_id) 
 
 def name_in_image(graph: nx.MultiDiGraph, name: str) -> bool:
     """Whether some object of the image may be called *name*."""
-    return any(object_has_name(graph, object_id, name) for object_id in graph.nodes)
+    return bool(objects_named(graph, name))
+
+
+def objects_named(graph: nx.MultiDiGraph, name: str) -> tuple:
+    """Ids of the objects that may be called *name*, sorted."""
+    memo = _memo(graph)
+    key = ("named", name)
+    if key not in memo:
+        memo[key] = tuple(sorted(o for o in graph.nodes if object_has_name(graph, o, name)))
+    return memo[key]
 
 
 # -- whole statements ---------------------------------------------------------------
@@ -156,8 +199,8 @@ def statement_holds(graph: nx.MultiDiGraph, statement: Statement) -> bool:
     candidates = {}
     for key in keys:
         name, attributes = statement.objects[key]
-        candidates[key] = [o for o in graph.nodes if object_has_name(graph, o, name)
-                           and all(has_attribute(graph, o, a) for a in attributes)]
+        candidates[key] = [o for o in objects_named(graph, name)
+                           if all(has_attribute(graph, o, a) for a in attributes)]
         if not candidates[key]:
             return False
     relations = list(statement.relations)

@@ -1,0 +1,395 @@
+"""The productivity set: subgraphs of complexity 4..12 with atom, swap and negate foils.
+
+:func:`run_productivity` writes, in the released CREPE layout,
+``OUT/productivity/{atom,swap,negate}/prod_vg_hard_negs_{type}_complexity_{n}.csv``
+(columns :data:`COLUMNS`; ``hard_negs`` a Python-literal list; the box is the
+union box of the subgraph's objects), a JSONL twin of every CSV with per-row
+provenance (subgraph node and edge ids with names, attributes and predicates,
+the positive scene, each foil's scene and edit, template style, seed), and the
+``productivity`` section of ``OUT/manifest.json``.
+
+How rows are made, per image (pure and seeded, so images can go to worker
+processes in any grouping): for each foil type and level, subgraphs are drawn
+(:mod:`crepe_gen.sampling`) until one admits enough valid foils
+(:mod:`crepe_gen.negatives`); each image gives at most ``rows_per_image``
+rows per cell and never the same subgraph twice. Rows are then kept in image
+order, the same number in every (type, level) cell: ``per_level`` if given,
+else as many as the sparsest cell holds.
+
+Bad input never stops a run: empty graphs, graphs too small for a level and
+objects without a usable box are skipped and counted in the manifest (bad
+records in the VG files follow the ``--lenient`` policy of
+:class:`~crepe_gen.visual_genome.VisualGenome`). Finished chunks of images
+are kept under ``OUT/productivity/.parts/`` until the run completes, so a
+killed run resumes where it stopped.
+
+Examples
+--------
+>>> import tempfile
+>>> from crepe_gen.visual_genome import VisualGenome
+>>> out = tempfile.mkdtemp()
+>>> summary = run_productivity(VisualGenome(), out, ProductivityConfig(levels=(4, 5), per_level=3,
+...                            max_images=30))
+>>> summary["rows"]["swap"]
+{'4': 3, '5': 3}
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import itertools
+import json
+import logging
+import multiprocessing
+import random
+import shutil
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import yaml
+from tqdm import tqdm
+
+from .captions import CAPTION_BACKENDS, scene_from_subgraph
+from .errors import ConfigError, InputError
+from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from .lexicon import Lexicon, LexiconConfig, is_concrete, is_lemma
+from .negatives import FOIL_TYPES, NegativeConfig
+from .sampling import SamplingConfig, sample_subgraph, usable_object
+from .scene_graph import union_box
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ["image_id", "caption", "n", "n_objects", "n_relations", "n_attributes",
+           "n_connected_components", "hard_negs", "x", "y", "width", "height"]
+LEVELS = tuple(range(4, 13))
+
+
+@dataclass(frozen=True)
+class ProductivityConfig:
+    """Everything that decides the output (recorded in the manifest).
+
+    ``per_level``: rows per level and foil type (None: as many as every cell
+    can hold); ``max_images``: read at most this many images; ``workers``:
+    processes (the output does not depend on it); ``style``: a caption style
+    of the backend, or None to draw one per row.
+    """
+
+    levels: tuple = LEVELS
+    foil_types: tuple = ("atom", "swap", "negate")
+    negatives: int = 5
+    per_level: int | None = None
+    rows_per_image: int = 1
+    seed: int = 0
+    caption_backend: str = "template"
+    style: str | None = None
+    max_images: int | None = None
+    subgraph_attempts: int = 12
+    negation_min_images: int = 2
+    workers: int = 1
+    chunk_size: int = 64
+    sampling: SamplingConfig = SamplingConfig()
+    lexicon: LexiconConfig = LexiconConfig()
+    foils: NegativeConfig = NegativeConfig()
+
+    def __post_init__(self):
+        unknown = [t for t in self.foil_types if t not in FOIL_TYPES]
+        if unknown:
+            raise ConfigError(f"unknown foil type(s) {unknown}; choose from {sorted(FOIL_TYPES)}")
+        if self.caption_backend not in CAPTION_BACKENDS:
+            raise ConfigError(f"unknown caption backend {self.caption_backend!r}; "
+                              f"choose from {sorted(CAPTION_BACKENDS)}")
+        if not self.levels or min(self.levels) < 1:
+            raise ConfigError("levels must be positive integers")
+        if self.negatives < 1 or self.rows_per_image < 1 or self.chunk_size < 1 or self.workers < 1:
+            raise ConfigError("negatives, rows_per_image, chunk_size and workers must be at least 1")
+        object.__setattr__(self, "levels", tuple(int(n) for n in self.levels))
+        object.__setattr__(self, "foil_types", tuple(self.foil_types))
+        if self.foils.negatives != self.negatives:
+            object.__setattr__(self, "foils", replace(self.foils, negatives=self.negatives))
+
+    @classmethod
+    def from_yaml(cls, path, **overrides) -> "ProductivityConfig":
+        """Read a YAML mapping of the fields above (nested ``sampling``,
+        ``lexicon``, ``foils``); *overrides* that are not None win."""
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise InputError(path, "file not found") from None
+        except yaml.YAMLError as error:
+            raise InputError(path, f"malformed YAML: {error}".splitlines()[0]) from None
+        if not isinstance(data, dict):
+            raise InputError(path, "expected a mapping of configuration keys")
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.from_dict(data, source=path)
+
+    @classmethod
+    def from_dict(cls, data: dict, source="config") -> "ProductivityConfig":
+        nested = {"sampling": SamplingConfig, "lexicon": LexiconConfig, "foils": NegativeConfig}
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"{source}: unknown key(s) {unknown}")
+        values = dict(data)
+        for key, kind in nested.items():
+            if key in values and isinstance(values[key], dict):
+                allowed = {f.name for f in fields(kind)}
+                bad = sorted(set(values[key]) - allowed)
+                if bad:
+                    raise ConfigError(f"{source}: unknown key(s) {bad} in {key}")
+                values[key] = kind(**values[key])
+        for key in ("levels", "foil_types"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["levels"], data["foil_types"] = list(self.levels), list(self.foil_types)
+        return data
+
+    def fingerprint(self) -> str:
+        """Hash of what decides the rows of each image (not workers or counts)."""
+        data = self.to_dict()
+        for key in ("workers", "per_level", "max_images"):
+            data.pop(key)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def output_path(out_dir, foil_type: str, n: int, suffix: str = ".csv") -> Path:
+    """``OUT/productivity/{type}/prod_vg_hard_negs_{type}_complexity_{n}.csv``."""
+    return Path(out_dir) / "productivity" / foil_type / f"prod_vg_hard_negs_{foil_type}_complexity_{n}{suffix}"
+
+
+def row_seed(seed: int, image_id: int, foil_type: str, n: int) -> int:
+    """The seed of one (image, type, level) cell: independent of any other cell."""
+    digest = hashlib.sha256(f"{seed}:{image_id}:{foil_type}:{n}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+# -- vocabulary pass ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Vocabulary:
+    """What every image's work shares: the lexicon and the weights of absent names."""
+
+    lexicon: Lexicon
+    absent_weights: dict
+    images: int = 0
+
+
+def build_vocabulary(graphs, config: LexiconConfig = LexiconConfig(), min_images: int = 2) -> Vocabulary:
+    """Count atoms (for the lexicon) and image frequencies of names over *graphs*.
+
+    Negated names (absent in positives, present in foils) come from one pool:
+    visible things (:func:`~crepe_gen.lexicon.is_concrete`) named in at least
+    *min_images* images. Absent names are drawn with weight ``df / (1 - df / N)``:
+    a name in a share ``df/N`` of images is negated as a present object about
+    ``df`` times, but can be drawn as absent only in the other images.
+    """
+    document_frequency = collections.Counter()
+    images = 0
+
+    def counted(graphs):
+        nonlocal images
+        for graph in graphs:
+            images += 1
+            document_frequency.update({graph.nodes[o]["name"] for o in graph.nodes
+                                       if usable_object(graph, o)})
+            yield graph
+
+    lexicon = Lexicon.from_graphs(counted(graphs), config)
+    total = max(1, images)
+    weights = {name: df / max(1e-9, 1 - df / total) for name, df in sorted(document_frequency.items())
+               if df >= min(min_images, total) and df / total < 1 and is_lemma(name) and is_concrete(name)}
+    return Vocabulary(lexicon, weights, images)
+
+
+# -- per image ------------------------------------------------------------------------------
+def image_rows(graph, vocabulary: Vocabulary, config: ProductivityConfig) -> tuple[list, dict]:
+    """Rows of one image: ``([(foil type, n, csv row, provenance), ...], {reason: count})``."""
+    skipped = collections.Counter()
+    image_id = graph.graph["image_id"]
+    if graph.number_of_nodes() == 0:
+        skipped["empty graph"] += 1
+        return [], dict(skipped)
+    bad_boxes = [o for o in graph.nodes if graph.nodes[o]["w"] <= 0 or graph.nodes[o]["h"] <= 0]
+    if bad_boxes:
+        skipped["objects without a usable box"] += len(bad_boxes)
+        graph = graph.subgraph([o for o in graph.nodes if o not in set(bad_boxes)]).copy()
+    backend = CAPTION_BACKENDS[config.caption_backend]()
+    used: set = set()
+    rows = []
+    for foil_type in config.foil_types:
+        make_foils = FOIL_TYPES[foil_type]
+        for n in config.levels:
+            made = 0
+            seed = row_seed(config.seed, image_id, foil_type, n)
+            rng = random.Random(seed)
+            for attempt in range(config.subgraph_attempts):
+                if made >= config.rows_per_image:
+                    break
+                # Later attempts let unconnected objects in: some levels (a swap
+                # at n=4) have too few atoms for enough foils when connected.
+                mode = "connected_first" if attempt < config.subgraph_attempts // 2 else "mixed"
+                sub = sample_subgraph(graph, n, rng, config.sampling, exclude=used, mode=mode)
+                if sub is None:
+                    skipped[f"graph too small for level {n}"] += 1
+                    break
+                style = config.style or rng.choice(backend.styles)
+                scene = scene_from_subgraph(graph, sub)
+                box = union_box(graph, sub.objects)
+                kwargs = {}
+                if foil_type == "negate":
+                    kwargs = {"box": box, "absent_weights": vocabulary.absent_weights}
+                result = make_foils(graph, scene, vocabulary.lexicon, rng, config.foils,
+                                    renderer=lambda s, style=style: backend.render(s, style), **kwargs)
+                if result is None:
+                    continue
+                positive, foils = result
+                captions = backend.render_row(positive, [f for f, _ in foils], [e for _, e in foils], style)
+                used.add(sub.key)
+                made += 1
+                rows.append((foil_type, n, _csv_row(image_id, sub, captions, box),
+                             _provenance(graph, sub, positive, foils, captions, style, seed, foil_type,
+                                         config.caption_backend)))
+            if made == 0:
+                skipped[f"no valid {foil_type} foils"] += 1
+    return rows, dict(skipped)
+
+
+def _csv_row(image_id, sub, captions, box) -> dict:
+    x, y, width, height = box
+    return {"image_id": image_id, "caption": captions[0], "n": sub.n, "n_objects": sub.n_objects,
+            "n_relations": sub.n_relations, "n_attributes": sub.n_attributes,
+            "n_connected_components": sub.n_connected_components, "hard_negs": list(captions[1:]),
+            "x": x, "y": y, "width": width, "height": height}
+
+
+def _provenance(graph, sub, positive, foils, captions, style, seed, foil_type, backend) -> dict:
+    nodes = [{"id": o, "name": graph.nodes[o]["name"], "label": graph.nodes[o]["label"],
+              "synsets": list(graph.nodes[o]["synsets"]),
+              "attributes": [a for obj, a in sub.attributes if obj == o]} for o in sub.objects]
+    edges = [{"id": k, "subject": s, "object": o, "predicate": graph.edges[s, o, k]["predicate"],
+              "label": graph.edges[s, o, k]["label"]} for s, o, k in sub.relations]
+    return {"image_id": sub.image_id, "foil_type": foil_type, "n": sub.n, "seed": seed,
+            "backend": backend, "template": style, "subgraph": {"nodes": nodes, "edges": edges},
+            "positive": {"caption": captions[0], "scene": positive.to_dict()},
+            "negatives": [{"caption": text, "scene": scene.to_dict(), "edit": edit.to_dict()}
+                          for text, (scene, edit) in zip(captions[1:], foils)]}
+
+
+# -- the run -------------------------------------------------------------------------------
+_WORKER_STATE: dict = {}
+
+
+def _init_worker(vocabulary, config):
+    _WORKER_STATE["vocabulary"], _WORKER_STATE["config"] = vocabulary, config
+
+
+def _chunk_job(task):
+    index, graphs, part = task
+    part = Path(part)
+    if part.exists():
+        return _read_part(part)
+    vocabulary, config = _WORKER_STATE["vocabulary"], _WORKER_STATE["config"]
+    rows, skipped = [], collections.Counter()
+    for graph in graphs:
+        image_rows_, image_skipped = image_rows(graph, vocabulary, config)
+        rows.extend(image_rows_)
+        skipped.update(image_skipped)
+    result = {"rows": rows, "skipped": dict(skipped), "images": len(graphs)}
+    write_jsonl_atomic(part, [result])
+    return result
+
+
+def _read_part(path: Path) -> dict:
+    result = json.loads(path.read_text(encoding="utf-8"))
+    result["rows"] = [tuple(row) for row in result["rows"]]
+    return result
+
+
+def _chunks(graphs, size: int, parts_dir: Path):
+    for index, chunk in enumerate(iter(lambda it=iter(graphs): list(itertools.islice(it, size)), [])):
+        yield index, chunk, str(parts_dir / f"chunk_{index:06d}.json")
+
+
+def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfig(),
+                     images_dir=None, progress: bool = False) -> dict:
+    """Generate the productivity set of *vg* into *out_dir*; return the manifest section.
+
+    *images_dir*, when given, restricts rows to images whose JPEG is there.
+    """
+    out_dir = Path(out_dir)
+    graphs_for_vocabulary = _graphs(vg, config, images_dir)
+    vocabulary = build_vocabulary(tqdm(graphs_for_vocabulary, desc="vocabulary", unit=" images",
+                                       disable=not progress), config.lexicon, config.negation_min_images)
+    log.info("vocabulary: %d names, %d attributes, %d predicates over %d images",
+             len(vocabulary.lexicon.object_counts), len(vocabulary.lexicon.attribute_counts),
+             len(vocabulary.lexicon.predicate_counts), vocabulary.images)
+    parts_dir = out_dir / "productivity" / ".parts" / config.fingerprint()
+    cells = {(t, n): [] for t in config.foil_types for n in config.levels}
+    skipped = collections.Counter()
+    images = 0
+
+    def full() -> bool:
+        return config.per_level is not None and all(len(rows) >= config.per_level for rows in cells.values())
+
+    tasks = _chunks(_graphs(vg, config, images_dir), config.chunk_size, parts_dir)
+    bar = tqdm(desc="productivity", unit=" images", disable=not progress)
+    if config.workers > 1:
+        context = multiprocessing.get_context("fork")
+        pool = context.Pool(config.workers, initializer=_init_worker, initargs=(vocabulary, config))
+        results = pool.imap(_chunk_job, tasks)
+    else:
+        pool = None
+        _init_worker(vocabulary, config)
+        results = map(_chunk_job, tasks)
+    try:
+        for result in results:
+            for foil_type, n, csv_row, provenance in result["rows"]:
+                cells[(foil_type, n)].append((csv_row, provenance))
+            skipped.update(result["skipped"])
+            images += result["images"]
+            bar.update(result["images"])
+            if full():
+                break
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+    per_cell = config.per_level if config.per_level is not None else min(len(r) for r in cells.values())
+    per_cell = min([per_cell] + [len(r) for r in cells.values()])
+    if config.per_level is not None and per_cell < config.per_level:
+        log.warning("only %d rows in the sparsest cell, fewer than per_level=%d", per_cell, config.per_level)
+    counts: dict = {t: {} for t in config.foil_types}
+    for (foil_type, n), rows in sorted(cells.items()):
+        kept = rows[:per_cell]
+        write_text_atomic(output_path(out_dir, foil_type, n), csv_text(COLUMNS, [r for r, _ in kept]))
+        write_jsonl_atomic(output_path(out_dir, foil_type, n, ".jsonl"),
+                           ({"row": index, **csv_row, "provenance": provenance}
+                            for index, (csv_row, provenance) in enumerate(kept)))
+        counts[foil_type][str(n)] = len(kept)
+    skipped.update({f"VG record: {reason}": count for reason, count in vg.problems.counts.items()})
+    section = {"config": config.to_dict(), "seed": config.seed, "inputs": vg.input_hashes(),
+               "vg_root": str(vg.root), "images_dir": str(images_dir) if images_dir else None,
+               "versions": versions("networkx", "wn", "pyyaml"),
+               "images_read": images, "vocabulary_images": vocabulary.images,
+               "rows": counts, "rows_available": {f"{t}/{n}": len(r) for (t, n), r in sorted(cells.items())},
+               "skipped": dict(sorted(skipped.items()))}
+    update_manifest(out_dir, "productivity", section)
+    shutil.rmtree(out_dir / "productivity" / ".parts", ignore_errors=True)
+    return section
+
+
+def _graphs(vg, config: ProductivityConfig, images_dir):
+    from .visual_genome import image_path
+
+    graphs = vg.scene_graphs()
+    if images_dir is not None:
+        graphs = (g for g in graphs if image_path(images_dir, g.graph["image_id"], g.graph["folder"]))
+    if config.max_images is not None:
+        graphs = itertools.islice(graphs, config.max_images)
+    return graphs
