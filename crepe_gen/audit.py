@@ -462,7 +462,10 @@ def classifier_scores(items: list[Item], config: AuditConfig) -> list[list[float
                             disable=not config.progress, leave=False):
         if len(np.unique(labels[train])) < 2:
             continue
-        model = LogisticRegression(C=1.0, max_iter=300)
+        # The dual solver is fastest when hashed n-grams outnumber the captions;
+        # it shuffles, so it takes the seed.
+        model = LogisticRegression(C=1.0, solver="liblinear", dual=True, max_iter=1000,
+                                   random_state=config.seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(features[train], labels[train])
