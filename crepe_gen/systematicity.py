@@ -44,8 +44,8 @@ Examples
 from __future__ import annotations
 
 import collections
-import copy
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -62,7 +62,7 @@ from . import extract as extract_module
 from . import lexicon, truth, vocab
 from .errors import ConfigError, InputError
 from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
-from .names import normalize
+from .names import PLURAL_ONLY, normalize
 from .visual_genome import VisualGenome, file_digest
 
 log = logging.getLogger(__name__)
@@ -251,7 +251,7 @@ def ground_objects(graph, objects, region_box, *, min_overlap: float,
 
 
 # -- editable captions ------------------------------------------------------------
-@dataclass
+@dataclass(eq=False)  # slots compare by identity: two "red" tokens are different slots
 class Slot:
     """One token of a caption, or one atom spanning several words."""
 
@@ -271,6 +271,13 @@ class Caption:
 
     def text(self) -> str:
         return render(slot.text for slot in self.slots)
+
+    def copy(self) -> "Caption":
+        """A copy with its own slots (compounds point at the new slots)."""
+        new = {id(slot): dataclasses.replace(slot) for slot in self.slots}
+        return Caption([new[id(slot)] for slot in self.slots],
+                       [tuple(new[id(s)] for s in pair) for pair in self.attribute_compounds],
+                       [tuple(new[id(s)] for s in triple) for triple in self.relation_compounds])
 
     def statements(self) -> set[tuple]:
         """What the caption states, by names: objects and compounds."""
@@ -370,17 +377,19 @@ def _is_word(token: str) -> bool:
     return token[0].isalnum() or token[0] == "'"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def surface_form(kind: str, name: str, plural: bool) -> str:
     """How an atom is written: objects inflected to the plural when needed.
 
-    >>> surface_form("object", "tree trunk", True), surface_form("attribute", "red", True)
-    ('tree trunks', 'red')
+    >>> surface_form("object", "tree trunk", True), surface_form("object", "pant", False)
+    ('tree trunks', 'pants')
     """
-    if kind != "object" or not plural:
+    if kind != "object":
         return name
     head, _, last = name.rpartition(" ")
     inflected = getInflection(last, tag="NNS")
-    last = inflected[0] if inflected else last
+    if plural or (inflected and inflected[0] in PLURAL_ONLY):  # "pant" is always "pants"
+        last = inflected[0] if inflected else last
     return f"{head} {last}" if head else last
 
 
@@ -470,55 +479,141 @@ class AtomPool:
             "attribute": self.lexicon.attribute_candidates,
             "relation": self.lexicon.predicate_candidates,
         }
+        self._seen: dict[tuple, list] = {}
+
+    def candidates(self, kind: str, current: str) -> list[tuple[str, int]]:
+        """Seen replacements of *current* with their weights (memoized)."""
+        key = (kind, current)
+        if key not in self._seen:
+            self._seen[key] = [(name, weight) for name, weight in self._candidates[kind](current)
+                               if self.counts.get((kind, name), 0) >= self.min_count]
+        return self._seen[key]
 
     def draw(self, rng: random.Random, kind: str, current: str, avoid: set, tries: int,
              words: int) -> list[str]:
         """Up to *tries* distinct replacements of *current*: those of *words*
         words first, each drawn with its positive frequency."""
-        pool = [(name, weight) for name, weight in self._candidates[kind](current)
-                if name not in avoid and self.counts.get((kind, name), 0) >= self.min_count]
+        pool = [(name, weight) for name, weight in self.candidates(kind, current) if name not in avoid]
         same_length = [(n, w) for n, w in pool if len(n.split()) == words]
         drawn = lexicon.draw(rng, same_length, tries)
         rest = [(n, w) for n, w in pool if n not in drawn]
         return drawn + lexicon.draw(rng, rest, tries - len(drawn))
 
 
-def atom_negatives(facts: ImageFacts, positive: Caption, pool: AtomPool, rng: random.Random, *,
-                   limit: int, tries: int, forbidden: set) -> list[Negative]:
-    """HN-Atom: one atom of *positive* replaced by a drawn seen atom."""
-    atoms = positive.atoms()
-    if not atoms:
-        return []
-    order = list(range(len(atoms)))
-    rng.shuffle(order)
+class Balance:
+    """Keeps the atoms a list of negatives inserts in step with the atoms it removes.
+
+    A text-only classifier finds the positive when some words occur more often
+    in negatives than in positives. Each replacement removes one atom and
+    inserts another; preferring to insert atoms removed more often than
+    inserted so far (and to remove atoms inserted more often than removed)
+    drives every atom's surplus to zero, so no word tells negatives apart.
+    """
+
+    def __init__(self):
+        self.surplus = collections.Counter()  # inserted minus removed, by (kind, name)
+
+    def order_atoms(self, rng: random.Random, atoms: list) -> list[int]:
+        """Atom indices, those most inserted elsewhere first (random among ties)."""
+        keys = {i: (-self.surplus[slot.kind, slot.name], rng.random()) for i, slot in enumerate(atoms)}
+        return sorted(keys, key=keys.get)
+
+    def order_candidates(self, rng: random.Random, kind: str, names: list[str]) -> list[str]:
+        """Candidates, those most removed elsewhere first (random among ties)."""
+        keys = {name: (self.surplus[kind, name], rng.random()) for name in names}
+        return sorted(names, key=keys.get)
+
+    def record(self, kind: str, removed: str, inserted: str) -> None:
+        self.surplus[kind, removed] -= 1
+        self.surplus[kind, inserted] += 1
+
+
+class BigramIndex:
+    """Bigram counts of every region caption, to tell plausible word orders.
+
+    An edit is *plausible* when every bigram it creates occurs in the captions
+    of some other image, so the edited caption reads like a real one.
+
+    >>> index = BigramIndex()
+    >>> index.add(1, ["a", "red", "car"]); index.add(2, ["a", "red", "shirt"])
+    >>> index.attested(["a", "red", "shirt"], own=index.own([["a", "red", "shirt"]]))
+    False
+    >>> index.attested(["a", "red", "car"], own=index.own([["a", "red", "shirt"]]))
+    True
+    """
+
+    def __init__(self):
+        self.counts = collections.Counter()
+
+    @staticmethod
+    def bigrams(tokens) -> list[tuple[str, str]]:
+        padded = ["<s>", *tokens, "</s>"]
+        return list(zip(padded, padded[1:]))
+
+    def add(self, image_id: int, tokens) -> None:
+        self.counts.update(self.bigrams(tokens))
+
+    def own(self, captions) -> collections.Counter:
+        """Bigram counts of one image's captions (left out when judging its rows)."""
+        counts = collections.Counter()
+        for tokens in captions:
+            counts.update(self.bigrams(tokens))
+        return counts
+
+    def attested(self, tokens, own: collections.Counter, known=()) -> bool:
+        """Whether every bigram of *tokens* not in *known* occurs in another image."""
+        known = set(known)
+        return all(self.counts[b] - own[b] > 0 for b in self.bigrams(tokens) if b not in known)
+
+
+@dataclass
+class RowContext:
+    """What the negatives of one row are made and checked with."""
+
+    facts: ImageFacts
+    positive: Caption
+    pool: AtomPool
+    rng: random.Random
+    bigrams: BigramIndex
+    own_bigrams: collections.Counter
+    tries: int
+
+    def plausible(self, edited: Caption) -> bool:
+        positive_bigrams = BigramIndex.bigrams(tokenize(self.positive.text()))
+        return self.bigrams.attested(tokenize(edited.text()), self.own_bigrams, positive_bigrams)
+
+
+def atom_negatives(ctx: RowContext, balance: Balance, *, limit: int, forbidden: set) -> list[Negative]:
+    """HN-Atom: one atom of the positive replaced by a seen atom of the same kind."""
+    atoms = ctx.positive.atoms()
     found = []
-    for attempt in range(limit * len(atoms)):
+    for index in balance.order_atoms(ctx.rng, atoms) * limit:
         if len(found) >= limit:
             break
-        index = order[attempt % len(atoms)]
-        result = replace_atom(facts, positive, positive, index, pool, rng, tries=tries,
-                              forbidden=forbidden | {n.text for n in found})
+        result = replace_atom(ctx, ctx.positive, index, balance, forbidden=forbidden | {n.text for n in found})
         if result is not None:
             found.append(result[0])
     return found
 
 
-def replace_atom(facts: ImageFacts, positive: Caption, base: Caption, index: int, pool: AtomPool,
-                 rng: random.Random, *, tries: int, forbidden: set) -> tuple[Negative, Caption] | None:
+def replace_atom(ctx: RowContext, base: Caption, index: int, balance: Balance, *,
+                 forbidden: set) -> tuple[Negative, Caption] | None:
     """Replace atom number *index* of *base* (a copy is edited); the result must
-    state something false that *positive* does not."""
+    be plausible and state something false that the positive does not."""
     old = base.atoms()[index]
     in_caption = {s.name for s in base.atoms() if s.kind == old.kind}
-    for name in pool.draw(rng, old.kind, old.name, in_caption, tries, len(old.text.split())):
-        edited = copy.deepcopy(base)
+    drawn = ctx.pool.draw(ctx.rng, old.kind, old.name, in_caption, ctx.tries, len(old.text.split()))
+    for name in balance.order_candidates(ctx.rng, old.kind, drawn):
+        edited = base.copy()
         slot = edited.atoms()[index]
         slot.name, slot.text = name, surface_form(old.kind, name, old.plural)
         fix_articles(edited.slots)
         text = edited.text()
-        if text in forbidden:
+        if text in forbidden or not ctx.plausible(edited):
             continue
-        false = false_statements(facts, positive, edited)
+        false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
+            balance.record(old.kind, old.name, name)
             edit = {"type": "replace", "kind": old.kind, "from": old.name, "to": name}
             return Negative(text, edit, false), edited
     return None
@@ -530,7 +625,7 @@ def comp_edits(caption: Caption) -> Iterator[tuple[dict, Caption]]:
     for i, (a1, o1) in enumerate(pairs):
         for a2, o2 in pairs[i + 1:]:
             if a1.name != a2.name and o1.name != o2.name and a1 is not a2 and o1 is not o2:
-                edited = copy.deepcopy(caption)
+                edited = caption.copy()
                 slots = edited.atoms()
                 ia, ib = caption.atoms().index(a1), caption.atoms().index(a2)
                 slots[ia].name, slots[ia].text, slots[ib].name, slots[ib].text = (
@@ -544,7 +639,7 @@ def comp_edits(caption: Caption) -> Iterator[tuple[dict, Caption]]:
         for target in objects:
             if target.name == owner.name or _has_attributive(caption, target):
                 continue
-            edited = copy.deepcopy(caption)
+            edited = caption.copy()
             moved = edited.atoms()[caption.atoms().index(attribute)]
             new_owner = edited.atoms()[caption.atoms().index(target)]
             edited.slots.remove(moved)
@@ -557,7 +652,7 @@ def comp_edits(caption: Caption) -> Iterator[tuple[dict, Caption]]:
     for subject, relation, obj in caption.relation_compounds:
         if subject.name == obj.name:
             continue
-        edited = copy.deepcopy(caption)
+        edited = caption.copy()
         atoms = edited.atoms()
         s = atoms[caption.atoms().index(subject)]
         o = atoms[caption.atoms().index(obj)]
@@ -593,34 +688,30 @@ def _noun_phrase(caption: Caption, obj: Slot) -> list:
     return caption.slots[start:end + 1]
 
 
-def comp_negatives(facts: ImageFacts, positive: Caption, rng: random.Random, *, limit: int,
-                   forbidden: set) -> list[tuple[Negative, Caption]]:
-    """HN-Comp: recombinations of the caption's atoms that are false for the image."""
+def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set) -> list[tuple[Negative, Caption]]:
+    """HN-Comp: plausible recombinations of the positive's atoms that are false for the image."""
     found, texts = [], set(forbidden)
-    for edit, edited in comp_edits(positive):
+    for edit, edited in comp_edits(ctx.positive):
         text = edited.text()
-        if text in texts:
+        if text in texts or not ctx.plausible(edited):
             continue
-        false = false_statements(facts, positive, edited)
+        false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
             found.append((Negative(text, edit, false), edited))
             texts.add(text)
     if len(found) > limit:
-        found = [found[i] for i in sorted(rng.sample(range(len(found)), limit))]
+        found = [found[i] for i in sorted(ctx.rng.sample(range(len(found)), limit))]
     return found
 
 
-def combined_negatives(facts: ImageFacts, positive: Caption, comps: list, pool: AtomPool, rng: random.Random, *,
-                       limit: int, tries: int, forbidden: set) -> list[Negative]:
+def combined_negatives(ctx: RowContext, comps: list, balance: Balance, *, limit: int,
+                       forbidden: set) -> list[Negative]:
     """Combined: each HN-Comp negative with one atom replaced as in HN-Atom."""
     found = []
     for comp, edited in comps[:limit]:
-        atoms = edited.atoms()
-        order = list(range(len(atoms)))
-        rng.shuffle(order)
-        for index in order:
-            result = replace_atom(facts, positive, edited, index, pool, rng, tries=tries,
-                                  forbidden=forbidden | {n.text for n in found})
+        for index in balance.order_atoms(ctx.rng, edited.atoms()):
+            result = replace_atom(ctx, edited, index, balance,
+                                  forbidden=forbidden | {n.text for n in found} | {c.text for c, _ in comps})
             if result is not None:
                 negative, _ = result
                 negative.edit = {"type": "combined", "comp": comp.edit, "atom": negative.edit}
@@ -651,8 +742,9 @@ class Region:
 
 
 def ground_regions(vg: VisualGenome, vocabulary, config: SystematicityConfig,
-                   skipped: collections.Counter) -> list[Region]:
-    """Every region caption of *vg* whose objects are grounded, in file order."""
+                   skipped: collections.Counter, bigrams: BigramIndex) -> list[Region]:
+    """Every region caption of *vg* whose objects are grounded, in file order;
+    every caption's bigrams go into *bigrams*."""
     region_objects = _region_graph_objects(vg)
     regions_by_image = _aligned(vg.region_descriptions())
     found = []
@@ -663,7 +755,9 @@ def ground_regions(vg: VisualGenome, vocabulary, config: SystematicityConfig,
         image_id = graph.graph["image_id"]
         for region in regions_by_image(image_id):
             region_id = region["region_id"]
-            caption = render(tokenize(normalize(region["phrase"])))
+            tokens = tokenize(normalize(region["phrase"]))
+            bigrams.add(image_id, tokens)
+            caption = render(tokens)
             if not caption:
                 skipped["empty caption"] += 1
                 continue
@@ -741,21 +835,37 @@ def row_rng(seed: int, tag: str, region: Region) -> random.Random:
     return random.Random(f"{seed}:{tag}:{region.image_id}:{region.region_id}")
 
 
-def make_row(facts: ImageFacts, region: Region, pool: AtomPool, surfaces: dict, config: SystematicityConfig,
-             tag: str) -> tuple[dict, dict] | None:
+@dataclass
+class TrainingSet:
+    """One training set's split membership, replacement pool and output rows."""
+
+    name: str
+    tag: str
+    pool: AtomPool
+    membership: dict
+    skipped: collections.Counter
+    rows: dict
+    provenance: dict
+    balances: dict = dataclasses.field(default_factory=lambda: {"atom": Balance(), "combined": Balance()})
+
+
+def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigrams: BigramIndex,
+             own_bigrams: collections.Counter, surfaces: dict,
+             config: SystematicityConfig) -> tuple[dict, dict] | None:
     """The CSV row and JSONL provenance of one region, or None without any HN-Atom."""
-    rng = row_rng(config.seed, tag, region)
     extraction = extract_module.Extraction(
         **{k: tuple(tuple(c) if isinstance(c, list) else c for c in v) for k, v in region.extraction.items()})
     positive = parse_caption(region.caption, extraction, surfaces)
+    ctx = RowContext(facts, positive, training_set.pool, row_rng(config.seed, training_set.tag, region),
+                     bigrams, own_bigrams, config.max_tries)
     forbidden = {region.caption}
-    atoms = atom_negatives(facts, positive, pool, rng, limit=config.max_negatives,
-                           tries=config.max_tries, forbidden=forbidden)
+    limit = config.max_negatives
+    atoms = atom_negatives(ctx, training_set.balances["atom"], limit=limit, forbidden=forbidden)
     if not atoms:
         return None
-    comps = comp_negatives(facts, positive, rng, limit=config.max_negatives, forbidden=forbidden)
-    combined = combined_negatives(facts, positive, comps, pool, rng, limit=config.max_negatives,
-                                  tries=config.max_tries, forbidden=forbidden)
+    comps = comp_negatives(ctx, limit=limit, forbidden=forbidden)
+    combined = combined_negatives(ctx, comps, training_set.balances["combined"], limit=limit,
+                                  forbidden=forbidden)
     x, y, width, height = region.box
     row = {"image_id": region.image_id, "region_id": region.region_id, "caption": region.caption,
            "x": x, "y": y, "width": width, "height": height,
@@ -834,38 +944,42 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
                         "compounds may not compare", vocabs[name], digest, vocabulary.digest)
 
     skipped = collections.Counter()
-    regions = ground_regions(vg, vocabulary, config, skipped)
+    bigrams = BigramIndex()
+    regions = ground_regions(vg, vocabulary, config, skipped, bigrams)
     log.info("%d grounded region captions", len(regions))
     lex = lexicon.Lexicon.from_graphs(vg.scene_graphs())
-    sets = {}
+    sets = []
     for name, tag in tags.items():
         set_skipped = collections.Counter()
         by_split = assign_splits(regions, counts[name], config, set_skipped)
         positives = [region for split in by_split.values() for region in split]
         pool = AtomPool(lex, positive_frequencies(positives), counts[name], config.min_count)
         membership = {(r.image_id, r.region_id): split for split, rs in by_split.items() for r in rs}
-        sets[name] = {"tag": tag, "pool": pool, "membership": membership, "skipped": set_skipped,
-                      "rows": {split: [] for split in by_split}, "provenance": {split: [] for split in by_split}}
+        sets.append(TrainingSet(name, tag, pool, membership, set_skipped,
+                                {split: [] for split in by_split}, {split: [] for split in by_split}))
 
     by_image = collections.defaultdict(list)
     for region in regions:
         by_image[region.image_id].append(region)
+    all_regions = _aligned(vg.region_descriptions())
     graphs = vg.scene_graphs()
     if config.progress:
         graphs = tqdm(graphs, desc="hard negatives", unit=" images")
     for graph in graphs:
+        image_id = graph.graph["image_id"]
+        own = bigrams.own(tokenize(normalize(r["phrase"])) for r in all_regions(image_id))
         facts = ImageFacts(graph)
-        for region in by_image.pop(graph.graph["image_id"], ()):
-            for name, state in sets.items():
-                split = state["membership"].get((region.image_id, region.region_id))
+        for region in by_image.pop(image_id, ()):
+            for state in sets:
+                split = state.membership.get((region.image_id, region.region_id))
                 if split is None:
                     continue
-                made = make_row(facts, region, state["pool"], vocabulary.surfaces, config, state["tag"])
+                made = make_row(region, facts, state, bigrams, own, vocabulary.surfaces, config)
                 if made is None:
-                    state["skipped"]["no valid atom negative"] += 1
+                    state.skipped["no valid atom negative"] += 1
                     continue
-                state["rows"][split].append(made[0])
-                state["provenance"][split].append(made[1])
+                state.rows[split].append(made[0])
+                state.provenance[split].append(made[1])
 
     folder = out_dir / "systematicity"
     section = {"config": dataclasses.asdict(config), "seed": config.seed,
@@ -875,17 +989,17 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
                "versions": versions("networkx", "lemminflect", "pyarrow"),
                "extraction_vocabulary": vocabulary.digest,
                "grounded_regions": len(regions), "files": []}
-    for name, state in sets.items():
-        tag = state["tag"]
+    for state in sets:
+        name, tag = state.name, state.tag
         section["vocabularies"][tag] = {"name": name, "path": str(vocabs[name]),
                                         "sha256": file_digest(vocabs[name]), "standin": standin,
                                         "vg_vocabulary": _vocab_vg_digest(vocabs[name])}
-        section["counts"][tag] = {split: len(rows) for split, rows in state["rows"].items()}
-        section["skipped_" + tag] = dict(sorted(state["skipped"].items()))
-        for split, rows in state["rows"].items():
+        section["counts"][tag] = {split: len(rows) for split, rows in state.rows.items()}
+        section["skipped_" + tag] = dict(sorted(state.skipped.items()))
+        for split, rows in state.rows.items():
             stem = output_name(split, tag)
             write_text_atomic(folder / f"{stem}.csv", csv_text(COLUMNS, rows))
-            write_jsonl_atomic(folder / f"{stem}.jsonl", state["provenance"][split])
+            write_jsonl_atomic(folder / f"{stem}.jsonl", state.provenance[split])
             section["files"].append(f"systematicity/{stem}.csv")
             log.info("%s: %d rows", stem, len(rows))
     section["files"].sort()
