@@ -24,22 +24,31 @@ from .errors import CrepeGenError
 log = logging.getLogger("crepe_gen")
 
 
-def command_modules() -> dict:
-    """``{name: module}`` of every subcommand module."""
+def command_modules(only: str | None = None) -> dict:
+    """``{name: module}`` of every subcommand module, or of just the module
+    file named *only* when there is one (so that running one command does not
+    import every other command's dependencies)."""
+    names = sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
+    if only in names:
+        names = [only]
     found = {}
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+    for name in names:
+        module = importlib.import_module(f"{commands.__name__}.{name}")
         if hasattr(module, "NAME") and hasattr(module, "run"):
             found[module.NAME] = module
     return found
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crepe-gen", description=__doc__.splitlines()[0])
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with *command*, only that subcommand is loaded
+    when a module of that name exists."""
+    parser = argparse.ArgumentParser(
+        prog="crepe-gen", description="Generate the CREPE compositionality benchmark from Visual Genome.")
     parser.add_argument("--version", action="version", version=f"crepe_gen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, module in command_modules().items():
-        child = sub.add_parser(name, help=module.HELP, description=module.HELP)
+    for name, module in command_modules(command).items():
+        # argparse %-formats help strings; a literal "%" in HELP must not break --help
+        child = sub.add_parser(name, help=module.HELP.replace("%", "%%"), description=module.HELP)
         child.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
         child.add_argument("--lenient", action="store_true",
                            help="skip bad input records and report how many and why")
@@ -49,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser(command)
+    if command is not None and command not in parser._subparsers._group_actions[0].choices:
+        parser = build_parser()  # a command whose NAME differs from its module's: load all
+    args = parser.parse_args(argv)
     level = logging.DEBUG if args.verbose > 1 else logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:

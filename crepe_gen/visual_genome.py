@@ -153,7 +153,8 @@ class VisualGenome:
         path = self.path("scene_graphs")
         records = self.records("scene_graphs")
         if self.progress:
-            records = tqdm(records, desc="scene graphs", unit=" images", total=len(images) or None)
+            records = tqdm(records, desc="scene graphs", unit=" images", total=len(images) or None,
+                           disable=None)  # no bars when stderr is not a terminal
         for index, record in records:
             graph = self._graph(record, path, index, images)
             if graph is not None:
@@ -181,7 +182,8 @@ class VisualGenome:
         relationships = (self.records("relationships") if self.path("relationships", required=False)
                          else iter(()))
         if self.progress:
-            objects = tqdm(objects, desc="scene graphs", unit=" images", total=len(images) or None)
+            objects = tqdm(objects, desc="scene graphs", unit=" images", total=len(images) or None,
+                           disable=None)
         attribute_records = {}
         relationship_records = {}
         for index, record in objects:
