@@ -64,12 +64,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class NegativeConfig:
-    """``negatives``: foils per row; ``attempts``: edits tried per row before
+    """``negatives``: foils per row; ``oversample``: valid foils gathered per
+    foil kept when a plausibility scorer chooses; ``attempts``: edits tried per row before
     giving up; ``max_permutations``: name permutations considered for swaps;
     ``min_overlap``: share of a present object's box inside the crop for it to
     be preferred as a negated name."""
 
     negatives: int = 5
+    oversample: int = 3
+    max_plausibility_lead: float | None = 0.0
     attempts: int = 60
     max_permutations: int = 120
     min_overlap: float = 0.5
@@ -98,24 +101,54 @@ def normalized_text(text: str) -> str:
 
 class _Collector:
     """Keeps foils that are false for the image and read differently from the
-    positive and from each other."""
+    positive and from each other.
 
-    def __init__(self, graph, positive: Scene, renderer, wanted: int):
-        self.graph, self.renderer, self.wanted = graph, renderer, wanted
+    With a *plausibility* scorer it gathers ``wanted * oversample`` valid foils
+    and keeps the ``wanted`` whose plausibility is closest to the positive's, so
+    a text-only judge of plausibility finds the positive in the middle of its
+    foils rather than on top.
+    """
+
+    def __init__(self, graph, positive: Scene, renderer, wanted: int, plausibility=None,
+                 oversample: int = 1, max_lead: float | None = None):
+        self.graph, self.renderer, self.wanted, self.max_lead = graph, renderer, wanted, max_lead
+        self.positive, self.plausibility = positive, plausibility
+        self.capacity = wanted * (oversample if plausibility else 1)
         self.seen = {normalized_text(renderer(positive))}
-        self.foils: list[tuple[Scene, Edit]] = []
+        self.found: list[tuple[Scene, Edit]] = []
 
     @property
     def full(self) -> bool:
-        return len(self.foils) >= self.wanted
+        return len(self.found) >= self.capacity
+
+    @property
+    def enough(self) -> bool:
+        return len(self.found) >= self.wanted
 
     def offer(self, scene: Scene, edit: Edit) -> bool:
+        if self.full:
+            return False
         text = normalized_text(self.renderer(scene))
         if text in self.seen or statement_holds(self.graph, scene.statement()):
             return False
         self.seen.add(text)
-        self.foils.append((scene, edit))
+        self.found.append((scene, edit))
         return True
+
+    def result(self):
+        """``(positive, foils)`` or None when too few valid foils were found."""
+        if not self.enough:
+            return None
+        foils = self.found
+        if self.plausibility is not None:
+            target = self.plausibility(self.positive)
+            scores = [self.plausibility(scene) for scene, _ in foils]
+            ranked = sorted(range(len(foils)), key=lambda i: (abs(scores[i] - target), i))
+            kept = sorted(ranked[:self.wanted])
+            if self.max_lead is not None and target > max(scores[i] for i in kept) + self.max_lead:
+                return None  # the positive would be the most plausible candidate by far
+            foils = [foils[i] for i in kept]
+        return self.positive, foils[:self.wanted]
 
 
 def _renderer(renderer):
@@ -155,10 +188,14 @@ def _length_matched(candidates, old: str):
 
 # -- atom ---------------------------------------------------------------------------------
 def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
-               config: NegativeConfig = NegativeConfig(), renderer=None):
-    """``(positive, [(foil scene, edit), ...])`` with one atom replaced in each foil, or None."""
+               config: NegativeConfig = NegativeConfig(), renderer=None, plausibility=None):
+    """``(positive, [(foil scene, edit), ...])`` with one atom replaced in each foil, or None.
+
+    *plausibility* (``scene -> float``), when given, picks among extra valid
+    foils those as plausible as the positive (see :class:`_Collector`)."""
     renderer = _renderer(renderer)
-    collector = _Collector(graph, scene, renderer, config.negatives)
+    collector = _Collector(graph, scene, renderer, config.negatives, plausibility, config.oversample,
+                           config.max_plausibility_lead)
     atoms = [("object", m.object_id) for m in scene.objects]
     atoms += [("attribute", (m.object_id, a)) for m in scene.objects for a in m.attributes]
     atoms += [("relation", i) for i in range(len(scene.relations))]
@@ -173,7 +210,7 @@ def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
         made = _ATOM_RULES[kind](graph, scene, lexicon, rng, atom)
         if made is not None:
             collector.offer(*made)
-    return (scene, collector.foils) if collector.full else None
+    return collector.result()
 
 
 def _replace_object(graph, scene, lexicon, rng, object_id):
@@ -276,10 +313,11 @@ def swap_variants(scene: Scene, rng, config: NegativeConfig = NegativeConfig()):
 
 
 def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
-               config: NegativeConfig = NegativeConfig(), renderer=None):
+               config: NegativeConfig = NegativeConfig(), renderer=None, plausibility=None):
     """``(positive, [(foil scene, edit), ...])`` rebinding the scene's atoms, or None."""
     renderer = _renderer(renderer)
-    collector = _Collector(graph, scene, renderer, config.negatives)
+    collector = _Collector(graph, scene, renderer, config.negatives, plausibility, config.oversample,
+                           config.max_plausibility_lead)
     by_rule: dict = {}
     for variant in swap_variants(scene, rng, config):
         by_rule.setdefault(variant[1].rule, []).append(variant)
@@ -291,7 +329,7 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
             if queue and not collector.full:
                 collector.offer(*queue.pop())
                 tried += 1
-    return (scene, collector.foils) if collector.full else None
+    return collector.result()
 
 
 # -- negate -------------------------------------------------------------------------------
@@ -307,7 +345,7 @@ def _overlap(node: dict, box) -> float:
 
 def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
                  config: NegativeConfig = NegativeConfig(), renderer=None, box=None,
-                 absent_weights: dict | None = None):
+                 absent_weights: dict | None = None, plausibility=None):
     """``(positive with a true "there is no X", [(foil scene, edit), ...])`` or None.
 
     Foils say "there is no Y" of objects Y in the image (inside *box* first);
@@ -351,7 +389,7 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     for name in chosen:
         collector.offer(replace(scene, absent=(name,)),
                         Edit("negate", "negate_present", (), (positive.absent[0],), (name,)))
-    return (positive, collector.foils) if collector.full else None
+    return collector.result()
 
 
 #: Foil makers by foil type (the CLI choice and the folder name).

@@ -41,6 +41,7 @@ import hashlib
 import itertools
 import json
 import logging
+import math
 import multiprocessing
 import random
 import shutil
@@ -53,7 +54,7 @@ from tqdm import tqdm
 from .captions import CAPTION_BACKENDS, scene_from_subgraph
 from .errors import ConfigError, InputError
 from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
-from .lexicon import Lexicon, LexiconConfig, is_concrete, is_lemma
+from .lexicon import Lexicon, LexiconConfig, is_concrete, is_lemma, predicate_phrase
 from .negatives import FOIL_TYPES, NegativeConfig
 from .sampling import SamplingConfig, sample_subgraph, usable_object
 from .scene_graph import union_box
@@ -176,6 +177,46 @@ class Vocabulary:
     lexicon: Lexicon
     absent_weights: dict
     images: int = 0
+    compounds: dict = field(default_factory=dict)
+
+
+def graph_compounds(graph) -> set:
+    """The image's compounds: ``("o", name)``, ``("a", attribute, name)``,
+    ``("r", subject, predicate, object)``, ``("sp", subject, predicate)``, ``("po", predicate, object)``."""
+    found = set()
+    for _, node in graph.nodes(data=True):
+        found.add(("o", node["name"]))
+        found.update(("a", a, node["name"]) for a in node["attributes"])
+    for s, o, edge in graph.edges(data=True):
+        found.update(_relation_compounds(graph.nodes[s]["name"], predicate_phrase(edge["predicate"]),
+                                         graph.nodes[o]["name"]))
+    return found
+
+
+def scene_compounds(scene) -> list:
+    names = {m.object_id: m.name for m in scene.objects}
+    found = [("o", m.name) for m in scene.objects]
+    found += [("a", a, m.name) for m in scene.objects for a in m.attributes]
+    for s, p, o in scene.relations:
+        found.extend(_relation_compounds(names[s], p, names[o]))
+    return found
+
+
+def _relation_compounds(subject, predicate, obj):
+    return [("r", subject, predicate, obj), ("sp", subject, predicate), ("po", predicate, obj)]
+
+
+def plausibility_scorer(vocabulary: Vocabulary, graph):
+    """``scene -> float``: mean log image frequency of the scene's compounds in
+    OTHER images (this image's own annotations do not count), a text-only
+    measure of how usual a caption's combinations are."""
+    own = graph_compounds(graph)
+    counts = vocabulary.compounds
+
+    def score(scene) -> float:
+        found = scene_compounds(scene)
+        return sum(math.log1p(max(0, counts.get(c, 0) - (c in own))) for c in found) / max(1, len(found))
+    return score
 
 
 def build_vocabulary(graphs, config: LexiconConfig = LexiconConfig(), min_images: int = 2) -> Vocabulary:
@@ -188,12 +229,14 @@ def build_vocabulary(graphs, config: LexiconConfig = LexiconConfig(), min_images
     ``df`` times, but can be drawn as absent only in the other images.
     """
     document_frequency = collections.Counter()
+    compounds = collections.Counter()
     images = 0
 
     def counted(graphs):
         nonlocal images
         for graph in graphs:
             images += 1
+            compounds.update(graph_compounds(graph))
             document_frequency.update({graph.nodes[o]["name"] for o in graph.nodes
                                        if usable_object(graph, o)})
             yield graph
@@ -202,7 +245,7 @@ def build_vocabulary(graphs, config: LexiconConfig = LexiconConfig(), min_images
     total = max(1, images)
     weights = {name: df / max(1e-9, 1 - df / total) for name, df in sorted(document_frequency.items())
                if df >= min(min_images, total) and df / total < 1 and is_lemma(name) and is_concrete(name)}
-    return Vocabulary(lexicon, weights, images)
+    return Vocabulary(lexicon, weights, images, dict(compounds))
 
 
 # -- per image ------------------------------------------------------------------------------
@@ -218,6 +261,7 @@ def image_rows(graph, vocabulary: Vocabulary, config: ProductivityConfig) -> tup
         skipped["objects without a usable box"] += len(bad_boxes)
         graph = graph.subgraph([o for o in graph.nodes if o not in set(bad_boxes)]).copy()
     backend = CAPTION_BACKENDS[config.caption_backend]()
+    plausibility = plausibility_scorer(vocabulary, graph)
     used: set = set()
     rows = []
     for foil_type in config.foil_types:
@@ -239,9 +283,9 @@ def image_rows(graph, vocabulary: Vocabulary, config: ProductivityConfig) -> tup
                 style = config.style or rng.choice(backend.styles)
                 scene = scene_from_subgraph(graph, sub)
                 box = union_box(graph, sub.objects)
-                kwargs = {}
+                kwargs = {"plausibility": plausibility}
                 if foil_type == "negate":
-                    kwargs = {"box": box, "absent_weights": vocabulary.absent_weights}
+                    kwargs.update(box=box, absent_weights=vocabulary.absent_weights)
                 result = make_foils(graph, scene, vocabulary.lexicon, rng, config.foils,
                                     renderer=lambda s, style=style: backend.render(s, style), **kwargs)
                 if result is None:

@@ -1,0 +1,42 @@
+"""``crepe-gen productivity``: the productivity set (complexity 4..12, atom/swap/negate foils)."""
+
+from __future__ import annotations
+
+import json
+
+from ..productivity import ProductivityConfig, run_productivity
+from ..visual_genome import VisualGenome
+
+NAME = "productivity"
+HELP = "generate the productivity set: subgraphs of complexity 4..12 with atom, swap and negate foils"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--vg", default=None, help="Visual Genome folder (default: the bundled 100-image sample)")
+    parser.add_argument("--out", required=True, help="output folder (OUT/productivity/..., OUT/manifest.json)")
+    parser.add_argument("--config", default=None, help="YAML file of ProductivityConfig fields")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    parser.add_argument("--per-level", type=int, default=None,
+                        help="rows per level and foil type (default: as many as every cell can hold)")
+    parser.add_argument("--images", default=None,
+                        help="folder of VG images: only images whose JPEG is there are used")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (output does not depend on it)")
+    parser.add_argument("--max-images", type=int, default=None, help="read at most this many images")
+
+
+def run(args) -> int:
+    overrides = {"seed": args.seed, "per_level": args.per_level, "workers": args.workers,
+                 "max_images": args.max_images}
+    if args.config:
+        config = ProductivityConfig.from_yaml(args.config, **overrides)
+    else:
+        config = ProductivityConfig.from_dict({k: v for k, v in overrides.items() if v is not None})
+    vg = VisualGenome(args.vg, lenient=args.lenient)
+    section = run_productivity(vg, args.out, config, images_dir=args.images, progress=True)
+    rows = section["rows"]
+    print(f"productivity set in {args.out}/productivity ({section['images_read']} images read)")
+    for foil_type, by_level in rows.items():
+        print(f"  {foil_type:7s} " + " ".join(f"n={n}:{count}" for n, count in by_level.items()))
+    if section["skipped"]:
+        print("skipped: " + json.dumps(section["skipped"], sort_keys=True))
+    return 0
