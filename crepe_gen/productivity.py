@@ -71,7 +71,8 @@ class ProductivityConfig:
     """Everything that decides the output (recorded in the manifest).
 
     ``per_level``: rows per level and foil type (None: as many as every cell
-    can hold); ``max_images``: read at most this many images; ``workers``:
+    can hold); ``max_images``: read at most this many images;
+    ``vocabulary_images``: count the lexicon over the first this many (None: all); ``workers``:
     processes (the output does not depend on it); ``style``: a caption style
     of the backend, or None to draw one per row.
     """
@@ -88,7 +89,9 @@ class ProductivityConfig:
     subgraph_attempts: int = 12
     negation_min_images: int = 2
     workers: int = 1
-    chunk_size: int = 64
+    chunk_size: int = 32
+    wave_chunks: int = 8
+    vocabulary_images: int | None = None
     sampling: SamplingConfig = SamplingConfig()
     lexicon: LexiconConfig = LexiconConfig()
     foils: NegativeConfig = NegativeConfig()
@@ -102,8 +105,8 @@ class ProductivityConfig:
                               f"choose from {sorted(CAPTION_BACKENDS)}")
         if not self.levels or min(self.levels) < 1:
             raise ConfigError("levels must be positive integers")
-        if self.negatives < 1 or self.rows_per_image < 1 or self.chunk_size < 1 or self.workers < 1:
-            raise ConfigError("negatives, rows_per_image, chunk_size and workers must be at least 1")
+        if min(self.negatives, self.rows_per_image, self.chunk_size, self.wave_chunks, self.workers) < 1:
+            raise ConfigError("negatives, rows_per_image, chunk_size, wave_chunks and workers must be at least 1")
         object.__setattr__(self, "levels", tuple(int(n) for n in self.levels))
         object.__setattr__(self, "foil_types", tuple(self.foil_types))
         if self.foils.negatives != self.negatives:
@@ -151,9 +154,9 @@ class ProductivityConfig:
         return data
 
     def fingerprint(self) -> str:
-        """Hash of what decides the rows of each image (not workers or counts)."""
+        """Hash of everything that decides the rows (all but ``workers``)."""
         data = self.to_dict()
-        for key in ("workers", "per_level", "max_images"):
+        for key in ("workers",):
             data.pop(key)
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -249,8 +252,11 @@ def build_vocabulary(graphs, config: LexiconConfig = LexiconConfig(), min_images
 
 
 # -- per image ------------------------------------------------------------------------------
-def image_rows(graph, vocabulary: Vocabulary, config: ProductivityConfig) -> tuple[list, dict]:
-    """Rows of one image: ``([(foil type, n, csv row, provenance), ...], {reason: count})``."""
+def image_rows(graph, vocabulary: Vocabulary, config: ProductivityConfig, cells=None) -> tuple[list, dict]:
+    """Rows of one image: ``([(foil type, n, csv row, provenance), ...], {reason: count})``.
+
+    *cells*: the ``(foil type, n)`` pairs still wanted (default: all).
+    """
     skipped = collections.Counter()
     image_id = graph.graph["image_id"]
     if graph.number_of_nodes() == 0:
@@ -267,6 +273,8 @@ def image_rows(graph, vocabulary: Vocabulary, config: ProductivityConfig) -> tup
     for foil_type in config.foil_types:
         make_foils = FOIL_TYPES[foil_type]
         for n in config.levels:
+            if cells is not None and (foil_type, n) not in cells:
+                continue
             made = 0
             seed = row_seed(config.seed, image_id, foil_type, n)
             rng = random.Random(seed)
@@ -332,18 +340,18 @@ def _init_worker(vocabulary, config):
 
 
 def _chunk_job(task):
-    index, graphs, part = task
+    index, graphs, part, cells = task
     part = Path(part)
     if part.exists():
         return _read_part(part)
     vocabulary, config = _WORKER_STATE["vocabulary"], _WORKER_STATE["config"]
     rows, skipped = [], collections.Counter()
     for graph in graphs:
-        image_rows_, image_skipped = image_rows(graph, vocabulary, config)
+        image_rows_, image_skipped = image_rows(graph, vocabulary, config, cells)
         rows.extend(image_rows_)
         skipped.update(image_skipped)
     result = {"rows": rows, "skipped": dict(skipped), "images": len(graphs)}
-    write_jsonl_atomic(part, [result])
+    write_text_atomic(part, json.dumps(result, sort_keys=True) + "\n")
     return result
 
 
@@ -353,9 +361,10 @@ def _read_part(path: Path) -> dict:
     return result
 
 
-def _chunks(graphs, size: int, parts_dir: Path):
-    for index, chunk in enumerate(iter(lambda it=iter(graphs): list(itertools.islice(it, size)), [])):
-        yield index, chunk, str(parts_dir / f"chunk_{index:06d}.json")
+def _batches(iterable, size: int):
+    iterator = iter(iterable)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfig(),
@@ -363,11 +372,19 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
     """Generate the productivity set of *vg* into *out_dir*; return the manifest section.
 
     *images_dir*, when given, restricts rows to images whose JPEG is there.
+
+    Images go in waves of ``wave_chunks`` chunks of ``chunk_size`` images
+    (spread over the workers); between waves, cells that already hold
+    ``per_level`` rows are no longer asked for. The waves depend only on the
+    configuration, so the output does not depend on ``workers``.
     """
     out_dir = Path(out_dir)
-    graphs_for_vocabulary = _graphs(vg, config, images_dir)
-    vocabulary = build_vocabulary(tqdm(graphs_for_vocabulary, desc="vocabulary", unit=" images",
+    vocabulary_graphs = _graphs(vg, config, images_dir)
+    if config.vocabulary_images is not None:
+        vocabulary_graphs = itertools.islice(vocabulary_graphs, config.vocabulary_images)
+    vocabulary = build_vocabulary(tqdm(vocabulary_graphs, desc="vocabulary", unit=" images",
                                        disable=not progress), config.lexicon, config.negation_min_images)
+    bad_records = dict(vg.problems.counts)  # the second pass over the same files would count them again
     log.info("vocabulary: %d names, %d attributes, %d predicates over %d images",
              len(vocabulary.lexicon.object_counts), len(vocabulary.lexicon.attribute_counts),
              len(vocabulary.lexicon.predicate_counts), vocabulary.images)
@@ -376,28 +393,36 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
     skipped = collections.Counter()
     images = 0
 
-    def full() -> bool:
-        return config.per_level is not None and all(len(rows) >= config.per_level for rows in cells.values())
+    def wanted() -> frozenset:
+        if config.per_level is None:
+            return frozenset(cells)
+        return frozenset(cell for cell, rows in cells.items() if len(rows) < config.per_level)
 
-    tasks = _chunks(_graphs(vg, config, images_dir), config.chunk_size, parts_dir)
-    bar = tqdm(desc="productivity", unit=" images", disable=not progress)
+    _init_worker(vocabulary, config)
+    pool = None
     if config.workers > 1:
-        context = multiprocessing.get_context("fork")
-        pool = context.Pool(config.workers, initializer=_init_worker, initargs=(vocabulary, config))
-        results = pool.imap(_chunk_job, tasks)
-    else:
-        pool = None
-        _init_worker(vocabulary, config)
-        results = map(_chunk_job, tasks)
+        pool = multiprocessing.get_context("fork").Pool(config.workers, initializer=_init_worker,
+                                                        initargs=(vocabulary, config))
+    bar = tqdm(desc="productivity", unit=" images", disable=not progress)
+    chunk_index = 0
     try:
-        for result in results:
-            for foil_type, n, csv_row, provenance in result["rows"]:
-                cells[(foil_type, n)].append((csv_row, provenance))
-            skipped.update(result["skipped"])
-            images += result["images"]
-            bar.update(result["images"])
-            if full():
+        chunks = _batches(_graphs(vg, config, images_dir), config.chunk_size)
+        for wave in _batches(chunks, config.wave_chunks):
+            needed = wanted()
+            if not needed:
                 break
+            tasks = []
+            for graphs in wave:
+                part = parts_dir / f"chunk_{chunk_index:06d}.json"
+                tasks.append((chunk_index, graphs, str(part), needed))
+                chunk_index += 1
+            results = pool.imap(_chunk_job, tasks) if pool else map(_chunk_job, tasks)
+            for result in results:
+                for foil_type, n, csv_row, provenance in result["rows"]:
+                    cells[(foil_type, n)].append((csv_row, provenance))
+                skipped.update(result["skipped"])
+                images += result["images"]
+                bar.update(result["images"])
     finally:
         bar.close()
         if pool is not None:
@@ -416,7 +441,7 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
                            ({"row": index, **csv_row, "provenance": provenance}
                             for index, (csv_row, provenance) in enumerate(kept)))
         counts[foil_type][str(n)] = len(kept)
-    skipped.update({f"VG record: {reason}": count for reason, count in vg.problems.counts.items()})
+    skipped.update({f"VG record: {reason}": count for reason, count in bad_records.items()})
     section = {"config": config.to_dict(), "seed": config.seed, "inputs": vg.input_hashes(),
                "vg_root": str(vg.root), "images_dir": str(images_dir) if images_dir else None,
                "versions": versions("networkx", "wn", "pyyaml"),

@@ -1,0 +1,96 @@
+"""Foils: false against the full graph, whole-token edits, swaps keep the words, negation balanced."""
+
+import collections
+import difflib
+import random
+import re
+
+import pytest
+
+from crepe_gen.audit import has_negation, normalized
+from crepe_gen.captions import render, scene_from_subgraph
+from crepe_gen.lexicon import is_symmetric
+from crepe_gen.negatives import FOIL_TYPES, NegativeConfig
+from crepe_gen.productivity import build_vocabulary, plausibility_scorer
+from crepe_gen.sampling import sample_subgraph
+from crepe_gen.truth import name_in_image, statement_holds
+from crepe_gen.visual_genome import VisualGenome
+
+ARTICLES = {"a", "an", "the", "is", "are", "has", "have"}  # grammar words that agree
+
+
+def words(text):
+    return re.findall(r"[a-z'-]+", text.lower())
+
+
+@pytest.fixture(scope="module")
+def sample():
+    graphs = list(VisualGenome().scene_graphs())
+    return graphs[:30], build_vocabulary(graphs)
+
+
+def rows(sample, foil_type, levels=(4, 6, 9, 12)):
+    graphs, vocabulary = sample
+    made = []
+    for graph in graphs:
+        rng = random.Random(graph.graph["image_id"])
+        for n in levels:
+            sub = sample_subgraph(graph, n, rng, mode="mixed" if foil_type == "swap" else "connected_first")
+            if sub is None:
+                continue
+            scene = scene_from_subgraph(graph, sub)
+            kwargs = {"plausibility": plausibility_scorer(vocabulary, graph)}
+            if foil_type == "negate":
+                kwargs["absent_weights"] = vocabulary.absent_weights
+            result = FOIL_TYPES[foil_type](graph, scene, vocabulary.lexicon, rng, NegativeConfig(), **kwargs)
+            if result is not None:
+                made.append((graph, *result))
+    assert len(made) >= 20, f"too few {foil_type} rows to test"
+    return made
+
+
+@pytest.mark.parametrize("foil_type", sorted(FOIL_TYPES))
+def test_foils_are_false_distinct_and_counted(sample, foil_type):
+    for graph, positive, foils in rows(sample, foil_type):
+        assert statement_holds(graph, positive.statement())
+        assert len(foils) == NegativeConfig().negatives
+        texts = [normalized(render(positive))] + [normalized(render(f)) for f, _ in foils]
+        assert len(set(texts)) == len(texts)
+        for foil, edit in foils:
+            assert edit.type == foil_type
+            assert not statement_holds(graph, foil.statement())
+
+
+def test_atom_edits_replace_whole_tokens(sample):
+    rules = collections.Counter()
+    for graph, positive, foils in rows(sample, "atom"):
+        before = words(render(positive))
+        for foil, edit in foils:
+            rules[edit.rule] += 1
+            after = words(render(foil))
+            old_words = set(" ".join(edit.old).split()) | ARTICLES
+            new_words = set(" ".join(edit.new).split()) | ARTICLES
+            for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+                if tag != "equal":
+                    assert set(before[i1:i2]) <= old_words, (before, after, edit)
+                    assert set(after[j1:j2]) <= new_words, (before, after, edit)
+    assert set(rules) == {"replace_object", "replace_attribute", "replace_predicate"}
+
+
+def test_swaps_keep_the_words_and_never_flip_symmetric_relations(sample):
+    for graph, positive, foils in rows(sample, "swap"):
+        content = sorted(w for w in words(render(positive)) if w not in ARTICLES)
+        for foil, edit in foils:
+            assert sorted(w for w in words(render(foil)) if w not in ARTICLES) == content
+            if edit.rule == "reverse_relation":
+                assert not is_symmetric(edit.old[1])
+
+
+def test_negation_is_balanced_and_true_only_for_the_positive(sample):
+    for graph, positive, foils in rows(sample, "negate"):
+        assert has_negation(render(positive)) and len(positive.absent) == 1
+        assert not name_in_image(graph, positive.absent[0])
+        for foil, edit in foils:
+            assert has_negation(render(foil)) and words(render(foil)).count("no") == 1
+            assert name_in_image(graph, foil.absent[0])
+            assert foil.absent[0] not in {m.name for m in foil.objects}

@@ -1,0 +1,150 @@
+"""End to end: released layout, invariants against the full graph, determinism, resume, bad input."""
+
+import ast
+import csv
+import filecmp
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import crepe_gen.productivity as productivity
+from crepe_gen.captions import Scene
+from crepe_gen.cli import main
+from crepe_gen.productivity import COLUMNS, LEVELS, ProductivityConfig, output_path, run_productivity
+from crepe_gen.scene_graph import union_box
+from crepe_gen.truth import statement_holds
+from crepe_gen.visual_genome import VisualGenome, bundled_sample
+
+pytestmark = pytest.mark.slow
+SMALL = dict(max_images=24, levels=(4, 7, 12))
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("prod")
+    section = run_productivity(VisualGenome(), out, ProductivityConfig(max_images=40))
+    return out, section
+
+
+@pytest.fixture(scope="module")
+def graphs():
+    return {g.graph["image_id"]: g for g in VisualGenome().scene_graphs()}
+
+
+def read_rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == COLUMNS
+        return list(reader)
+
+
+def test_layout_and_balanced_counts(full_run):
+    out, section = full_run
+    counts = set()
+    for foil_type in ("atom", "swap", "negate"):
+        for n in LEVELS:
+            rows = read_rows(output_path(out, foil_type, n))
+            jsonl = output_path(out, foil_type, n, ".jsonl").read_text().splitlines()
+            assert len(jsonl) == len(rows)
+            counts.add(len(rows))
+    assert len(counts) == 1 and counts.pop() >= 10      # the swap set as full as the others
+    manifest = json.loads((out / "manifest.json").read_text())["productivity"]
+    assert manifest["inputs"]["scene_graphs.json"] == VisualGenome().input_hashes()["scene_graphs.json"]
+    assert manifest["seed"] == 0 and manifest["versions"]["crepe_gen"]
+
+
+def test_every_row_meets_the_invariants(full_run, graphs):
+    out, _ = full_run
+    for foil_type in ("atom", "swap", "negate"):
+        for n in LEVELS:
+            rows = read_rows(output_path(out, foil_type, n))
+            twins = output_path(out, foil_type, n, ".jsonl").read_text().splitlines()
+            for row, twin in zip(rows, twins):
+                twin = json.loads(twin)
+                provenance = twin["provenance"]
+                graph = graphs[int(row["image_id"])]
+                assert int(row["n"]) == n == sum(int(row[k]) for k in ("n_objects", "n_relations", "n_attributes"))
+                negatives = ast.literal_eval(row["hard_negs"])
+                assert isinstance(negatives, list) and len(negatives) == 5
+                assert row["caption"] not in negatives
+                ids = [node["id"] for node in provenance["subgraph"]["nodes"]]
+                assert tuple(float(row[k]) for k in ("x", "y", "width", "height")) == union_box(graph, ids)
+                assert len(ids) == int(row["n_objects"]) and len(provenance["subgraph"]["edges"]) == int(row["n_relations"])
+                assert statement_holds(graph, Scene.from_dict(provenance["positive"]["scene"]).statement())
+                for text, negative in zip(negatives, provenance["negatives"]):
+                    assert negative["caption"] == text and negative["edit"]["type"] == foil_type
+                    assert not statement_holds(graph, Scene.from_dict(negative["scene"]).statement())
+
+
+def test_same_seed_same_bytes_any_workers(tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    run_productivity(VisualGenome(), first, ProductivityConfig(**SMALL, chunk_size=5))
+    run_productivity(VisualGenome(), second, ProductivityConfig(**SMALL, chunk_size=5, workers=2))
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert len(files) == 2 * 9 + 1
+    for name in files:
+        if name.name == "manifest.json":
+            continue
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    other = tmp_path / "three"
+    run_productivity(VisualGenome(), other, ProductivityConfig(**SMALL, chunk_size=5, seed=1))
+    assert not filecmp.cmp(output_path(first, "atom", 7), output_path(other, "atom", 7), shallow=False)
+
+
+def test_killed_run_resumes_to_the_same_output(tmp_path, monkeypatch):
+    config = ProductivityConfig(**SMALL, chunk_size=4)
+    clean = tmp_path / "clean"
+    run_productivity(VisualGenome(), clean, config)
+    real, calls = productivity.image_rows, []
+
+    def dies_later(graph, *args, **kwargs):
+        calls.append(graph.graph["image_id"])
+        if len(calls) > 10:
+            raise KeyboardInterrupt  # the run is killed mid-way
+        return real(graph, *args, **kwargs)
+
+    resumed = tmp_path / "resumed"
+    monkeypatch.setattr(productivity, "image_rows", dies_later)
+    with pytest.raises(KeyboardInterrupt):
+        run_productivity(VisualGenome(), resumed, config)
+    parts = list((resumed / "productivity" / ".parts").rglob("chunk_*.json"))
+    assert len(parts) == 2 and not list(resumed.rglob("*.csv"))
+    monkeypatch.setattr(productivity, "image_rows", real)
+    run_productivity(VisualGenome(), resumed, config)
+    for path in clean.rglob("*.csv"):
+        assert path.read_bytes() == (resumed / path.relative_to(clean)).read_bytes()
+    assert not (resumed / "productivity" / ".parts").exists()
+
+
+def test_bad_images_are_skipped_and_counted(tmp_path):
+    vg_dir = tmp_path / "vg"
+    shutil.copytree(bundled_sample(), vg_dir)
+    records = json.loads((vg_dir / "scene_graphs.json").read_text())[:12]
+    records.append({"image_id": 900001, "objects": [], "relationships": []})
+    broken = json.loads(json.dumps(records[0]))
+    broken["image_id"] = 900002
+    del broken["objects"][0]["x"]                  # an object without a box
+    broken["objects"][1]["w"] = 0                  # and one with an empty box
+    records.append(broken)
+    (vg_dir / "scene_graphs.json").write_text(json.dumps(records))
+    (vg_dir / "image_data.json").unlink()
+    section = run_productivity(VisualGenome(vg_dir, lenient=True), tmp_path / "out",
+                               ProductivityConfig(levels=(4, 12)))
+    assert section["skipped"]["empty graph"] == 1
+    assert section["skipped"]["objects without a usable box"] == 1
+    assert section["skipped"]["VG record: object has no box (x, y, w, h)"] == 1
+    assert section["images_read"] == 14
+
+
+def test_command_line(tmp_path, capsys):
+    assert main(["productivity", "--out", str(tmp_path / "o"), "--max-images", "15",
+                 "--per-level", "2", "--seed", "3"]) == 0
+    assert "productivity set in" in capsys.readouterr().out
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())["productivity"]
+    assert manifest["seed"] == 3 and manifest["config"]["per_level"] == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("levels: [4]\nnot_a_key: 1\n")
+    assert main(["productivity", "--out", str(tmp_path / "p"), "--config", str(bad)]) == 2
+    assert "not_a_key" in capsys.readouterr().err
