@@ -4,6 +4,10 @@ Graph attributes
     ``image_id`` (int), ``width``/``height`` (ints or None), ``folder``
     (``"VG_100K"``, ``"VG_100K_2"`` or None), ``dropped_self_relations``
     (the raw relationship records removed by the self-relation rule below).
+    Graphs read by :class:`~crepe_gen.visual_genome.VisualGenome` also carry
+    ``image_path`` (the JPEG, or None without images) and ``scale``; when the
+    JPEG's size differs from image_data.json's, boxes and ``width``/``height``
+    are the JPEG's and ``annotated_size`` keeps image_data.json's size.
 Nodes: one per VG object, keyed by ``object_id``
     ``name``: canonical name of the first name (see :mod:`crepe_gen.names`);
     ``label``: that name normalized but not aliased, for captions;
@@ -18,7 +22,7 @@ Edges: one per relationship, ``subject -> object``, keyed by ``relationship_id``
     ``predicate`` (canonical), ``label`` (normalized, not aliased),
     ``raw_predicate``, ``synsets``, ``relationship_id``, ``duplicate_ids``.
     Several edges between one pair are allowed (``man -holding-> cup`` and
-    ``man -near-> cup``).
+    ``man -near-> cup``); edges keep the order of the file.
 
 Rules for VG's quirks
     * A relationship from an object to itself is dropped; its record is kept

@@ -349,3 +349,72 @@ def test_bad_region_descriptions(write_vg):
     vg = VisualGenome(root, lenient=True)
     assert [(i, len(r)) for i, r in vg.region_descriptions()] == [(1, 1), (2, 0)]
     assert vg.problems.total == 3
+
+
+# -- region graphs -------------------------------------------------------------
+
+def test_region_graphs(write_vg, tmp_path):
+    region_graphs = [{"image_id": 2, "regions": [
+        {"region_id": 20, "image_id": 2, "phrase": "man wearing hat", "x": 8, "y": 6, "width": 40,
+         "height": 30, "synsets": [],
+         "objects": scene_graph(2, 21)["objects"],
+         "relationships": scene_graph(2, 21)["relationships"]},
+        {"region_id": 21, "image_id": 2, "phrase": "a hat", "x": 0, "y": 0, "width": 8, "height": 6,
+         "objects": [scene_graph(2, 21)["objects"][1]], "relationships": []}]}]
+    root = small_vg(write_vg, **{"region_graphs.json": region_graphs})
+    found = list(VisualGenome(root).region_graphs())
+    assert [(i, r, g.number_of_nodes(), g.number_of_edges()) for i, r, g in found] == [
+        (2, 20, 2, 1), (2, 21, 1, 0)]
+    assert found[0][2].graph["phrase"] == "man wearing hat" and found[0][2].graph["box"] == (8, 6, 40, 30)
+
+    images = tmp_path / "images"
+    write_jpeg(images / "VG_100K" / "2.jpg", (160, 120))  # twice image_data.json's size
+    scaled = list(VisualGenome(root, images_dir=images).region_graphs())
+    assert scaled[0][2].graph["box"] == (16.0, 12.0, 80.0, 60.0)
+    assert scaled[0][2].nodes[21]["w"] == 60.0
+
+
+# -- the synthetic full-scale generator ----------------------------------------
+
+def _generator():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "scripts" / "make_synthetic_vg.py"
+    spec = importlib.util.spec_from_file_location("make_synthetic_vg", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow  # writes and reads 150 images six times over
+def test_synthetic_vg_is_deterministic_with_fresh_ids(tmp_path):
+    generator = _generator()
+    a, b = tmp_path / "a", tmp_path / "b"
+    counts = generator.write_synthetic_vg(a, 150, separate_files=True, progress=False)
+    generator.write_synthetic_vg(b, 150, separate_files=True, progress=False)
+    for path in sorted(a.iterdir()):
+        assert path.read_bytes() == (b / path.name).read_bytes(), path.name
+    assert counts["images"] == 150 and counts["files"] == [
+        "attributes.json", "image_data.json", "objects.json", "region_descriptions.json",
+        "relationships.json", "scene_graphs.json"]
+
+    vg = VisualGenome(a)
+    graphs = list(vg.scene_graphs())
+    assert [g.graph["image_id"] for g in graphs] == list(range(1, 151))
+    object_ids = [n for g in graphs for n in g]
+    assert len(object_ids) == len(set(object_ids))
+    # image 101 is a copy of the sample's first image with fresh ids
+    first, copy = graphs[0], graphs[100]
+    assert copy.graph["folder"] == first.graph["folder"] and copy.graph["width"] == first.graph["width"]
+    assert [d["name"] for _, d in copy.nodes(data=True)] == [d["name"] for _, d in first.nodes(data=True)]
+    assert set(copy).isdisjoint(first)
+    assert vg.images()[101]["url"].endswith("/101.jpg")
+    region_ids = [r["region_id"] for _, rs in vg.region_descriptions() for r in rs]
+    assert len(region_ids) == len(set(region_ids)) == counts["region_ids"]
+    # the separate files describe the same images
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for name in ("image_data.json", "objects.json", "attributes.json", "relationships.json"):
+        (parts / name).write_bytes((a / name).read_bytes())
+    assert [g.graph["image_id"] for g in VisualGenome(parts).scene_graphs()] == list(range(1, 151))
