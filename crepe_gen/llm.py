@@ -53,7 +53,7 @@ import yaml
 
 from .errors import ConfigError
 from .llm_cache import ResponseCache, canonical_json, request_key
-from .llm_validate import Expectation, check_text
+from .llm_validate import Expectation, Scene, check_text
 
 log = logging.getLogger(__name__)
 
@@ -572,6 +572,7 @@ async def agenerate_texts(tasks, config: LLMConfig, vocabulary, *, attributes=fr
     templates = {name: load_prompt(name, prompts_dir) for name in sorted({t.prompt for t in tasks})}
     run = TextRun(prompts={name: t.digest for name, t in templates.items()})
     rendered = {t.item_id: templates[t.prompt].render(config.endpoint, t.fields) for t in tasks}
+    prompt_hashes = {item_id: _prompt_hash(prompt) for item_id, prompt in rendered.items()}
     failures: dict[str, list[str]] = {t.item_id: [] for t in tasks}
     cache = ResponseCache(config.cache_path) if config.cache_path else None
     try:
@@ -588,13 +589,14 @@ async def agenerate_texts(tasks, config: LLMConfig, vocabulary, *, attributes=fr
                 for task in pending:
                     outcome = outcomes[requests[task.item_id].key]
                     done = _judge(task, outcome, attempt, config, vocabulary, attributes, canon,
-                                  _prompt_hash(rendered[task.item_id]), failures[task.item_id], run)
+                                  prompt_hashes[task.item_id], failures[task.item_id], run)
                     if not done:
                         still_pending.append(task)
                 pending = still_pending
             for task in pending:
-                run.results[task.item_id] = _fallback(task, config, rendered, "validation",
-                                                      config.max_attempts, failures)
+                run.results[task.item_id] = TextResult(
+                    task.item_id, task.fallback, "template", config.model, prompt_hashes[task.item_id],
+                    config.max_attempts, "validation", tuple(failures[task.item_id]))
             run.requests = llm.spending.requests
             run.retries = llm.spending.retries
             run.cache_hits = llm.cache_hits
@@ -630,11 +632,6 @@ def _judge(task: TextTask, outcome: Outcome, attempt: int, config: LLMConfig, vo
     run.results[task.item_id] = TextResult(task.item_id, text, "llm", config.model, prompt_hash,
                                            attempt + 1, "", tuple(failures))
     return True
-
-
-def _fallback(task, config, rendered, reason, attempts, failures) -> TextResult:
-    return TextResult(task.item_id, task.fallback, "template", config.model,
-                      _prompt_hash(rendered[task.item_id]), attempts, reason, tuple(failures[task.item_id]))
 
 
 def _clean(text: str) -> str:
@@ -761,3 +758,93 @@ def config_from_args(args, *, default_cache=None, seed: int | None = None) -> LL
     if config.cache_path is None and default_cache is not None:
         config = dataclasses.replace(config, cache_path=str(default_cache))
     return config
+
+
+# ----------------------------------------------------------------------------- benchmark rows
+
+#: Prompt template by the kind of text: the positive caption or a foil type.
+ROW_PROMPTS = {"caption": "caption", "atom": "negative_atom", "swap": "negative_swap",
+               "negate": "negative_negate"}
+
+
+def row_tasks(row_id: str, foil_type: str, caption: str, provenance: dict) -> list[TextTask]:
+    """The texts of one productivity row (positive first, then each foil), from
+    the structured scenes and edits its provenance holds.
+
+    >>> provenance = {"positive": {"scene": {"objects": [{"id": 1, "name": "cup", "attributes": ["red"]}],
+    ...                                      "relations": [], "absent": []}},
+    ...               "negatives": [{"caption": "A blue cup.", "edit": {"old": ["red"], "new": ["blue"]},
+    ...                              "scene": {"objects": [{"id": 1, "name": "cup", "attributes": ["blue"]}],
+    ...                                        "relations": [], "absent": []}}]}
+    >>> [(t.item_id, t.prompt, t.fields["facts"], t.expect.removed)
+    ...  for t in row_tasks("atom/4/0", "atom", "A red cup.", provenance)]
+    [('atom/4/0/0', 'caption', 'red cup', ()), ('atom/4/0/1', 'negative_atom', 'blue cup', ('red',))]
+    """
+    positive = Scene.from_dict(provenance["positive"]["scene"])
+    tasks = [TextTask(f"{row_id}/0", ROW_PROMPTS["caption"], {"facts": positive.facts(), "draft": caption},
+                      caption, Expectation(positive, "caption"))]
+    for index, negative in enumerate(provenance["negatives"], 1):
+        scene = Scene.from_dict(negative["scene"])
+        edit = negative.get("edit", {})
+        removed = tuple(w for w in edit.get("old", ()) if w not in edit.get("new", ())) \
+            if foil_type == "atom" else ()
+        tasks.append(TextTask(f"{row_id}/{index}", ROW_PROMPTS[foil_type],
+                              {"facts": scene.facts(), "draft": negative["caption"]}, negative["caption"],
+                              Expectation(scene, foil_type, removed=removed, positive=caption)))
+    return tasks
+
+
+def rewrite_rows(rows, config: LLMConfig, vocabulary: frozenset[str], *, attributes=frozenset(),
+                 progress: bool = False, client=None) -> tuple[list, dict]:
+    """Fluent texts for whole benchmark rows; returns ``(rows, manifest section)``.
+
+    *rows*: ``(row_id, foil_type, csv_row, provenance)`` with ``csv_row`` in the
+    released layout (``caption``, ``hard_negs``) and ``provenance`` holding the
+    positive's and each foil's scene (see :mod:`crepe_gen.productivity`).
+
+    A row takes the LLM's texts only if its positive AND every foil passed
+    validation and all of them still read differently; otherwise the whole
+    row keeps its template texts. Mixing the two would hand text-only models a
+    cue (the fluent candidate is the positive). Each row's provenance gets an
+    ``llm`` entry: source, model, prompt hashes, and why a row fell back.
+    """
+    from .negatives import normalized_text
+
+    rows = list(rows)
+    tasks_by_row = {row_id: row_tasks(row_id, foil_type, csv_row["caption"], provenance)
+                    for row_id, foil_type, csv_row, provenance in rows}
+    run = generate_texts([t for tasks in tasks_by_row.values() for t in tasks], config, vocabulary,
+                         attributes=attributes, progress=progress, client=client)
+    row_outcomes: collections.Counter = collections.Counter()
+    rewritten = []
+    for row_id, foil_type, csv_row, provenance in rows:
+        results = [run.results[t.item_id] for t in tasks_by_row[row_id]]
+        texts = [r.text for r in results]
+        fallback = next((r for r in results if r.source != "llm"), None)
+        if fallback is not None:
+            reason = fallback.reason
+        elif len({normalized_text(t) for t in texts}) < len(texts):
+            reason = "duplicate_in_row"
+        else:
+            reason = ""
+        entry = {"source": "template" if reason else "llm", "model": config.model,
+                 "prompt_hashes": [r.prompt_hash for r in results],
+                 "text_sources": [r.source for r in results]}
+        if reason:
+            entry["fallback_reason"] = reason
+            row_outcomes[f"template_{reason}"] += 1
+        else:
+            row_outcomes["llm"] += 1
+            csv_row = {**csv_row, "caption": texts[0], "hard_negs": texts[1:]}
+            provenance = {**provenance, "template_texts": [t.fallback for t in tasks_by_row[row_id]]}
+        rewritten.append((row_id, foil_type, csv_row, {**provenance, "llm": entry}))
+    section = run.manifest(config)
+    section["texts"] = section.pop("outcomes")
+    section["rows"] = dict(sorted(row_outcomes.items()))
+    return rewritten, section
+
+
+def row_estimate(rows, config: LLMConfig) -> Estimate:
+    """:func:`estimate` for :func:`rewrite_rows`' input (the ``--dry-run`` figures)."""
+    return estimate([t for row_id, foil_type, csv_row, provenance in rows
+                     for t in row_tasks(row_id, foil_type, csv_row["caption"], provenance)], config)

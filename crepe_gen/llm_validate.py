@@ -196,6 +196,7 @@ class _Sentence:
 
     def __post_init__(self):
         self.used = [None] * len(self.words)
+        self.forms = [lemmas(w) for w in self.words]
 
     def find(self, phrase: str, kind: str = "") -> list[tuple[int, int]]:
         """Spans of unclaimed words matching *phrase* by lemma; claims them
@@ -208,10 +209,11 @@ class _Sentence:
         if not size:
             return spans
         i = 0
+        first = wanted[0]
         while i + size <= len(self.words):
             window = range(i, i + size)
-            if not any(self.used[j] for j in window) and all(
-                    lemmas(self.words[j]) & wanted[k] for k, j in enumerate(window)):
+            if self.forms[i] & first and all(self.forms[j] & wanted[k] for k, j in enumerate(window)) \
+                    and not any(self.used[j] for j in window):
                 spans.append((i, i + size))
                 if kind:
                     for j in window:

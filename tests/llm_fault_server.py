@@ -30,6 +30,11 @@ def default_answer(query: str) -> str:
     return " " + drafts[-1].strip() if drafts else " A thing."
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # many clients connect at once; the default backlog is 5
+    daemon_threads = True
+
+
 class FaultServer:
     """Start with ``with FaultServer() as server: server.base_url``."""
 
@@ -47,8 +52,7 @@ class FaultServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
