@@ -18,6 +18,13 @@ Kinds and cells:
   from the column (``atom``, ``comp``, ``combined``) and the level from the
   split in the file name (``seen_compounds_in_cc12m``, ...).
 
+Baselines (:data:`BASELINES`): the only candidate without a negation word;
+the shortest; the longest; the lower-case one; the one whose casing or
+punctuation differs from the majority; the one closest to the median length;
+the centroid (most word 1-2-grams shared with the other candidates: one-edit
+foils of a positive make it the centroid); the one with the fewest words never
+seen in the positives of other images; and a text-only n-gram classifier.
+
 The n-gram classifier and the unknown-words rule learn from a *pool*: all
 items of one kind and foil type. The classifier is trained with grouped
 cross-validation (no image is ever in both the training and the evaluated
@@ -99,6 +106,7 @@ class AuditConfig:
     strict_margin: judge on the margin alone, without the noise guard.
     folds: grouped cross-validation folds of the n-gram classifier.
     classifier: train the n-gram classifier (the slowest baseline).
+    baselines: names from :data:`BASELINES` to run (None: all of them).
     seed: seeds the fold assignment; same inputs and seed, same report.
     lenient: skip bad rows and files (counted in the report) instead of failing.
     """
@@ -112,8 +120,12 @@ class AuditConfig:
     seed: int = 0
     lenient: bool = False
     progress: bool = False
+    baselines: tuple[str, ...] | None = None
 
     def __post_init__(self):
+        unknown = sorted(set(self.baselines or ()) - set(BASELINES))
+        if unknown:
+            raise ValueError(f"unknown baseline(s) {', '.join(unknown)}; known: {', '.join(BASELINES)}")
         if not 0 <= self.margin < 1:
             raise ValueError(f"margin must be in [0, 1), got {self.margin}")
         if self.min_rows < 1:
@@ -384,6 +396,47 @@ def _odd_one_out(signature):
     return baseline
 
 
+def middle_length_scores(items: list[Item], config: AuditConfig) -> list[list[float]]:
+    """Minus the distance of each candidate's length to the row's median length:
+    catches positives that sit in the middle because every foil edits them."""
+    scores = []
+    for item in items:
+        lengths = [len(c.strip()) for c in item.candidates]
+        middle = statistics.median(lengths)
+        scores.append([-abs(length - middle) for length in lengths])
+    return scores
+
+
+def centroid_scores(items: list[Item], config: AuditConfig) -> list[list[float]]:
+    """Summed word 1-2-gram Jaccard similarity to the other candidates of the row.
+
+    When every negative is a different one-edit foil of the positive, the
+    positive is the candidate closest to all others: this rule finds it.
+
+    >>> item = Item("productivity", "atom", "4", 1, "a red cup on a table",
+    ...             ("a blue cup on a table", "a red mug on a table", "a red cup under a table"))
+    >>> scores = centroid_scores([item], AuditConfig())[0]
+    >>> max(range(4), key=scores.__getitem__)
+    0
+    """
+    scores = []
+    for item in items:
+        grams = []
+        for candidate in item.candidates:
+            tokens = words(candidate)
+            grams.append(frozenset(tokens).union(zip(tokens, tokens[1:])))
+        total = [0.0] * len(grams)
+        for i in range(len(grams)):
+            for j in range(i + 1, len(grams)):
+                shared = len(grams[i] & grams[j])
+                union = len(grams[i]) + len(grams[j]) - shared
+                similarity = shared / union if union else 1.0
+                total[i] += similarity
+                total[j] += similarity
+        scores.append(total)
+    return scores
+
+
 def unknown_words_scores(items: list[Item], config: AuditConfig) -> list[list[float]]:
     """Minus the number of words never seen in the positives of *other* images."""
     images_by_word: dict[str, set] = collections.defaultdict(set)
@@ -487,12 +540,14 @@ BASELINES = {
     "lowercase": _per_candidate(lambda text: text == text.lower()),
     "odd_casing": _odd_one_out(casing_signature),
     "odd_punctuation": _odd_one_out(punctuation_signature),
+    "middle_length": middle_length_scores,
+    "centroid": centroid_scores,
     "unknown_words": unknown_words_scores,
     "ngram_classifier": classifier_scores,
 }
 SHORT_NAMES = {"no_negation": "no-neg", "shortest": "short", "longest": "long",
                "lowercase": "lower", "odd_casing": "case", "odd_punctuation": "punct",
-               "unknown_words": "unknown", "ngram_classifier": "ngram"}
+               "middle_length": "middle", "centroid": "centroid", "unknown_words": "unknown", "ngram_classifier": "ngram"}
 
 
 def tie_split_credit(scores, positive: int = 0) -> float:
@@ -664,7 +719,8 @@ def audit_items(items: list[Item], config: AuditConfig = AuditConfig()) -> list[
         pool.sort(key=lambda item: (_level_key(item.level), item.image_id, item.source))
         credits = {}
         for name, baseline in BASELINES.items():
-            if name == "ngram_classifier" and not config.classifier:
+            skipped = config.baselines is not None and name not in config.baselines
+            if skipped or (name == "ngram_classifier" and not config.classifier):
                 credits[name] = None
                 continue
             scores = baseline(pool, config)

@@ -18,6 +18,8 @@ from crepe_fixtures import (PRODUCTIVITY_COLUMNS, write_productivity_set,
                             write_systematicity_file)
 
 RULES = [name for name in audit.BASELINES if name != "ngram_classifier"]
+#: Rules that tie on every row of the balanced fixture (equal lengths, casing, words).
+TIED_RULES = [name for name in RULES if name != "centroid"]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def test_released_defects_fail_with_the_right_baselines(released_report):
         assert {"no_negation", "shortest", "lowercase"} <= set(negate.failing)
         assert negate.recall["no_negation"] == 1.0 and negate.verdict == "FAIL"
         atom = report.cell("productivity", "atom", level)
-        assert {"unknown_words", "ngram_classifier"} <= set(atom.failing)
+        assert {"unknown_words", "ngram_classifier", "centroid"} <= set(atom.failing)
         assert "no_negation" not in atom.failing and "lowercase" not in atom.failing
         swap = report.cell("productivity", "swap", level)
         assert {"lowercase", "odd_casing"} <= set(swap.failing)
@@ -75,9 +77,10 @@ def test_balanced_set_passes_and_rules_score_chance_exactly(balanced_dir):
     assert report.passed, report.format_table()
     for cell in report.cells:
         assert cell.judged and cell.verdict == "pass" and cell.equal_negatives == 0
-        for name in RULES:
+        for name in TIED_RULES:
             assert cell.recall[name] == pytest.approx(cell.chance, abs=1e-12), (cell.level, name)
-        assert abs(cell.recall["ngram_classifier"] - cell.chance) < cell.threshold
+        for name in ("centroid", "ngram_classifier"):
+            assert abs(cell.recall[name] - cell.chance) < cell.threshold
     assert report.format_table().splitlines()[-1] == "PASSED"
 
 
@@ -127,6 +130,31 @@ def test_noise_guard_spares_small_cells_and_strict_margin_does_not(tmp_path):
     strict = audit_paths([tmp_path], AuditConfig(classifier=False, strict_margin=True))
     assert strict.cell("productivity", "atom", "4").failing == ["shortest"]
     assert not strict.passed
+
+
+def test_centroid_finds_positives_whose_foils_each_edit_a_different_atom():
+    rng = random.Random(3)
+    colours, objects = ["red", "blue", "green", "black", "white"], ["cup", "mug", "bowl", "jar"]
+    edited, same_slot = [], []
+    for image in range(60):
+        c1, c2 = rng.sample(colours, 2)
+        o1, o2 = rng.sample(objects, 2)
+        positive = f"a {c1} {o1} on a {c2} {o2}"
+        others_c = [c for c in colours if c not in (c1, c2)]
+        others_o = [o for o in objects if o not in (o1, o2)]
+        # Each foil edits a different slot: the positive is the centroid.
+        foils = (f"a {others_c[0]} {o1} on a {c2} {o2}", f"a {c1} {others_o[0]} on a {c2} {o2}",
+                 f"a {c1} {o1} on a {others_c[1]} {o2}", f"a {c1} {o1} on a {c2} {others_o[1]}")
+        edited.append(Item("productivity", "atom", "4", image, positive, foils))
+        # Every foil edits the same slot: no candidate is central.
+        same = tuple(f"a {c} {o1} on a {c2} {o2}" for c in others_c)
+        same_slot.append(Item("productivity", "atom", "4", image, positive, same))
+    config = AuditConfig(classifier=False, baselines=("centroid", "shortest"))
+    cell = audit_items(edited, config)[0]
+    assert cell.recall["centroid"] == 1.0 and cell.recall["unknown_words"] is None
+    assert audit_items(same_slot, config)[0].recall["centroid"] == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="unknown baseline"):
+        AuditConfig(baselines=("telepathy",))
 
 
 # ---------------------------------------------------------------- grouped CV
@@ -210,6 +238,8 @@ def test_json_report_and_exit_codes(released_dir, balanced_dir, tmp_path, capsys
     assert main(["audit", str(balanced_dir), "--json", str(out), "--seed", "3"]) == 0
     assert json.loads(out.read_text())["passed"] is True
     assert main(["audit", str(balanced_dir), "--margin", "2"]) == 2
+    assert main(["audit", str(released_dir), "--baselines", "longest", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["cells"][0]["recall"]["shortest"] is None
 
 
 def test_same_inputs_and_seed_give_the_same_report(released_dir, released_report):

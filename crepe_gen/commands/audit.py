@@ -7,13 +7,13 @@ bad input.
 
 from __future__ import annotations
 
-from ..audit import AuditConfig, audit_paths
+from ..audit import BASELINES, AuditConfig, audit_paths
 from ..errors import ConfigError
 from ..io import write_json_atomic
 
 NAME = "audit"
-HELP = ("Recall@1 of text-only baselines (negation word, length, casing, unknown words, "
-        "n-gram classifier) on CREPE-format CSVs; fails when one beats chance")
+HELP = ("Recall@1 of text-only baselines (negation word, length, casing, centroid, unknown "
+        "words, n-gram classifier) on CREPE-format CSVs; fails when one beats chance")
 
 
 def add_arguments(parser) -> None:
@@ -33,6 +33,8 @@ def add_arguments(parser) -> None:
                         help="grouped cross-validation folds of the classifier (default %(default)s)")
     parser.add_argument("--no-classifier", action="store_true",
                         help="skip the n-gram classifier baseline")
+    parser.add_argument("--baselines", nargs="+", choices=list(BASELINES), metavar="NAME",
+                        help="run only these baselines (default: all of " + ", ".join(BASELINES) + ")")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the fold assignment")
 
 
@@ -41,7 +43,8 @@ def run(args) -> int:
         config = AuditConfig(margin=args.margin, min_rows=args.min_rows, alpha=args.alpha,
                              strict_margin=args.strict_margin, folds=args.folds,
                              classifier=not args.no_classifier, seed=args.seed,
-                             lenient=args.lenient, progress=True)
+                             lenient=args.lenient, progress=True,
+                             baselines=tuple(args.baselines) if args.baselines else None)
     except ValueError as error:
         raise ConfigError(str(error)) from None
     report = audit_paths(args.paths, config)
