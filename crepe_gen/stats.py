@@ -25,6 +25,8 @@ class VGStats:
     region_descriptions: int = 0
     self_relations: int = 0
     duplicate_relations: int = 0
+    images_found: int | None = None  # JPEGs found; None when no images folder was given
+    images_rescaled: int = 0  # JPEGs whose size differs from image_data.json's
     names: collections.Counter = field(default_factory=collections.Counter)
     attributes: collections.Counter = field(default_factory=collections.Counter)
     predicates: collections.Counter = field(default_factory=collections.Counter)
@@ -39,6 +41,9 @@ class VGStats:
             f"  duplicate triples  {self.duplicate_relations:>10,}  (merged into one edge)",
             f"region descriptions  {self.region_descriptions:>10,}",
         ]
+        if self.images_found is not None:
+            lines.append(f"image files found    {self.images_found:>10,}  "
+                         f"({self.images_rescaled:,} with a size other than image_data.json's: boxes scaled)")
         for title, counter in (("names", self.names), ("attributes", self.attributes),
                                ("predicates", self.predicates)):
             common = ", ".join(f"{name} ({n})" for name, n in counter.most_common(top))
@@ -49,9 +54,12 @@ class VGStats:
 def vg_stats(vg: VisualGenome) -> VGStats:
     """Count what the files hold: objects, attribute mentions and relationships
     as annotated (before the graph rules merge duplicates and drop self-relations)."""
-    stats = VGStats()
+    stats = VGStats(images_found=0 if vg.images_dir is not None else None)
     for graph in vg.scene_graphs():
         stats.images += 1
+        if graph.graph.get("image_path"):
+            stats.images_found += 1
+            stats.images_rescaled += graph.graph["scale"] != (1.0, 1.0)
         stats.objects += graph.number_of_nodes()
         for _, node in graph.nodes(data=True):
             stats.attribute_mentions += len(node["raw_attributes"])

@@ -74,3 +74,15 @@ def test_help_lists_every_command(run_cli):
     done = run_cli("--help")
     assert done.returncode == 0, done.stderr
     assert all(name in done.stdout for name in command_modules())
+
+
+def test_inspect_with_images(write_vg, run_cli, tmp_path):
+    from test_visual_genome import small_vg, write_jpeg
+
+    root = small_vg(write_vg)
+    write_jpeg(tmp_path / "images" / "VG_100K" / "1.jpg", (80, 60))
+    write_jpeg(tmp_path / "images" / "VG_100K" / "2.jpg", (40, 30))
+    done = run_cli("inspect", root, "--images-dir", tmp_path / "images")
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stdout.splitlines() if line.startswith("image files found"))
+    assert line.split()[3] == "2" and "(1 with a size other" in line

@@ -13,10 +13,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("vg_dir", nargs="?", default=None,
                         help="Visual Genome folder (default: the bundled 100-image sample)")
     parser.add_argument("--top", type=int, default=10, help="how many common names to list")
+    parser.add_argument("--images-dir", default=None,
+                        help="folder of the VG images (VG_100K/, VG_100K_2/): count the JPEGs found "
+                             "and those whose size differs from image_data.json")
 
 
 def run(args) -> int:
-    vg = VisualGenome(args.vg_dir, lenient=args.lenient, progress=True)
+    vg = VisualGenome(args.vg_dir, lenient=args.lenient, progress=True, images_dir=args.images_dir)
     print(f"Visual Genome folder: {vg.root}")
     print(vg_stats(vg).format(top=args.top))
     if args.lenient:
