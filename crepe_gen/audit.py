@@ -123,6 +123,8 @@ class AuditConfig:
     baselines: tuple[str, ...] | None = None
 
     def __post_init__(self):
+        if self.baselines is not None:
+            object.__setattr__(self, "baselines", tuple(self.baselines))
         unknown = sorted(set(self.baselines or ()) - set(BASELINES))
         if unknown:
             raise ValueError(f"unknown baseline(s) {', '.join(unknown)}; known: {', '.join(BASELINES)}")
@@ -278,7 +280,8 @@ def _read_rows(path: Path, kind: str, foil, problems: Problems, items: list, sum
             try:
                 found = _row_items(row, kind, foil, split, f"{path.name}:{number}")
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
-                problems.report(InputError(path, _row_reason(row, error), record=f"row {number}"))
+                reason, value = _row_reason(row, error)
+                problems.report(InputError(path, reason, record=f"row {number}{value}"))
                 continue
             summary.empty += sum(1 for item in found if not item.negatives)
             found = [item for item in found if item.negatives]
@@ -316,14 +319,16 @@ def _field(row: dict, column: str, parse):
         raise _BadField(column) from None
 
 
-def _row_reason(row: dict, error: Exception) -> str:
+def _row_reason(row: dict, error: Exception) -> tuple[str, str]:
+    """The reason (shared by every row with the same fault, for the lenient
+    counts) and the offending value, to show after the row number."""
     if not isinstance(error, _BadField):
-        return f"unreadable row ({type(error).__name__})"
+        return f"unreadable row ({type(error).__name__})", ""
     value = row.get(error.column)
     shown = "missing" if value is None else repr(value if len(value) <= 40 else value[:37] + "...")
     expected = {"image_id": "an integer image id", "n": "an integer level",
                 "caption": "a non-empty caption"}.get(error.column, "a Python-literal list of strings")
-    return f"column {error.column} is not {expected}: {shown}"
+    return f"column {error.column} is not {expected}", f" ({error.column} = {shown})"
 
 
 # --------------------------------------------------------------------------

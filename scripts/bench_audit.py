@@ -1,7 +1,7 @@
 """Benchmark ``crepe_gen.audit`` on a ~20,000-row productivity set.
 
 Writes synthetic CREPE-format sets (9 levels x 3 foil types), audits each and
-prints, side by side, the audit (all eight baselines) and a reference
+prints, side by side, the audit (all ten baselines) and a reference
 n-gram classifier written the textbook way (a scikit-learn pipeline of
 fitted TF-IDF word 1-2-grams and character 2-4-grams, default logistic
 regression, ``cross_val_predict`` with ``GroupKFold``): wall time, CPU time,
@@ -118,7 +118,7 @@ def main() -> None:
         rows = sum(c.rows for c in report.cells if c.level == "all")
         ours = "/".join(f"{100 * c.recall['ngram_classifier']:.1f}" for c in report.cells
                         if c.level == "all")
-        print(f"{style:<9} {rows:>6}  {'crepe_gen audit (8 baselines)':<28} {wall:>7.1f} {cpu:>7.1f}  "
+        print(f"{style:<9} {rows:>6}  {'crepe_gen audit (10 baselines)':<28} {wall:>7.1f} {cpu:>7.1f}  "
               f"{ours:<28} {'PASSED' if report.passed else 'FAILED'}")
         if per_cell <= args.reference_max:
             recall, wall, cpu = reference_classifier(folder, args.seed)

@@ -250,18 +250,18 @@ def test_same_inputs_and_seed_give_the_same_report(released_dir, released_report
 # ---------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("column, value, message", [
-    ("hard_negs", "['a dog', ", "row 2: column hard_negs is not a Python-literal list of strings"),
-    ("hard_negs", "['a dog', 3]", "row 2: column hard_negs is not a Python-literal list"),
-    ("hard_negs", "__import__('os')", "row 2: column hard_negs"),
-    ("image_id", "seven", "row 2: column image_id is not an integer image id: 'seven'"),
-    ("n", "", "row 2: column n is not an integer level"),
-    ("caption", " ", "row 2: column caption is not a non-empty caption"),
+    ("hard_negs", "['a dog', ", "row 2 (hard_negs = \"['a dog', \"): column hard_negs is not a Python-literal list of strings"),
+    ("hard_negs", "['a dog', 3]", "row 2 (hard_negs = \"['a dog', 3]\"): column hard_negs is not"),
+    ("hard_negs", "__import__('os')", "column hard_negs is not a Python-literal list"),
+    ("image_id", "seven", "row 2 (image_id = 'seven'): column image_id is not an integer image id"),
+    ("n", "", "row 2 (n = ''): column n is not an integer level"),
+    ("caption", " ", "column caption is not a non-empty caption"),
 ])
 def test_bad_rows_name_the_file_and_row(tmp_path, capsys, column, value, message):
     rows = [productivity_row(i, "a red cup", ["a blue cup"]) for i in range(3)]
     rows[1][column] = value
     path = write_rows(tmp_path / "atom" / "prod_vg_hard_negs_atom_complexity_4.csv", rows)
-    with pytest.raises(InputError, match="row 2"):
+    with pytest.raises(InputError, match="row 2 "):
         audit_paths([tmp_path], AuditConfig(classifier=False))
     assert main(["audit", str(tmp_path), "--no-classifier"]) == 2
     errors = [line for line in capsys.readouterr().err.replace("\r", "\n").splitlines()
@@ -270,6 +270,8 @@ def test_bad_rows_name_the_file_and_row(tmp_path, capsys, column, value, message
     # Lenient mode skips the row and counts it.
     report = audit_paths([tmp_path], AuditConfig(classifier=False, lenient=True))
     assert report.cell("productivity", "atom", "4").rows == 2 and report.problems.total == 1
+    [reason] = report.problems.counts
+    assert reason.startswith(f"column {column} is not") and "row" not in reason
     assert main(["audit", str(tmp_path), "--lenient", "--no-classifier"]) == 0
 
 
