@@ -103,22 +103,30 @@ def load_build_config(path=None, *, out: str | None = None) -> BuildConfig:
 
 def stage_config(config: BuildConfig, stage: str, cls, **fixed):
     """The *cls* dataclass from the stage's section, the build seed and *fixed* values."""
-    section = config.section(stage)
     names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(section) - names)
-    if unknown:
-        raise ConfigError(f"{config.source}: section {stage!r}: unknown keys {', '.join(unknown)} "
-                          f"(known: {', '.join(sorted(names))})")
-    values = {**section, **{k: v for k, v in fixed.items() if k in names}}
+    values = {**config.section(stage), **{k: v for k, v in fixed.items() if k in names}}
     if "seed" in names:
         values.setdefault("seed", config.seed)
-    for f in dataclasses.fields(cls):
-        if isinstance(f.default, tuple) and isinstance(values.get(f.name), list):
-            values[f.name] = tuple(values[f.name])
+    return _dataclass_from(cls, values, f"{config.source}: section {stage!r}")
+
+
+def _dataclass_from(cls, values: dict, where: str):
+    """*cls* from a YAML mapping: lists become tuples, mappings nested dataclasses."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {', '.join(unknown)} (known: {', '.join(sorted(fields))})")
+    values = dict(values)
+    for name, value in values.items():
+        default = fields[name].default
+        if isinstance(default, tuple) and isinstance(value, list):
+            values[name] = tuple(value)
+        elif dataclasses.is_dataclass(default) and isinstance(value, dict):
+            values[name] = _dataclass_from(type(default), value, f"{where}: {name}")
     try:
         return cls(**values)
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"{config.source}: section {stage!r}: {error}") from error
+        raise ConfigError(f"{where}: {error}") from error
 
 
 # -- stages ----------------------------------------------------------------------
@@ -163,13 +171,14 @@ def _vg_inputs(ctx: BuildContext) -> list[Path]:
 def _productivity_config(ctx):
     from .productivity import ProductivityConfig
 
-    return stage_config(ctx.config, "productivity", ProductivityConfig, progress=ctx.progress)
+    return stage_config(ctx.config, "productivity", ProductivityConfig)
 
 
 def _run_productivity(ctx):
     from .productivity import run_productivity
 
-    return run_productivity(ctx.vg, ctx.out, _productivity_config(ctx), images_dir=ctx.config.images)
+    return run_productivity(ctx.vg, ctx.out, _productivity_config(ctx), images_dir=ctx.config.images,
+                            progress=ctx.progress)
 
 
 @dataclass(frozen=True)
