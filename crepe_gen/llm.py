@@ -53,7 +53,7 @@ import yaml
 
 from .errors import ConfigError
 from .llm_cache import ResponseCache, canonical_json, request_key
-from .llm_validate import Expectation, Scene, check_text
+from .llm_validate import Expectation, Scene, check_text, object_words
 
 log = logging.getLogger(__name__)
 
@@ -848,3 +848,26 @@ def row_estimate(rows, config: LLMConfig) -> Estimate:
     """:func:`estimate` for :func:`rewrite_rows`' input (the ``--dry-run`` figures)."""
     return estimate([t for row_id, foil_type, csv_row, provenance in rows
                      for t in row_tasks(row_id, foil_type, csv_row["caption"], provenance)], config)
+
+
+def rewrite_cells(cells: dict, config: LLMConfig, lexicon, *, progress: bool = False,
+                  client=None) -> tuple[dict, dict]:
+    """:func:`rewrite_rows` over the productivity stage's ``{(foil type, n): [(csv row,
+    provenance), ...]}``; the object and attribute vocabularies come from *lexicon*
+    (:class:`crepe_gen.lexicon.Lexicon`). Returns the cells in the same shape and
+    the ``llm`` manifest section."""
+    rows = [(f"{foil_type}/{n}/{index}", foil_type, csv_row, provenance)
+            for (foil_type, n), kept in sorted(cells.items())
+            for index, (csv_row, provenance) in enumerate(kept)]
+    rewritten, section = rewrite_rows(rows, config, object_words(lexicon.object_counts),
+                                      attributes=object_words(lexicon.attribute_counts),
+                                      progress=progress, client=client)
+    by_id = {row_id: (csv_row, provenance) for row_id, _, csv_row, provenance in rewritten}
+    return ({(foil_type, n): [by_id[f"{foil_type}/{n}/{index}"] for index in range(len(kept))]
+             for (foil_type, n), kept in sorted(cells.items())}, section)
+
+
+def cells_estimate(cells: dict, config: LLMConfig) -> Estimate:
+    """What :func:`rewrite_cells` would spend (``--dry-run``)."""
+    return row_estimate([(f"{t}/{n}/{i}", t, csv_row, provenance) for (t, n), kept in sorted(cells.items())
+                         for i, (csv_row, provenance) in enumerate(kept)], config)

@@ -238,8 +238,17 @@ def object_vocabulary(graphs, *, canon: Canonicalizer | None = None, min_count: 
         for _, node in graph.nodes(data=True):
             for name in node.get("names", (node["name"],)):
                 counts[name] = counts.get(name, 0) + 1
-    return frozenset(name for name, n in counts.items()
-                     if n >= min_count and name and name not in _NOT_OBJECTS
+    return object_words(name for name, n in counts.items() if n >= min_count)
+
+
+def object_words(names) -> frozenset[str]:
+    """*names* (object names or attributes) minus function words and names
+    that are not plain words: the vocabulary of the extra-word checks.
+
+    >>> sorted(object_words(["man", "the", "t-shirt", "#1", "on"]))
+    ['man', 't-shirt']
+    """
+    return frozenset(name for name in names if name and name not in _NOT_OBJECTS
                      and all(_TOKEN.fullmatch(w) for w in name.split()))
 
 
@@ -268,10 +277,15 @@ def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
         if not object_spans.get(name):
             failures.append(f"missing_object:{name}")
     relation_spans = {}
+    by_phrase: dict[tuple, list] = {}  # one search per predicate: the first claims every span
+    # longest first, so that "on" does not take the "on" of "parked on"
+    for rel in sorted(scene.relations, key=lambda r: -len(tokens(r.predicate))):
+        phrases = (rel.predicate, rel.label)
+        if phrases not in by_phrase:
+            by_phrase[phrases] = _find_any(sentence, phrases, "relation")
+        relation_spans[rel] = by_phrase[phrases]
     for rel in scene.relations:
-        spans = _find_any(sentence, (rel.predicate, rel.label), "relation")
-        relation_spans[rel] = spans
-        if not spans:
+        if not relation_spans[rel]:
             failures.append(f"missing_relation:{rel.predicate}")
     attribute_spans = {}
     for obj in scene.objects:
@@ -303,7 +317,7 @@ def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
         stated = {a for o in scene.objects for a in o.attributes} | {o.name for o in scene.objects} \
             | {r.predicate for r in scene.relations} | set(scene.absent)
         for word in expect.removed:
-            if word not in stated and _Sentence(words).find(word):
+            if word not in stated and sentence.find(word):  # among words no atom claimed
                 failures.append(f"removed_atom_kept:{word}")
     return failures
 

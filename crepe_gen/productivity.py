@@ -37,6 +37,7 @@ Examples
 from __future__ import annotations
 
 import collections
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -368,10 +369,16 @@ def _batches(iterable, size: int):
 
 
 def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfig(),
-                     images_dir=None, progress: bool = False) -> dict:
+                     images_dir=None, progress: bool = False, llm=None, llm_dry_run: bool = False) -> dict:
     """Generate the productivity set of *vg* into *out_dir*; return the manifest section.
 
     *images_dir*, when given, restricts rows to images whose JPEG is there.
+
+    *llm* (a :class:`crepe_gen.llm.LLMConfig`) rewrites the kept rows' template
+    texts fluently through an OpenAI-compatible endpoint (:func:`crepe_gen.llm.rewrite_cells`:
+    validated, whole rows or nothing); its counts go to the section's ``llm``
+    entry. With *llm_dry_run* nothing is sent or written: the section holds
+    only ``llm_estimate``, the requests and tokens the pass would spend.
 
     Images go in waves of ``wave_chunks`` chunks of ``chunk_size`` images
     (spread over the workers); between waves, cells that already hold
@@ -433,9 +440,16 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
     per_cell = min([per_cell] + [len(r) for r in cells.values()])
     if config.per_level is not None and per_cell < config.per_level:
         log.warning("only %d rows in the sparsest cell, fewer than per_level=%d", per_cell, config.per_level)
+    kept_cells = {cell: rows[:per_cell] for cell, rows in sorted(cells.items())}
+    llm_section = None
+    if llm is not None:
+        from .llm import cells_estimate, rewrite_cells
+
+        if llm_dry_run:
+            return {"llm_estimate": dataclasses.asdict(cells_estimate(kept_cells, llm))}
+        kept_cells, llm_section = rewrite_cells(kept_cells, llm, vocabulary.lexicon, progress=progress)
     counts: dict = {t: {} for t in config.foil_types}
-    for (foil_type, n), rows in sorted(cells.items()):
-        kept = rows[:per_cell]
+    for (foil_type, n), kept in kept_cells.items():
         write_text_atomic(output_path(out_dir, foil_type, n), csv_text(COLUMNS, [r for r, _ in kept]))
         write_jsonl_atomic(output_path(out_dir, foil_type, n, ".jsonl"),
                            ({"row": index, **csv_row, "provenance": provenance}
@@ -448,6 +462,8 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
                "images_read": images, "vocabulary_images": vocabulary.images,
                "rows": counts, "rows_available": {f"{t}/{n}": len(r) for (t, n), r in sorted(cells.items())},
                "skipped": dict(sorted(skipped.items()))}
+    if llm_section is not None:
+        section["llm"] = llm_section
     update_manifest(out_dir, "productivity", section)
     shutil.rmtree(out_dir / "productivity" / ".parts", ignore_errors=True)
     return section

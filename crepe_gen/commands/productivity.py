@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..llm import Estimate, add_llm_arguments, config_from_args
 from ..productivity import ProductivityConfig, run_productivity
 from ..visual_genome import VisualGenome
 
@@ -22,6 +26,7 @@ def add_arguments(parser) -> None:
                         help="folder of VG images: only images whose JPEG is there are used")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (output does not depend on it)")
     parser.add_argument("--max-images", type=int, default=None, help="read at most this many images")
+    add_llm_arguments(parser)
 
 
 def run(args) -> int:
@@ -31,12 +36,22 @@ def run(args) -> int:
         config = ProductivityConfig.from_yaml(args.config, **overrides)
     else:
         config = ProductivityConfig.from_dict({k: v for k, v in overrides.items() if v is not None})
+    llm = config_from_args(args, default_cache=Path(args.out) / "llm_cache.sqlite")
+    if args.dry_run and llm is None:
+        raise ConfigError("--dry-run estimates the LLM pass: give --llm-base-url or --llm-config")
     vg = VisualGenome(args.vg, lenient=args.lenient)
-    section = run_productivity(vg, args.out, config, images_dir=args.images, progress=True)
+    section = run_productivity(vg, args.out, config, images_dir=args.images, progress=True,
+                               llm=llm, llm_dry_run=args.dry_run)
+    if "llm_estimate" in section:
+        print("dry run, nothing sent or written: " + Estimate(**section["llm_estimate"]).format())
+        return 0
     rows = section["rows"]
     print(f"productivity set in {args.out}/productivity ({section['images_read']} images read)")
     for foil_type, by_level in rows.items():
         print(f"  {foil_type:7s} " + " ".join(f"n={n}:{count}" for n, count in by_level.items()))
+    if "llm" in section:
+        print(f"LLM rows: {json.dumps(section['llm']['rows'], sort_keys=True)}; "
+              f"{section['llm']['requests']} requests, {section['llm']['cache_hits']} cached")
     if section["skipped"]:
         print("skipped: " + json.dumps(section["skipped"], sort_keys=True))
     return 0
