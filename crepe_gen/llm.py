@@ -418,14 +418,19 @@ class LLMClient:
 
     async def run(self, requests: list[Request], *, progress: bool = False,
                   description: str = "LLM requests") -> dict[str, Outcome]:
-        """``{request key: Outcome}`` for every request (duplicates are sent once)."""
+        """``{request key: Outcome}`` for every request (duplicates are sent once).
+
+        Requests start in the given order: servers that reuse the computation
+        of a shared prompt prefix (llama.cpp) gain when requests of one
+        template come together.
+        """
         unique = {r.key: r for r in requests}
         outcomes: dict[str, Outcome] = {}
         if self.cache is not None:
             for key, reply in self.cache.get_many(unique).items():
                 outcomes[key] = Outcome("cached", Reply(**reply))
             self.cache_hits += len(outcomes)
-        pending = [unique[k] for k in sorted(unique) if k not in outcomes]
+        pending = [request for key, request in unique.items() if key not in outcomes]
         if not pending:
             return outcomes
         from tqdm.auto import tqdm
@@ -568,7 +573,7 @@ def generate_texts(tasks, config: LLMConfig, vocabulary: frozenset[str], *, attr
 
 async def agenerate_texts(tasks, config: LLMConfig, vocabulary, *, attributes=frozenset(), canon=None,
                           prompts_dir=None, client=None, progress: bool = False) -> TextRun:
-    tasks = sorted(tasks, key=lambda t: t.item_id)
+    tasks = sorted(tasks, key=lambda t: (t.prompt, t.item_id))  # one template's requests together
     templates = {name: load_prompt(name, prompts_dir) for name in sorted({t.prompt for t in tasks})}
     run = TextRun(prompts={name: t.digest for name, t in templates.items()})
     rendered = {t.item_id: templates[t.prompt].render(config.endpoint, t.fields) for t in tasks}
