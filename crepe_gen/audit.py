@@ -6,7 +6,8 @@ every item, text-only baselines score each candidate and pick the best one;
 ties split the credit evenly (a tie among ``k`` candidates that includes the
 positive scores ``1/k``), so a baseline that carries no information scores
 chance exactly. Recall@1 is reported per cell (kind, foil type, level) and
-pooled over the levels of each foil type.
+pooled over the levels of each foil type (a test repeated in several
+systematicity splits counts once there).
 
 Kinds and cells:
 
@@ -714,6 +715,15 @@ def _judge(cells: list[Cell], config: AuditConfig) -> float | None:
     return z
 
 
+def _distinct(pool: list[Item]) -> list[int]:
+    """Indices of the first copy of each item: systematicity splits share many
+    regions, and a pooled cell counts each test once."""
+    first: dict[tuple, int] = {}
+    for index, item in enumerate(pool):
+        first.setdefault((item.image_id, item.positive, item.negatives), index)
+    return sorted(first.values())
+
+
 def audit_items(items: list[Item], config: AuditConfig = AuditConfig()) -> list[Cell]:
     """Score every baseline on *items* and return the cells, unjudged."""
     pools: dict[tuple, list[Item]] = collections.defaultdict(list)
@@ -734,9 +744,9 @@ def audit_items(items: list[Item], config: AuditConfig = AuditConfig()) -> list[
         for index, item in enumerate(pool):
             by_level[item.level].append(index)
         for level in sorted(by_level, key=_level_key) + [POOLED_LEVEL]:
-            indices = by_level[level] if level != POOLED_LEVEL else range(len(pool))
             if level == POOLED_LEVEL and len(by_level) == 1:
                 continue
+            indices = by_level[level] if level != POOLED_LEVEL else _distinct(pool)
             level_credits = {name: None if values is None else [values[i] for i in indices]
                              for name, values in credits.items()}
             cells.append(_build_cell(kind, foil, level, [pool[i] for i in indices], level_credits))
