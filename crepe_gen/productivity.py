@@ -55,9 +55,9 @@ from tqdm import tqdm
 from .captions import CAPTION_BACKENDS, scene_from_subgraph
 from .errors import ConfigError, InputError
 from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
-from .lexicon import Lexicon, LexiconConfig, is_concrete, is_lemma, predicate_phrase
+from .lexicon import AtomTally, Lexicon, LexiconConfig, is_concrete, is_lemma, predicate_phrase
 from .negatives import FOIL_TYPES, NegativeConfig
-from .sampling import SamplingConfig, sample_subgraph, usable_object
+from .sampling import SamplingConfig, sample_subgraph, usable_name
 from .scene_graph import union_box
 
 log = logging.getLogger(__name__)
@@ -188,12 +188,17 @@ def graph_compounds(graph) -> set:
     """The image's compounds: ``("o", name)``, ``("a", attribute, name)``,
     ``("r", subject, predicate, object)``, ``("sp", subject, predicate)``, ``("po", predicate, object)``."""
     found = set()
-    for _, node in graph.nodes(data=True):
-        found.add(("o", node["name"]))
-        found.update(("a", a, node["name"]) for a in node["attributes"])
-    for s, o, edge in graph.edges(data=True):
-        found.update(_relation_compounds(graph.nodes[s]["name"], predicate_phrase(edge["predicate"]),
-                                         graph.nodes[o]["name"]))
+    nodes = graph._node  # direct access: this runs for every image of VG
+    for node in nodes.values():
+        name = node["name"]
+        found.add(("o", name))
+        for attribute in node["attributes"]:
+            found.add(("a", attribute, name))
+    for subject, neighbours in graph._adj.items():
+        for obj, edges in neighbours.items():
+            for edge in edges.values():
+                found.update(_relation_compounds(nodes[subject]["name"], predicate_phrase(edge["predicate"]),
+                                                 nodes[obj]["name"]))
     return found
 
 
@@ -232,20 +237,17 @@ def build_vocabulary(graphs, config: LexiconConfig = LexiconConfig(), min_images
     a name in a share ``df/N`` of images is negated as a present object about
     ``df`` times, but can be drawn as absent only in the other images.
     """
+    tally = AtomTally()
     document_frequency = collections.Counter()
     compounds = collections.Counter()
     images = 0
-
-    def counted(graphs):
-        nonlocal images
-        for graph in graphs:
-            images += 1
-            compounds.update(graph_compounds(graph))
-            document_frequency.update({graph.nodes[o]["name"] for o in graph.nodes
-                                       if usable_object(graph, o)})
-            yield graph
-
-    lexicon = Lexicon.from_graphs(counted(graphs), config)
+    for graph in graphs:
+        images += 1
+        tally.add(graph)
+        compounds.update(graph_compounds(graph))
+        document_frequency.update({node["name"] for node in graph._node.values()
+                                   if node["w"] > 0 and node["h"] > 0 and usable_name(node["name"])})
+    lexicon = tally.lexicon(config)
     total = max(1, images)
     weights = {name: df / max(1e-9, 1 - df / total) for name, df in sorted(document_frequency.items())
                if df >= min(min_images, total) and df / total < 1 and is_lemma(name) and is_concrete(name)}
@@ -377,8 +379,9 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
     *llm* (a :class:`crepe_gen.llm.LLMConfig`) rewrites the kept rows' template
     texts fluently through an OpenAI-compatible endpoint (:func:`crepe_gen.llm.rewrite_cells`:
     validated, whole rows or nothing); its counts go to the section's ``llm``
-    entry. With *llm_dry_run* nothing is sent or written: the section holds
-    only ``llm_estimate``, the requests and tokens the pass would spend.
+    entry. With *llm_dry_run* no request is sent and no benchmark file written
+    (only the resumable template parts): the section holds only
+    ``llm_estimate``, the requests and tokens the pass would spend.
 
     Images go in waves of ``wave_chunks`` chunks of ``chunk_size`` images
     (spread over the workers); between waves, cells that already hold

@@ -208,3 +208,41 @@ def test_cache_is_keyed_by_parameters(server, tmp_path):
     assert server.requests == 6
     generate_texts(tasks(2), dataclasses.replace(config(server, tmp_path), timeout=3), VOCABULARY)
     assert server.requests == 6  # the timeout does not change a completion
+
+
+def test_productivity_rows_through_the_llm_pass(server, tmp_path):
+    """Every template text of a real productivity run passes validation (the
+    server echoes the drafts); a row with one rejected text keeps all its
+    template texts; the dry run sends nothing and writes nothing."""
+    from crepe_gen.llm import rewrite_cells
+    from crepe_gen.productivity import ProductivityConfig, run_productivity
+    from crepe_gen.visual_genome import VisualGenome
+
+    vg_config = ProductivityConfig(levels=(4, 6), per_level=2, max_images=30)
+    llm = config(server, tmp_path, timeout=10)
+    estimate_only = run_productivity(VisualGenome(), tmp_path / "dry", vg_config, llm=llm, llm_dry_run=True)
+    assert server.requests == 0 and not list((tmp_path / "dry").rglob("*.csv"))
+    assert not (tmp_path / "dry" / "manifest.json").exists()
+    assert estimate_only["llm_estimate"]["requests"] == 3 * 2 * 2 * 6
+
+    section = run_productivity(VisualGenome(), tmp_path / "out", vg_config, llm=llm)
+    assert section["llm"]["rows"] == {"llm": 12} and section["llm"]["texts"] == {"llm": 72}
+    assert section["llm"]["validation_failures"] == {}
+    record = json.loads((tmp_path / "out/productivity/swap/prod_vg_hard_negs_swap_complexity_4.jsonl")
+                        .read_text().splitlines()[0])
+    assert record["provenance"]["llm"]["source"] == "llm"
+    assert record["caption"] == record["provenance"]["template_texts"][0]
+
+    # one bad foil text spoils its whole row: no fluent/template mix inside a row
+    from crepe_gen.lexicon import Lexicon
+
+    cells = {("swap", 4): [({"caption": record["caption"], "hard_negs": record["hard_negs"]},
+                            record["provenance"])]}
+    server.plan = {f"Draft: {record['hard_negs'][0]}\n": ["text: A cat."] * 3}
+    lexicon = Lexicon.from_graphs(VisualGenome().scene_graphs())
+    rewritten, llm_section = rewrite_cells(cells, dataclasses.replace(llm, cache_path=None), lexicon)
+    ((csv_row, provenance),) = rewritten[("swap", 4)]
+    assert llm_section["rows"] == {"template_validation": 1}
+    assert llm_section["texts"] == {"llm": 5, "template_validation": 1}
+    assert provenance["llm"]["text_sources"] == ["llm"] + ["template"] + ["llm"] * 4
+    assert (csv_row["caption"], csv_row["hard_negs"]) == (record["caption"], record["hard_negs"])

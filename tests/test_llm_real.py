@@ -69,7 +69,7 @@ def test_productivity_command_through_the_real_server(llama_server, tmp_path):  
             "--max-images", "30", "--llm-base-url", llama_server, "--llm-model", MODEL_NAME,
             "--llm-max-attempts", "2", "--llm-timeout", "600", "--llm-max-concurrency", "2"]
     assert main(argv + ["--dry-run"]) == 0
-    assert not (out / "productivity").exists()
+    assert not list(out.rglob("*.csv")) and not (out / "manifest.json").exists()
     assert main(argv) == 0
 
     section = json.loads((out / "manifest.json").read_text())["productivity"]

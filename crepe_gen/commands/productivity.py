@@ -43,7 +43,8 @@ def run(args) -> int:
     section = run_productivity(vg, args.out, config, images_dir=args.images, progress=True,
                                llm=llm, llm_dry_run=args.dry_run)
     if "llm_estimate" in section:
-        print("dry run, nothing sent or written: " + Estimate(**section["llm_estimate"]).format())
+        print("dry run, no LLM request sent and no benchmark file written: "
+              + Estimate(**section["llm_estimate"]).format())
         return 0
     rows = section["rows"]
     print(f"productivity set in {args.out}/productivity ({section['images_read']} images read)")
