@@ -49,6 +49,7 @@ import functools
 import hashlib
 import json
 import logging
+import math
 import random
 import re
 from dataclasses import dataclass
@@ -104,7 +105,22 @@ class SystematicityConfig:
         A scene-graph object grounds a caption object when at least this
         fraction of the smaller of its box and the region box is shared.
     max_tries : int
-        Candidate draws per negative before giving up.
+        At most this many replacement candidates are tried per atom.
+    plausibility_tolerance : float
+        A negative may be at most this many nats less likely than its positive
+        under the bigram model of the other images' captions (0: at least as likely).
+    candidate_pool : int
+        HN-Atom candidates made per row, before ranks are balanced.
+    balance_ranks : bool
+        Pick each row's HN-Atom negatives from its candidates so that the rank
+        of the positive under a text-only n-gram classifier (trained on other
+        images) is uniform over the rows; rows that cannot be balanced are
+        dropped. Off: the first ``max_negatives`` candidates are kept.
+    classifier_folds : int
+        Grouped cross-validation folds of that classifier.
+    balance_rounds : int
+        Rounds of balancing: the first classifier learns from all candidates,
+        each later one from the previous round's choices.
     progress : bool
         Show tqdm progress bars.
     """
@@ -115,7 +131,12 @@ class SystematicityConfig:
     extractor: str = "fast"
     max_negatives: int = 3
     min_overlap: float = 0.5
-    max_tries: int = 12
+    max_tries: int = 40
+    plausibility_tolerance: float = 0.0
+    candidate_pool: int = 8
+    balance_ranks: bool = True
+    classifier_folds: int = 5
+    balance_rounds: int = 1
     progress: bool = False
 
     def __post_init__(self):
@@ -529,41 +550,75 @@ class Balance:
 
 
 class BigramIndex:
-    """Bigram counts of every region caption, to tell plausible word orders.
+    """A bigram language model of every region caption, to judge word order.
 
-    An edit is *plausible* when every bigram it creates occurs in the captions
-    of some other image, so the edited caption reads like a real one.
+    Counts unigrams and bigrams (with sentence ends) over all captions; a row
+    is judged with its own image's captions left out (:meth:`own`), as a
+    text-only model trained on other images would see it. An edit is
+    *plausible* when every bigram it creates occurs in another image and the
+    edited caption is at least as likely as the positive (within
+    ``tolerance`` nats), so word order gives no hint which is the positive.
 
     >>> index = BigramIndex()
     >>> index.add(1, ["a", "red", "car"]); index.add(2, ["a", "red", "shirt"])
-    >>> index.attested(["a", "red", "shirt"], own=index.own([["a", "red", "shirt"]]))
-    False
-    >>> index.attested(["a", "red", "car"], own=index.own([["a", "red", "shirt"]]))
-    True
+    >>> own = index.own([["a", "red", "shirt"]])
+    >>> index.attested(["a", "red", "shirt"], own), index.attested(["a", "red", "car"], own)
+    (False, True)
     """
 
-    def __init__(self):
-        self.counts = collections.Counter()
+    def __init__(self, smoothing: float = 1.0):
+        self.counts = collections.Counter()  # bigrams, and unigrams as 1-tuples
+        self.smoothing = smoothing
+        self.tokens = 0
+        self.words = 0
 
     @staticmethod
     def bigrams(tokens) -> list[tuple[str, str]]:
         padded = ["<s>", *tokens, "</s>"]
         return list(zip(padded, padded[1:]))
 
+    @classmethod
+    def grams(cls, tokens) -> list[tuple]:
+        return [(t,) for t in ["<s>", *tokens]] + cls.bigrams(tokens)
+
     def add(self, image_id: int, tokens) -> None:
-        self.counts.update(self.bigrams(tokens))
+        for gram in self.grams(tokens):
+            if len(gram) == 1:
+                self.tokens += 1
+                self.words += self.counts[gram] == 0
+            self.counts[gram] += 1
 
     def own(self, captions) -> collections.Counter:
-        """Bigram counts of one image's captions (left out when judging its rows)."""
+        """Counts of one image's captions (left out when judging its rows)."""
         counts = collections.Counter()
         for tokens in captions:
-            counts.update(self.bigrams(tokens))
+            counts.update(self.grams(tokens))
         return counts
 
     def attested(self, tokens, own: collections.Counter, known=()) -> bool:
         """Whether every bigram of *tokens* not in *known* occurs in another image."""
         known = set(known)
         return all(self.counts[b] - own[b] > 0 for b in self.bigrams(tokens) if b not in known)
+
+    def log_likelihood(self, tokens, own: collections.Counter) -> float:
+        """Log-probability of *tokens* under the model without *own*'s counts
+        (bigrams interpolated with add-one unigrams).
+
+        >>> index = BigramIndex()
+        >>> for words in (["a", "red", "car"], ["a", "red", "cup"]): index.add(0, words)
+        >>> empty = collections.Counter()
+        >>> index.log_likelihood(["a", "red", "car"], empty) > index.log_likelihood(["a", "car", "red"], empty)
+        True
+        """
+        total, vocabulary = self.tokens + 1, self.words + 1
+        score = 0.0
+        for first, second in self.bigrams(tokens):
+            unigram = (self.counts[second,] - own[second,] + 1) / (total + vocabulary)
+            pair = self.counts[first, second] - own[first, second]
+            context = self.counts[first,] - own[first,]
+            score += math.log((pair + self.smoothing * vocabulary * unigram)
+                              / (context + self.smoothing * vocabulary))
+        return score
 
 
 @dataclass
@@ -578,45 +633,80 @@ class RowContext:
     own_bigrams: collections.Counter
     tries: int
 
+    tolerance: float = 0.0
+
+    def log_likelihood(self, caption: Caption) -> float:
+        """Under the bigram model of the other images' captions."""
+        return self.bigrams.log_likelihood(tokenize(caption.text()), self.own_bigrams)
+
     def plausible(self, edited: Caption) -> bool:
-        positive_bigrams = BigramIndex.bigrams(tokenize(self.positive.text()))
-        return self.bigrams.attested(tokenize(edited.text()), self.own_bigrams, positive_bigrams)
+        """Every new bigram occurs in another image, and the edit is at least
+        as likely as the positive (within the tolerance)."""
+        positive = tokenize(self.positive.text())
+        negative = tokenize(edited.text())
+        if not self.bigrams.attested(negative, self.own_bigrams, BigramIndex.bigrams(positive)):
+            return False
+        if self._positive_score is None:
+            self._positive_score = self.bigrams.log_likelihood(positive, self.own_bigrams)
+        return self.bigrams.log_likelihood(negative, self.own_bigrams) >= self._positive_score - self.tolerance
+
+    _positive_score: float | None = dataclasses.field(default=None, init=False, repr=False)
 
 
 def atom_negatives(ctx: RowContext, balance: Balance, *, limit: int, forbidden: set) -> list[Negative]:
-    """HN-Atom: one atom of the positive replaced by a seen atom of the same kind."""
-    atoms = ctx.positive.atoms()
-    found = []
-    for index in balance.order_atoms(ctx.rng, atoms) * limit:
-        if len(found) >= limit:
+    """HN-Atom: the same atom of the positive replaced by up to *limit* seen atoms of its kind.
+
+    All negatives of a row edit one slot, so the candidates differ from each
+    other exactly as they differ from the positive (no candidate is the
+    "centre" of the others). The first slot (in :class:`Balance` order) with
+    *limit* valid replacements is used, else the one with the most.
+    """
+    best = []
+    for index in balance.order_atoms(ctx.rng, ctx.positive.atoms()):
+        found = replacements(ctx, ctx.positive, index, forbidden=forbidden, limit=limit)
+        if len(found) > len(best):
+            best = found
+        if len(best) >= limit:
             break
-        result = replace_atom(ctx, ctx.positive, index, balance, forbidden=forbidden | {n.text for n in found})
-        if result is not None:
-            found.append(result[0])
-    return found
+    for negative, _ in best:
+        balance.record(negative.edit["kind"], negative.edit["from"], negative.edit["to"])
+    return [negative for negative, _ in best]
 
 
-def replace_atom(ctx: RowContext, base: Caption, index: int, balance: Balance, *,
-                 forbidden: set) -> tuple[Negative, Caption] | None:
-    """Replace atom number *index* of *base* (a copy is edited); the result must
-    be plausible and state something false that the positive does not."""
+def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, limit: int,
+                 as_likely: bool = False) -> list[tuple[Negative, Caption]]:
+    """Up to *limit* copies of *base* with atom number *index* replaced.
+
+    Each states something false that the positive does not. Among the valid
+    replacements (at most ``ctx.tries`` candidates are tried, picked uniformly)
+    the kept ones are drawn with their probability in context under the
+    bigram model of other images' captions, the way a real caption's word is
+    drawn, so the positive's word does not stand out. With *as_likely*, only
+    edits at least as likely as the positive are kept (see :meth:`RowContext.plausible`).
+    """
     old = base.atoms()[index]
     in_caption = {s.name for s in base.atoms() if s.kind == old.kind}
-    drawn = ctx.pool.draw(ctx.rng, old.kind, old.name, in_caption, ctx.tries, len(old.text.split()))
-    for name in balance.order_candidates(ctx.rng, old.kind, drawn):
+    names = [name for name, _ in ctx.pool.candidates(old.kind, old.name) if name not in in_caption]
+    if len(names) > ctx.tries:
+        names = sorted(ctx.rng.sample(names, ctx.tries))
+    valid = []
+    for name in names:
         edited = base.copy()
         slot = edited.atoms()[index]
         slot.name, slot.text = name, surface_form(old.kind, name, old.plural)
         fix_articles(edited.slots)
         text = edited.text()
-        if text in forbidden or not ctx.plausible(edited):
+        if text in forbidden or (as_likely and not ctx.plausible(edited)):
             continue
         false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
-            balance.record(old.kind, old.name, name)
             edit = {"type": "replace", "kind": old.kind, "from": old.name, "to": name}
-            return Negative(text, edit, false), edited
-    return None
+            valid.append((ctx.log_likelihood(edited), Negative(text, edit, false), edited))
+    if not valid:
+        return []
+    top = max(score for score, _, _ in valid)
+    weights = [(i, math.exp(score - top)) for i, (score, _, _) in enumerate(valid)]
+    return [valid[i][1:] for i in lexicon.draw(ctx.rng, weights, limit)]
 
 
 def comp_edits(caption: Caption) -> Iterator[tuple[dict, Caption]]:
@@ -706,18 +796,125 @@ def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set) -> list[tuple
 
 def combined_negatives(ctx: RowContext, comps: list, balance: Balance, *, limit: int,
                        forbidden: set) -> list[Negative]:
-    """Combined: each HN-Comp negative with one atom replaced as in HN-Atom."""
+    """Combined: each HN-Comp negative with one atom replaced as in HN-Atom
+    (kept only when at least as likely as the positive)."""
     found = []
     for comp, edited in comps[:limit]:
+        taken = forbidden | {n.text for n in found} | {c.text for c, _ in comps}
         for index in balance.order_atoms(ctx.rng, edited.atoms()):
-            result = replace_atom(ctx, edited, index, balance,
-                                  forbidden=forbidden | {n.text for n in found} | {c.text for c, _ in comps})
-            if result is not None:
-                negative, _ = result
+            result = replacements(ctx, edited, index, forbidden=taken, limit=1, as_likely=True)
+            if result:
+                negative = result[0][0]
+                balance.record(negative.edit["kind"], negative.edit["from"], negative.edit["to"])
                 negative.edit = {"type": "combined", "comp": comp.edit, "atom": negative.edit}
                 found.append(negative)
                 break
     return found
+
+
+# -- rank balancing against a text-only classifier ------------------------------------
+def text_classifier_scores(items: list[tuple[int, str, list[str]]], *, folds: int, seed: int,
+                           train_picks: list | None = None) -> list:
+    """Out-of-fold scores of a text-only n-gram classifier (positive vs negative,
+    the features of :func:`crepe_gen.audit.ngram_features`), trained on other
+    images only; ``[(positive score, [negative scores])]`` per item.
+
+    With *train_picks* (per item, the chosen negatives' indices or None), the
+    classifier learns from those choices only, as one trained on the final
+    set would, and scores every candidate."""
+    import warnings
+
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    from .audit import grouped_folds, ngram_features
+
+    texts, labels, groups, usable = [], [], [], []
+    for number, (image_id, positive, negatives) in enumerate(items):
+        pick = None if train_picks is None else train_picks[number]
+        for position, text in enumerate([positive, *negatives]):
+            texts.append(text)
+            labels.append(int(position == 0))
+            groups.append(image_id)
+            usable.append(train_picks is None or (pick is not None and (position == 0 or position - 1 in pick)))
+    decision = np.zeros(len(texts))
+    labels = np.array(labels)
+    usable = np.array(usable)
+    pairs = grouped_folds(groups, folds, seed)
+    features = ngram_features(texts) if pairs else None
+    for train, test in pairs:
+        train = train[usable[train]]
+        if len(np.unique(labels[train])) < 2:
+            continue
+        model = LogisticRegression(C=1.0, solver="liblinear", dual=True, max_iter=1000,
+                                   random_state=seed, class_weight="balanced")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(features[train], labels[train])
+        decision[test] = model.decision_function(features[test])
+    scores, start = [], 0
+    for _, _, negatives in items:
+        scores.append((float(decision[start]), decision[start + 1:start + 1 + len(negatives)].tolist()))
+        start += 1 + len(negatives)
+    return scores
+
+
+def select_by_rank(scores: list, k: int, rng: random.Random, slack: int = 1, lengths: list | None = None) -> list:
+    """Pick *k* negatives per item so the positive's rank under *scores* is
+    uniform over the items: each item takes the feasible rank used least so
+    far. An item whose feasible ranks are all used more than *slack* above
+    the least-used one is dropped (None), since it cannot be balanced.
+
+    With *lengths* (per item, the positive's length and its negatives'), the
+    negatives of that rank are chosen among a few random draws so that "the
+    shortest" and "the longest" candidate is the positive as often as chance.
+
+    >>> picks = select_by_rank([(0.0, [1.0, -1.0, 2.0, -2.0])] * 4, 2, random.Random(0))
+    >>> sorted(sum(s > 0 for s in [[1.0, -1.0, 2.0, -2.0][i] for i in p]) for p in picks)
+    [0, 1, 2, 2]
+    """
+    used: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
+    extremes = collections.Counter()  # credit of 'the shortest' / 'the longest' so far
+    kept = 0
+    picks = []
+    for number, (positive, negatives) in enumerate(scores):
+        size = min(k, len(negatives))
+        above = [i for i, score in enumerate(negatives) if score >= positive]
+        below = [i for i, score in enumerate(negatives) if score < positive]
+        ranks = range(max(0, size - len(below)), min(size, len(above)) + 1)
+        counts = used[size]
+        least = min(counts[r] for r in range(size + 1))
+        best = min(counts[r] for r in ranks)
+        if size == 0 or best > least + slack:
+            picks.append(None)
+            continue
+        choices = [r for r in ranks if counts[r] == best]
+        rank = choices[rng.randrange(len(choices))]
+        counts[rank] += 1
+        draws = [sorted(rng.sample(above, rank) + rng.sample(below, size - rank))
+                 for _ in range(16 if lengths else 1)]
+        if lengths:
+            own, others = lengths[number]
+            target = (kept + 1) / (size + 1)
+
+            def credit(pick, sign):  # the audit's tie-split credit of "pick the shortest/longest"
+                lengths_ = [sign * own] + [sign * others[i] for i in pick]
+                best_length = min(lengths_)
+                return 1 / lengths_.count(best_length) if lengths_[0] == best_length else 0.0
+
+            def cost(pick):
+                return ((extremes["short"] + credit(pick, 1) - target) ** 2
+                        + (extremes["long"] + credit(pick, -1) - target) ** 2)
+
+            chosen = min(draws, key=cost)
+            extremes["short"] += credit(chosen, 1)
+            extremes["long"] += credit(chosen, -1)
+        else:
+            chosen = draws[0]
+        kept += 1
+        picks.append(chosen)
+    return picks
 
 
 # -- the stage ------------------------------------------------------------------
@@ -857,10 +1054,12 @@ def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigra
         **{k: tuple(tuple(c) if isinstance(c, list) else c for c in v) for k, v in region.extraction.items()})
     positive = parse_caption(region.caption, extraction, surfaces)
     ctx = RowContext(facts, positive, training_set.pool, row_rng(config.seed, training_set.tag, region),
-                     bigrams, own_bigrams, config.max_tries)
+                     bigrams, own_bigrams, config.max_tries, config.plausibility_tolerance)
     forbidden = {region.caption}
     limit = config.max_negatives
-    atoms = atom_negatives(ctx, training_set.balances["atom"], limit=limit, forbidden=forbidden)
+    atoms = atom_negatives(ctx, training_set.balances["atom"],
+                           limit=max(limit, config.candidate_pool if config.balance_ranks else limit),
+                           forbidden=forbidden)
     if not atoms:
         return None
     comps = comp_negatives(ctx, limit=limit, forbidden=forbidden)
@@ -879,6 +1078,39 @@ def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigra
                                 "comp": [n.provenance() for n, _ in comps],
                                 "combined": [n.provenance() for n in combined]}}
     return row, provenance
+
+
+def balance_atom_negatives(training_set: TrainingSet, config: SystematicityConfig) -> None:
+    """Cut every row's HN-Atom candidates to ``max_negatives`` (in place); with
+    ``balance_ranks``, by :func:`select_by_rank` under a text-only classifier."""
+    keys = [(split, i) for split, rows in training_set.rows.items() for i in range(len(rows))]
+    k = config.max_negatives
+    if config.balance_ranks and keys:
+        items = [(training_set.rows[s][i]["image_id"], training_set.rows[s][i]["caption"],
+                  training_set.rows[s][i]["valid_hard_negs_atom"]) for s, i in keys]
+        lengths = [(len(caption), [len(n) for n in negatives]) for _, caption, negatives in items]
+        picks = None
+        for round_number in range(config.balance_rounds):
+            scores = text_classifier_scores(items, folds=config.classifier_folds, seed=config.seed,
+                                            train_picks=picks)
+            rng = random.Random(f"{config.seed}:{training_set.tag}:ranks:{round_number}")
+            picks = select_by_rank(scores, k, rng, lengths=lengths)
+    else:
+        picks = [list(range(min(k, len(training_set.rows[s][i]["valid_hard_negs_atom"])))) for s, i in keys]
+    dropped = set()
+    for (split, i), pick in zip(keys, picks):
+        row, record = training_set.rows[split][i], training_set.provenance[split][i]
+        if not pick:
+            dropped.add((split, i))
+            continue
+        row["valid_hard_negs_atom"] = [row["valid_hard_negs_atom"][j] for j in pick]
+        record["negatives"]["atom"] = [record["negatives"]["atom"][j] for j in pick]
+    if dropped:
+        training_set.skipped["HN-Atom not balanceable against a text-only classifier"] += len(dropped)
+    for split in training_set.rows:
+        keep = [i for i in range(len(training_set.rows[split])) if (split, i) not in dropped]
+        training_set.rows[split] = [training_set.rows[split][i] for i in keep]
+        training_set.provenance[split] = [training_set.provenance[split][i] for i in keep]
 
 
 #: Stand-in corpus presets (:mod:`crepe_gen.vocab`) by training-set name.
@@ -980,6 +1212,9 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
                     continue
                 state.rows[split].append(made[0])
                 state.provenance[split].append(made[1])
+
+    for state in sets:
+        balance_atom_negatives(state, config)
 
     folder = out_dir / "systematicity"
     section = {"config": dataclasses.asdict(config), "seed": config.seed,

@@ -1,0 +1,326 @@
+"""Systematicity stage: released format, split membership, negatives false for
+the image, whole-token edits, determinism, the command and the audit."""
+
+from __future__ import annotations
+
+import ast
+import collections
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crepe_gen import truth, vocab
+from crepe_gen.cli import main
+from crepe_gen.errors import ConfigError, InputError
+from crepe_gen.extract import extract, vocabulary_for
+from crepe_gen.names import noun_lemma, normalize
+from crepe_gen.systematicity import (COLUMNS, BigramIndex, Caption, SystematicityConfig, comp_edits,
+                                     output_name, parse_caption, run_systematicity, split_of,
+                                     tokenize, training_set_tag)
+from crepe_gen.visual_genome import VisualGenome, bundled_sample
+
+SETS = ("cc12m", "yfcc", "laion")
+SPLITS = ("seen_compounds", "unseen_compounds")
+IMAGES = 12
+LISTS = ("valid_hard_negs_atom", "valid_hard_negs_comp", "valid_hard_negs_combined")
+
+
+# -- fixtures: a 12-image cut of the real sample and three vocabularies -------------
+@pytest.fixture(scope="module")
+def small_vg(tmp_path_factory) -> Path:
+    """The first images of the bundled sample (every per-image file cut alike)."""
+    root = tmp_path_factory.mktemp("vg")
+    sample = bundled_sample()
+    for name in ("scene_graphs.json", "region_descriptions.json", "image_data.json"):
+        records = json.loads((sample / name).read_text(encoding="utf-8"))[:IMAGES]
+        (root / name).write_text(json.dumps(records), encoding="utf-8")
+    for name in ("object_alias.txt", "relationship_alias.txt"):
+        shutil.copy(sample / name, root / name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def vocab_files(small_vg, tmp_path_factory) -> dict[str, Path]:
+    """Three training sets, each counting a different two thirds of the captions."""
+    folder = tmp_path_factory.mktemp("vocab")
+    vocabulary = vocabulary_for(str(small_vg))
+    captions = [region["phrase"] for _, regions in VisualGenome(small_vg).region_descriptions()
+                for region in regions]
+    paths = {}
+    for offset, name in enumerate(SETS):
+        counts = collections.Counter()
+        for i, caption in enumerate(captions):
+            if i % 3 == offset:
+                continue
+            ex = extract(normalize(caption), "fast", vocabulary)
+            for kind in ("object", "attribute", "relation"):
+                counts.update((kind, atom) for atom in getattr(ex, kind + "s"))
+            counts.update(("attribute_compound", "|".join(c)) for c in ex.attribute_compounds)
+            counts.update(("relation_compound", "|".join(c)) for c in ex.relation_compounds)
+        paths[name] = folder / f"{name}.parquet"
+        vocab.write_vocab(counts, paths[name])
+    return paths
+
+
+@pytest.fixture(scope="module")
+def built(small_vg, vocab_files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    section = run_systematicity(VisualGenome(small_vg), vocab_files, out, SystematicityConfig(seed=7))
+    return out, section
+
+
+def read_rows(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def all_outputs(out: Path):
+    for name in SETS:
+        for split in SPLITS:
+            stem = out / "systematicity" / output_name(split, name)
+            yield name, split, read_rows(stem.with_suffix(".csv")), read_jsonl(stem.with_suffix(".jsonl"))
+
+
+# -- format ---------------------------------------------------------------------------
+def test_six_files_in_the_released_format(built):
+    out, section = built
+    files = sorted(p.name for p in (out / "systematicity").glob("*.csv"))
+    assert files == sorted(f"{output_name(split, name)}.csv" for name in SETS for split in SPLITS)
+    total = 0
+    for name, split, rows, provenance in all_outputs(out):
+        header = (out / "systematicity" / f"{output_name(split, name)}.csv").read_text().splitlines()[0]
+        assert header.split(",") == COLUMNS
+        assert len(rows) == len(provenance) == section["counts"][name][split]
+        for row, record in zip(rows, provenance):
+            assert (int(row["image_id"]), int(row["region_id"])) == (record["image_id"], record["region_id"])
+            for column in LISTS:
+                negatives = ast.literal_eval(row[column])
+                assert isinstance(negatives, list) and all(isinstance(n, str) for n in negatives)
+            assert ast.literal_eval(row["valid_hard_negs_atom"]), "every row has an HN-Atom negative"
+            float(row["x"]), float(row["width"])
+        total += len(rows)
+    assert total > 100
+    manifest = json.loads((out / "manifest.json").read_text())["systematicity"]
+    assert manifest["seed"] == 7 and manifest["config"]["min_count"] == 1
+    assert "scene_graphs.json" in manifest["inputs"]["hashes"]
+    assert set(manifest["vocabularies"]) == set(SETS)
+    assert all(len(v["sha256"]) == 64 and v["standin"] is False for v in manifest["vocabularies"].values())
+    assert manifest["skipped"]["no compound in caption"] > 0
+
+
+def test_comp_lists_vary_in_length(built):
+    out, _ = built
+    lengths = {len(ast.literal_eval(row["valid_hard_negs_comp"]))
+               for _, _, rows, _ in all_outputs(out) for row in rows}
+    assert 0 in lengths and len(lengths) > 1
+
+
+# -- invariants -------------------------------------------------------------------------
+def test_split_membership_follows_vocab_counts(built, vocab_files):
+    out, _ = built
+    for name, split, _, provenance in all_outputs(out):
+        counts = {(k, key if isinstance(key, str) else "|".join(key)): n
+                  for k, counter in vocab.load_vocab(vocab_files[name]).items() for key, n in counter.items()}
+        for record in provenance:
+            ex = record["extraction"]
+            atoms = [(kind, a) for kind in ("object", "attribute", "relation") for a in ex[kind + "s"]]
+            compounds = [("attribute_compound", "|".join(c)) for c in ex["attribute_compounds"]]
+            compounds += [("relation_compound", "|".join(c)) for c in ex["relation_compounds"]]
+            assert compounds
+            assert all(counts.get(a, 0) >= 1 for a in atoms)
+            unseen = [c for c in compounds if counts.get(c, 0) < 1]
+            assert bool(unseen) == (split == "unseen_compounds"), record["caption"]
+
+
+def test_split_of_uses_k():
+    atoms = {"object": ["cup"], "attribute": ["red"], "relation": []}
+    counts = {("object", "cup"): 5, ("attribute", "red"): 5, ("attribute_compound", "red|cup"): 2}
+    assert split_of(atoms, ["red|cup"], counts, 2) == "seen_compounds"
+    assert split_of(atoms, ["red|cup"], counts, 3) == "unseen_compounds"
+    assert split_of(atoms, ["red|cup"], counts, 6) == "unseen_atoms"
+
+
+def test_negatives_are_false_for_the_image(built, small_vg):
+    out, _ = built
+    graphs = {g.graph["image_id"]: g for g in VisualGenome(small_vg).scene_graphs()}
+
+    def holds(graph, statement):
+        named = lambda name: [i for i in graph.nodes if truth.object_has_name(graph, i, name)]  # noqa: E731
+        if statement[0] == "object":
+            return bool(named(statement[1]))
+        if statement[0] == "attribute_compound":
+            return any(truth.has_attribute(graph, i, statement[1]) for i in named(statement[2]))
+        _, subject, relation, obj = statement
+        return any(truth.has_relation(graph, s, relation, o) for s in named(subject) for o in named(obj))
+
+    checked = 0
+    for _, _, _, provenance in all_outputs(out):
+        for record in provenance:
+            graph = graphs[record["image_id"]]
+            for negatives in record["negatives"].values():
+                for negative in negatives:
+                    assert negative["false"], negative
+                    assert not any(holds(graph, tuple(s)) for s in negative["false"]), negative
+                    checked += 1
+    assert checked > 300
+
+
+def _lemmas(text: str) -> list[str]:
+    return sorted(noun_lemma(t) for t in tokenize(text) if t not in ("a", "an"))
+
+
+def test_edits_are_whole_tokens_and_captions_normalized(built):
+    out, _ = built
+    for _, _, rows, provenance in all_outputs(out):
+        for row, record in zip(rows, provenance):
+            positive = row["caption"]
+            assert positive == normalize(positive) and not positive.endswith(".")
+            assert "  " not in positive
+            words = set(tokenize(positive))
+            lists = {column: ast.literal_eval(row[column]) for column in LISTS}
+            for column, negatives in lists.items():
+                assert len(set(negatives)) == len(negatives)
+                for negative in negatives:
+                    assert negative == normalize(negative) and "  " not in negative
+                    assert normalize(negative) != normalize(positive)
+            for negative in record["negatives"]["atom"]:
+                edit = negative["edit"]
+                new_words = set(tokenize(negative["text"])) - words - {"a", "an"}
+                inserted = set(edit["to"].split()) | {w + s for w in edit["to"].split() for s in ("s", "es")}
+                assert new_words <= inserted | {noun_lemma(w) for w in new_words if noun_lemma(w) in inserted}, \
+                    (positive, negative["text"])
+            for negative in record["negatives"]["comp"]:
+                # a recombination uses the positive's own words (nouns may change number)
+                assert [noun_lemma(w) for w in _lemmas(negative["text"])] == \
+                       [noun_lemma(w) for w in _lemmas(positive)], (positive, negative["text"])
+
+
+def test_atom_replacements_keep_the_kind(built):
+    out, _ = built
+    vocabulary = vocabulary_for()
+    kinds = collections.Counter()
+    for _, _, _, provenance in all_outputs(out):
+        for record in provenance:
+            for negative in record["negatives"]["atom"]:
+                edit = negative["edit"]
+                assert edit["from"] in record["extraction"][edit["kind"] + "s"]
+                kinds[edit["kind"]] += 1
+    assert set(kinds) == {"object", "attribute", "relation"}
+    assert vocabulary is not None
+
+
+# -- determinism ------------------------------------------------------------------------
+def test_reruns_are_byte_identical(built, small_vg, vocab_files, tmp_path):
+    out, _ = built
+    run_systematicity(VisualGenome(small_vg), vocab_files, tmp_path, SystematicityConfig(seed=7))
+    for path in sorted((out / "systematicity").glob("*.*")):
+        assert path.read_bytes() == (tmp_path / "systematicity" / path.name).read_bytes(), path.name
+
+
+def test_another_seed_changes_the_negatives(built, small_vg, vocab_files, tmp_path):
+    out, _ = built
+    run_systematicity(VisualGenome(small_vg), vocab_files, tmp_path, SystematicityConfig(seed=8))
+    name = output_name("seen_compounds", "laion") + ".csv"
+    assert (out / "systematicity" / name).read_bytes() != (tmp_path / "systematicity" / name).read_bytes()
+
+
+# -- edits on small captions -------------------------------------------------------------
+SURFACES = {"man": ("man", None, None), "men": ("man", None, None), "shirt": ("shirt", None, None),
+            "pants": ("pant", None, None), "red": (None, "red", None), "black": (None, "black", None),
+            "in": (None, None, "in"), "near": (None, None, "near"), "tree": ("tree", None, None),
+            "bikes": ("bike", None, None)}
+
+
+def _parse(text: str) -> Caption:
+    return parse_caption(text, extract(text), SURFACES)
+
+
+def test_comp_edits_recombine_atoms():
+    caption = _parse("a man in a red shirt and black pants")
+    texts = {edit["type"]: [] for edit, _ in comp_edits(caption)}
+    for edit, edited in comp_edits(caption):
+        texts[edit["type"]].append(edited.text())
+        assert edited.statements() != caption.statements()
+    assert "a man in a black shirt and red pants" in texts["swap_attributes"]
+    assert "a red man in a shirt and black pants" in texts["move_attribute"]
+    assert caption.text() == "a man in a red shirt and black pants"  # edits work on copies
+
+
+def test_relation_swap_keeps_number_with_the_position():
+    caption = _parse("bikes are parked near a tree")
+    swaps = [edited.text() for edit, edited in comp_edits(caption) if edit["type"] == "swap_relation_ends"]
+    assert swaps == ["trees are parked near a bike"]
+
+
+def test_bigram_index_leaves_the_image_out():
+    index = BigramIndex()
+    index.add(1, ["a", "red", "man"])
+    own = index.own([["a", "red", "man"]])
+    assert not index.attested(["a", "red", "man"], own)
+    index.add(2, ["a", "red", "man"])
+    assert index.attested(["a", "red", "man"], own)
+
+
+# -- bad input and options ------------------------------------------------------------------
+def test_training_set_names():
+    assert training_set_tag("laion400m") == "laion" and training_set_tag("YFCC15M") == "yfcc"
+    with pytest.raises(ConfigError):
+        training_set_tag("my set!")
+    with pytest.raises(ConfigError):
+        SystematicityConfig(min_count=0)
+
+
+def test_missing_vocabulary_is_a_one_line_error(small_vg, tmp_path, capsys):
+    missing = tmp_path / "nope.parquet"
+    with pytest.raises(InputError, match="nope.parquet"):
+        run_systematicity(VisualGenome(small_vg), {"laion": missing}, tmp_path / "out", SystematicityConfig())
+    status = main(["systematicity", "--vg", str(small_vg), "--vocab", f"laion={missing}",
+                   "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and "nope.parquet" in err and len(err.strip().splitlines()) == 1
+    assert main(["systematicity", "--vocab", "laion", "--out", str(tmp_path / "out")]) == 2
+
+
+def test_bad_region_strict_and_lenient(small_vg, vocab_files, tmp_path):
+    broken = tmp_path / "vg"
+    shutil.copytree(small_vg, broken)
+    records = json.loads((broken / "region_descriptions.json").read_text())
+    del records[0]["regions"][0]["phrase"]
+    (broken / "region_descriptions.json").write_text(json.dumps(records))
+    with pytest.raises(InputError, match="region has no phrase"):
+        run_systematicity(VisualGenome(broken), vocab_files, tmp_path / "strict", SystematicityConfig())
+    vg = VisualGenome(broken, lenient=True)
+    run_systematicity(vg, vocab_files, tmp_path / "lenient", SystematicityConfig())
+    assert vg.problems.counts["region has no phrase"] >= 1
+
+
+def test_unseen_atoms_split_is_optional(small_vg, vocab_files, tmp_path):
+    section = run_systematicity(VisualGenome(small_vg), {"laion": vocab_files["laion"]}, tmp_path,
+                                SystematicityConfig(unseen_atoms=True, min_count=2))
+    assert set(section["counts"]["laion"]) == {"seen_compounds", "unseen_compounds", "unseen_atoms"}
+    assert (tmp_path / "systematicity" / (output_name("unseen_atoms", "laion") + ".csv")).exists()
+
+
+# -- end to end on the bundled sample ----------------------------------------------------------
+@pytest.mark.slow
+def test_command_on_the_bundled_sample_and_audit(tmp_path, capsys):
+    from crepe_gen.audit import AuditConfig, audit_paths
+
+    out = tmp_path / "bench"
+    assert main(["systematicity", "--out", str(out), "--seed", "0"]) == 0
+    printed = capsys.readouterr().out
+    assert "stand-in" in printed
+    files = sorted(p.name for p in (out / "systematicity").glob("*.csv"))
+    assert len(files) == 6
+    manifest = json.loads((out / "manifest.json").read_text())["systematicity"]
+    assert manifest["standin_corpus"] is True
+    assert all(v["standin"] for v in manifest["vocabularies"].values())
+    report = audit_paths([out / "systematicity"], AuditConfig())
+    assert report.passed, report.format_table()
