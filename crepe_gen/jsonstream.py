@@ -33,18 +33,17 @@ _DECODER = json.JSONDecoder()
 _LOOKAHEAD = 1 << 16
 
 
-class _Utf8Counter:
-    """Decoding error handler: replaces bad bytes with U+FFFD and counts them,
-    so the record holding them can be named once it is parsed."""
+# Bytes that are not UTF-8 are decoded with "surrogateescape" into lone
+# surrogates U+DC80..U+DCFF, which valid UTF-8 never yields (a JSON escape such
+# as "\\udc80" stays six ASCII characters until the element is decoded), so the
+# element holding them can be named once it is parsed.
+_BAD_BYTE = re.compile("[\udc80-\udcff]")
 
-    def __init__(self):
-        self.pending = 0  # replacements not yet attributed to a record
-        self.reason = ""
 
-    def __call__(self, error: UnicodeDecodeError):
-        self.pending += 1
-        self.reason = self.reason or error.reason
-        return "\ufffd", error.end
+def _bad_byte(text: str, start: int, stop: int) -> str | None:
+    """``"byte 0x.."`` of the first byte that is not UTF-8 in ``text[start:stop]``."""
+    match = _BAD_BYTE.search(text, start, stop)
+    return f"byte 0x{ord(match.group()) - 0xDC00:02x}" if match else None
 
 
 def iter_json_array(path, *, problems: Problems | None = None,
@@ -68,14 +67,11 @@ def iter_json_array(path, *, problems: Problems | None = None,
     except OSError as error:
         raise InputError(path, f"cannot open: {error.strerror}") from None
 
-    counter = _Utf8Counter()
-    error_mode = f"crepe_gen_count_{id(counter)}"
-    codecs.register_error(error_mode, counter)
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors=error_mode)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="surrogateescape")
 
     with handle:
         reader = _Buffer(handle, decoder, chunk_size, path)
-        yield from _elements(reader, path, problems, counter, max_record_chars)
+        yield from _elements(reader, path, problems, max_record_chars)
 
 
 class _Buffer:
@@ -87,11 +83,17 @@ class _Buffer:
         self.pos = 0
         self.eof = False
         self.index = 0  # index of the element being read, for messages
+        self.bad_bytes = False  # whether the text read so far holds bytes that are not UTF-8
 
     def fill(self) -> None:
         raw = self.handle.read(self.chunk_size)
         self.eof = not raw
         new = self.decoder.decode(raw, final=self.eof)
+        if not self.bad_bytes and not new.isascii():  # isascii is O(1); searching is not
+            try:
+                new.encode("utf-8")
+            except UnicodeEncodeError:  # lone surrogates: bytes that were not UTF-8
+                self.bad_bytes = True
         self.text = self.text[self.pos:] + new
         self.pos = 0
 
@@ -109,7 +111,7 @@ class _Buffer:
             self.fill()
 
 
-def _elements(buf: _Buffer, path, problems, counter, max_record_chars):
+def _elements(buf: _Buffer, path, problems, max_record_chars):
     first = buf.skip_whitespace()
     if first is None:
         raise InputError(path, "empty file, expected a JSON array")
@@ -149,11 +151,13 @@ def _elements(buf: _Buffer, path, problems, counter, max_record_chars):
                 reason = "truncated: file ends inside the record"
             else:
                 reason = f"malformed JSON: {error.msg}"
-            if counter.pending and "\ufffd" in buf.text[buf.pos:error.pos + 1]:
-                reason = f"bytes that are not UTF-8 ({counter.reason})"
+            record = None
+            if buf.bad_bytes:
+                record = _bad_byte(buf.text, buf.pos, error.pos + 1)
+                reason = "bytes that are not UTF-8" if record else reason
             if problems.lenient and not reason.startswith("truncated"):
                 reason += "; rest of the file not read"
-            problems.report(InputError(path, reason, index=buf.index,
+            problems.report(InputError(path, reason, index=buf.index, record=record,
                                        image_id=_image_id_hint(buf.text, buf.pos, error.pos)))
             return
         if not buf.eof and type(element) in (int, float) and _NUMBER_TAIL.issuperset(buf.text[end:]):
@@ -164,13 +168,12 @@ def _elements(buf: _Buffer, path, problems, counter, max_record_chars):
         index = buf.index
         buf.index += 1
         expect_comma = True
-        if counter.pending:
-            replaced = buf.text.count("\ufffd", start, end)
-            if replaced:
-                counter.pending = max(0, counter.pending - replaced)
+        if buf.bad_bytes:
+            bad_byte = _bad_byte(buf.text, start, end)
+            if bad_byte:
                 image_id = element.get("image_id", element.get("id")) if type(element) is dict else None
-                problems.report(InputError(path, f"bytes that are not UTF-8 ({counter.reason})",
-                                           index=index, image_id=image_id))
+                problems.report(InputError(path, "bytes that are not UTF-8", index=index,
+                                           image_id=image_id, record=bad_byte))
                 continue
         yield index, element
 
