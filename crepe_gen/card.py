@@ -134,7 +134,8 @@ def plot_rows_per_level(sizes: dict, audit: dict | None, results: list[dict]):
     ax.set_ylabel("rows")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title("Productivity rows per level and foil type")
-    ax.legend(title="foil type")
+    ax.legend(title="foil type", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
     return fig
 
 
