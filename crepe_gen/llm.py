@@ -223,13 +223,9 @@ class CompletionsEndpoint:
 
     @staticmethod
     async def call(client, body: dict, timeout: float) -> Reply:
-        response = await client.completions.create(**body, timeout=timeout)
-        choice = response.choices[0] if response.choices else None
-        usage = response.usage
-        return Reply(text=(choice.text if choice else "") or "",
-                     finish_reason=choice.finish_reason if choice else None,
-                     prompt_tokens=usage.prompt_tokens if usage else 0,
-                     completion_tokens=usage.completion_tokens if usage else 0)
+        response = await _post(client, "/completions", body, timeout)
+        choice = (response.get("choices") or [{}])[0]
+        return _reply(choice.get("text"), choice, response)
 
 
 class ChatEndpoint:
@@ -248,13 +244,26 @@ class ChatEndpoint:
     async def call(client, body: dict, timeout: float) -> Reply:
         body = dict(body)
         body["messages"] = body.pop("prompt")
-        response = await client.chat.completions.create(**body, timeout=timeout)
-        choice = response.choices[0] if response.choices else None
-        usage = response.usage
-        return Reply(text=(choice.message.content if choice else "") or "",
-                     finish_reason=choice.finish_reason if choice else None,
-                     prompt_tokens=usage.prompt_tokens if usage else 0,
-                     completion_tokens=usage.completion_tokens if usage else 0)
+        response = await _post(client, "/chat/completions", body, timeout)
+        choice = (response.get("choices") or [{}])[0]
+        return _reply((choice.get("message") or {}).get("content"), choice, response)
+
+
+async def _post(client, path: str, body: dict, timeout: float) -> dict:
+    """POST through the ``openai`` client (its auth and error types: 429 is
+    ``RateLimitError`` with the response's headers, ...) and return the JSON as
+    a dict; typed response models cost more CPU than the request itself."""
+    response = await client.post(path, cast_to=object, body=body, options={"timeout": timeout})
+    if not isinstance(response, dict):
+        raise ValueError(f"{path}: the server answered {type(response).__name__}, not a JSON object")
+    return response
+
+
+def _reply(text, choice: dict, response: dict) -> Reply:
+    usage = response.get("usage") or {}
+    return Reply(text=text or "", finish_reason=choice.get("finish_reason"),
+                 prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                 completion_tokens=int(usage.get("completion_tokens") or 0))
 
 
 #: Endpoint kinds by CLI choice.
