@@ -7,7 +7,10 @@ import ast
 import collections
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -222,6 +225,21 @@ def test_reruns_are_byte_identical(built, small_vg, vocab_files, tmp_path):
     run_systematicity(VisualGenome(small_vg), vocab_files, tmp_path, SystematicityConfig(seed=7))
     for path in sorted((out / "systematicity").glob("*.*")):
         assert path.read_bytes() == (tmp_path / "systematicity" / path.name).read_bytes(), path.name
+
+
+@pytest.mark.slow
+def test_reruns_in_another_process_are_byte_identical(built, small_vg, vocab_files, tmp_path):
+    """A fresh interpreter with another string-hash seed gives the same bytes
+    (no set- or hash-order dependence)."""
+    out, _ = built
+    command = [sys.executable, "-m", "crepe_gen.cli", "systematicity", "--vg", str(small_vg),
+               "--out", str(tmp_path), "--seed", "7"]
+    command += [f"--vocab={name}={path}" for name, path in vocab_files.items()]
+    subprocess.run(command, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
+    names = sorted(p.name for p in (out / "systematicity").glob("*.*"))
+    assert names == sorted(p.name for p in (tmp_path / "systematicity").glob("*.*"))
+    for name in names:
+        assert (out / "systematicity" / name).read_bytes() == (tmp_path / "systematicity" / name).read_bytes(), name
 
 
 def test_another_seed_changes_the_negatives(built, small_vg, vocab_files, tmp_path):
