@@ -342,3 +342,30 @@ def test_command_on_the_bundled_sample_and_audit(tmp_path, capsys):
     assert all(v["standin"] for v in manifest["vocabularies"].values())
     report = audit_paths([out / "systematicity"], AuditConfig())
     assert report.passed, report.format_table()
+
+
+def test_region_graphs_ground_regions_when_present(small_vg, tmp_path):
+    from crepe_gen.systematicity import ground_regions
+
+    folder = tmp_path / "vg"
+    shutil.copytree(small_vg, folder)
+    graph = next(VisualGenome(small_vg).scene_graphs())
+    man = min(i for i, node in graph.nodes(data=True) if node["name"] == "man")
+    shirt = min(i for i, node in graph.nodes(data=True) if node["name"] == "shirt")
+
+    def region_object(object_id):
+        node = graph.nodes[object_id]
+        return {"object_id": object_id, "name": node["raw_names"][0], "synsets": list(node["synsets"]),
+                **{k: node[k] for k in ("x", "y", "w", "h")}}
+
+    regions = {r["region_id"]: r for _, rs in VisualGenome(small_vg).region_descriptions() for r in rs}
+    region_graphs = [{"image_id": 1, "regions": [
+        {**regions[1434], "objects": [region_object(man), region_object(shirt)], "relationships": []},
+        {**regions[1482], "objects": [], "relationships": []}]}]
+    (folder / "region_graphs.json").write_text(json.dumps(region_graphs))
+    vg = VisualGenome(folder)
+    grounded = {r.region_id: r for r in ground_regions(vg, vocabulary_for(str(folder)), SystematicityConfig(),
+                                                         collections.Counter(), BigramIndex())}
+    assert grounded[1434].matched == {"man": [man], "shirt": [shirt]}
+    assert 1482 not in grounded            # its region graph names no man and no glasses
+    assert any(r.image_id == 2 for r in grounded.values())  # no region graph: box overlap
