@@ -38,7 +38,7 @@ def _serve(delay: float, pipe) -> None:
     with FaultServer(delay=delay) as server:
         pipe.send(server.base_url)
         pipe.recv()  # until the parent says stop
-        pipe.send(server.requests)
+        pipe.send((server.requests, time.process_time()))
 
 
 @contextlib.contextmanager
@@ -47,16 +47,16 @@ def server_process(delay: float):
     parent, child = multiprocessing.get_context("fork").Pipe()
     process = multiprocessing.get_context("fork").Process(target=_serve, args=(delay, child), daemon=True)
     process.start()
-    handle = argparse.Namespace(base_url=parent.recv(), requests=None)
+    handle = argparse.Namespace(base_url=parent.recv(), requests=None, cpu_seconds=None)
     try:
         yield handle
     finally:
         parent.send("stop")
-        handle.requests = parent.recv()
+        handle.requests, handle.cpu_seconds = parent.recv()
         process.join()
 
 
-def throughput(requests: int, concurrency: int, delay: float, workdir: Path) -> tuple[float, float]:
+def throughput(requests: int, concurrency: int, delay: float, workdir: Path):
     with server_process(delay) as server:
         config = LLMConfig(base_url=server.base_url, model="bench", max_concurrency=concurrency,
                            timeout=30)
@@ -67,14 +67,14 @@ def throughput(requests: int, concurrency: int, delay: float, workdir: Path) -> 
         async def go():
             with ResponseCache(workdir / "throughput.sqlite") as cache:
                 async with LLMClient(config, cache) as client:
-                    start = time.perf_counter()
+                    start, cpu = time.perf_counter(), time.process_time()
                     outcomes = await client.run(batch)
-                    elapsed = time.perf_counter() - start
+                    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             assert all(o.status == "ok" for o in outcomes.values())
-            return elapsed
+            return elapsed, cpu
 
-        elapsed = asyncio.run(go())
-    return requests / elapsed, concurrency / delay
+        elapsed, client_cpu = asyncio.run(go())
+    return requests / elapsed, concurrency / delay, client_cpu / requests, server.cpu_seconds / requests
 
 
 def cached_rerun(items: int, workdir: Path) -> tuple[float, float, dict]:
@@ -105,11 +105,14 @@ def main() -> int:
     lemmas("warm")  # load lemminflect's tables outside the timed parts
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        rate, ideal = throughput(args.requests, args.concurrency, args.delay, workdir)
+        rate, ideal, client_cpu, server_cpu = throughput(args.requests, args.concurrency, args.delay, workdir)
         print(f"throughput: {args.requests} requests, concurrency {args.concurrency}, "
               f"server delay {args.delay * 1000:.0f} ms")
         print(f"  measured {rate:8.1f} req/s   ideal {ideal:8.1f} req/s   "
               f"{100 * rate / ideal:5.1f}% of ideal (target >= 70%)")
+        print(f"  CPU per request: client {client_cpu * 1000:.2f} ms, loopback server "
+              f"{server_cpu * 1000:.2f} ms (at 320 req/s the client needs "
+              f"{client_cpu * 320:.2f} cores)")
         fill, rerun, outcomes = cached_rerun(args.items, workdir)
         print(f"cached rerun: {args.items} texts {outcomes}")
         print(f"  first run {fill:6.2f} s (server, no delay)   rerun {rerun:6.2f} s from cache, "
