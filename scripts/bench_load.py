@@ -36,12 +36,11 @@ def job_json_load(vg_dir: Path) -> dict:
 def job_loader(vg_dir: Path) -> dict:
     from crepe_gen.visual_genome import VisualGenome
 
-    images = nodes = edges = 0
+    images = nodes = 0
     for graph in VisualGenome(vg_dir).scene_graphs():
         images += 1
-        nodes += graph.number_of_nodes()
-        edges += graph.number_of_edges()
-    return {"images": images, "nodes": nodes, "edges": edges}
+        nodes += len(graph)  # O(1); number_of_edges() alone costs more than building the graph
+    return {"images": images, "nodes": nodes}
 
 
 JOBS = {"json.load": job_json_load, "crepe_gen loader": job_loader}
