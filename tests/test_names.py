@@ -93,3 +93,16 @@ def test_memoized_results_are_stable():
     canon = Canonicalizer()
     first = canon.object_names(["Trees"])
     assert canon.object_names(["Trees"]) is first
+
+
+def test_lemmas_do_not_import_lemminflect_or_spacy():
+    # importing lemminflect imports spaCy when installed: seconds and about 1 GB
+    import subprocess
+    import sys
+
+    code = ("import sys; from crepe_gen.visual_genome import VisualGenome; "
+            "list(VisualGenome().scene_graphs()); "
+            "print(sorted(m for m in ('lemminflect', 'spacy', 'torch') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
