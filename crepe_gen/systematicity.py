@@ -1113,6 +1113,31 @@ def balance_atom_negatives(training_set: TrainingSet, config: SystematicityConfi
         training_set.provenance[split] = [training_set.provenance[split][i] for i in keep]
 
 
+def run_fingerprint(config: SystematicityConfig, vg_hashes: dict, vocab_hash: str, vocabulary_digest: str,
+                    tag: str) -> str:
+    """Digest of everything one training set's files depend on."""
+    settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "progress"}
+    payload = [settings, sorted(vg_hashes.items()), vocab_hash, vocabulary_digest, tag,
+               versions("lemminflect", "scikit-learn")]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def _previous_section(out_dir: Path) -> dict:
+    try:
+        return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8")).get("systematicity") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _finished(out_dir: Path, previous: dict, tag: str, fingerprint: str, config: SystematicityConfig) -> bool:
+    """Whether *tag*'s files were written by a finished run with the same fingerprint."""
+    if (previous.get("fingerprints") or {}).get(tag) != fingerprint or tag not in previous.get("counts", {}):
+        return False
+    folder = out_dir / "systematicity"
+    return all((folder / f"{output_name(split, tag)}{suffix}").exists()
+               for split in config.splits() for suffix in (".csv", ".jsonl"))
+
+
 #: Stand-in corpus presets (:mod:`crepe_gen.vocab`) by training-set name.
 STANDIN_PRESETS = {"cc12m": "cc12m", "yfcc": "yfcc15m", "laion": "laion400m"}
 
@@ -1167,19 +1192,31 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
         if tag in tags.values():
             raise ConfigError(f"two vocabularies for training set {tag!r}")
         tags[name] = tag
-    counts = {name: vocab_counts(vocabs[name]) for name in tags}
+    for name in tags:
+        if not Path(vocabs[name]).is_file():
+            raise InputError(vocabs[name], "vocabulary file not found")
     vocabulary = extract_module.vocabulary_for(str(vg.root))
+    vg_hashes = vg.input_hashes()
+    vocab_hashes = {name: file_digest(vocabs[name]) for name in tags}
+    fingerprints = {tags[name]: run_fingerprint(config, vg_hashes, vocab_hashes[name], vocabulary.digest, tags[name])
+                    for name in tags}
+    previous = _previous_section(out_dir)
+    done = {tag for tag in fingerprints if _finished(out_dir, previous, tag, fingerprints[tag], config)}
+    if done:
+        log.info("already written with the same inputs and configuration: %s", ", ".join(sorted(done)))
+    tags = {name: tag for name, tag in tags.items() if tag not in done}
+    counts = {name: vocab_counts(vocabs[name]) for name in tags}
     for name in tags:
         digest = _vocab_vg_digest(vocabs[name])
         if digest not in (None, vocabulary.digest):
             log.warning("%s was counted with another Visual Genome vocabulary (%s, here %s): "
                         "compounds may not compare", vocabs[name], digest, vocabulary.digest)
 
-    skipped = collections.Counter()
+    skipped = collections.Counter(previous.get("skipped", {}) if not tags else {})
     bigrams = BigramIndex()
-    regions = ground_regions(vg, vocabulary, config, skipped, bigrams)
+    regions = ground_regions(vg, vocabulary, config, skipped, bigrams) if tags else []
     log.info("%d grounded region captions", len(regions))
-    lex = lexicon.Lexicon.from_graphs(vg.scene_graphs())
+    lex = lexicon.Lexicon.from_graphs(vg.scene_graphs()) if tags else None
     sets = []
     for name, tag in tags.items():
         set_skipped = collections.Counter()
@@ -1218,16 +1255,22 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
 
     folder = out_dir / "systematicity"
     section = {"config": dataclasses.asdict(config), "seed": config.seed,
-               "inputs": {"visual_genome": str(vg.root), "hashes": vg.input_hashes()},
+               "inputs": {"visual_genome": str(vg.root), "hashes": vg_hashes},
                "vocabularies": {}, "counts": {}, "skipped": dict(sorted(skipped.items())),
+               "fingerprints": dict(sorted(fingerprints.items())),
                "standin_corpus": standin,
                "versions": versions("networkx", "lemminflect", "pyarrow"),
                "extraction_vocabulary": vocabulary.digest,
-               "grounded_regions": len(regions), "files": []}
+               "grounded_regions": len(regions) if tags else previous.get("grounded_regions"), "files": []}
+    for tag in sorted(done):
+        for key in ("vocabularies", "counts"):
+            section[key][tag] = previous[key][tag]
+        section["skipped_" + tag] = previous.get("skipped_" + tag, {})
+        section["files"] += [f"systematicity/{output_name(split, tag)}.csv" for split in config.splits()]
     for state in sets:
         name, tag = state.name, state.tag
         section["vocabularies"][tag] = {"name": name, "path": str(vocabs[name]),
-                                        "sha256": file_digest(vocabs[name]), "standin": standin,
+                                        "sha256": vocab_hashes[name], "standin": standin,
                                         "vg_vocabulary": _vocab_vg_digest(vocabs[name])}
         section["counts"][tag] = {split: len(rows) for split, rows in state.rows.items()}
         section["skipped_" + tag] = dict(sorted(state.skipped.items()))

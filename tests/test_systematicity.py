@@ -369,3 +369,17 @@ def test_region_graphs_ground_regions_when_present(small_vg, tmp_path):
     assert grounded[1434].matched == {"man": [man], "shirt": [shirt]}
     assert 1482 not in grounded            # its region graph names no man and no glasses
     assert any(r.image_id == 2 for r in grounded.values())  # no region graph: box overlap
+
+
+def test_finished_sets_are_not_redone(small_vg, vocab_files, tmp_path, caplog):
+    vocabs = {"laion": vocab_files["laion"]}
+    first = run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(seed=7))
+    csv_path = tmp_path / "systematicity" / (output_name("seen_compounds", "laion") + ".csv")
+    written = csv_path.stat().st_mtime_ns
+    with caplog.at_level("INFO", logger="crepe_gen.systematicity"):
+        again = run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(seed=7))
+    assert "already written" in caplog.text
+    assert csv_path.stat().st_mtime_ns == written
+    assert again["counts"] == first["counts"] and again["files"] == first["files"]
+    run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(seed=9))
+    assert csv_path.stat().st_mtime_ns != written  # another seed is another set
