@@ -232,6 +232,12 @@ def test_productivity_rows_through_the_llm_pass(server, tmp_path):
                         .read_text().splitlines()[0])
     assert record["provenance"]["llm"]["source"] == "llm"
     assert record["caption"] == record["provenance"]["template_texts"][0]
+    files = {p: p.read_bytes() for p in sorted((tmp_path / "out" / "productivity").rglob("*"))
+             if p.suffix in (".csv", ".jsonl")}
+    sent = server.requests
+    again = run_productivity(VisualGenome(), tmp_path / "out", vg_config, llm=llm)
+    assert server.requests == sent and again["llm"]["cache_hits"] == 72
+    assert {p: p.read_bytes() for p in files} == files  # byte-identical from the cache
 
     # one bad foil text spoils its whole row: no fluent/template mix inside a row
     from crepe_gen.lexicon import Lexicon
