@@ -17,13 +17,25 @@ For each training-set vocabulary (:mod:`crepe_gen.vocab`) a caption goes to
 Negatives are edits of whole tokens of the normalized caption (lower case, no
 trailing period, single spaces; the positive is written the same way):
 
-* HN-Atom: one atom replaced by a seen atom of the same kind, drawn with the
-  frequency that atom has among the positives of the set (so no word is a
-  tell), of the same length in words where possible;
+* HN-Atom: one atom replaced by a seen atom of the same kind and sense or
+  category (:mod:`crepe_gen.lexicon`) that occurs among the set's positives;
+  all negatives of a row edit the same slot, and replacements are drawn with
+  their likelihood in context under a bigram model of the other images'
+  captions, the way the positive's own word was "drawn";
 * HN-Comp: the caption's own atoms recombined into other compounds (two
   attributes swapped, an attribute moved to another object, subject and
-  object of a relation swapped); none when no recombination is possible;
-* combined: an HN-Comp edit followed by an HN-Atom edit.
+  object of a relation swapped), kept only when at least as likely as the
+  positive under that model; none when no recombination is possible or
+  likely enough, so the list length varies by row;
+* combined: an HN-Comp edit followed by an HN-Atom edit, under the same rule.
+
+Blind-bias controls: edits are of whole tokens; positive and negatives are
+normalized alike; no negative equals its positive; the atoms negatives insert
+are kept in step with the atoms they remove; and each row's HN-Atom negatives
+are picked from its candidates so that the positive's rank under a text-only
+n-gram classifier (trained on other images, as ``crepe-gen audit`` does) and
+its being the shortest or longest candidate are as often as chance; rows that
+cannot be balanced are dropped and counted.
 
 Every negative is checked false for the image against its full scene graph
 (:mod:`crepe_gen.truth`): at least one compound or object it states and the
@@ -202,13 +214,6 @@ def vocab_counts(path) -> dict[tuple[str, str], int]:
         for key, count in counter.items():
             counts[kind, vocab.SEPARATOR.join(key) if isinstance(key, tuple) else key] = int(count)
     return counts
-
-
-def compound_keys(extraction) -> list[tuple[str, str]]:
-    """``(kind, key)`` of every compound of an extraction, keys joined with ``|``."""
-    keys = [("attribute_compound", "|".join(c)) for c in extraction.attribute_compounds]
-    keys += [("relation_compound", "|".join(c)) for c in extraction.relation_compounds]
-    return sorted(set(keys))
 
 
 def split_of(atoms: dict[str, list[str]], compounds: list[str], counts: dict, min_count: int) -> str:
@@ -475,8 +480,9 @@ class Negative:
 
 class AtomPool:
     """Replacement atoms of one training set: candidates of the same sense or
-    category (:class:`crepe_gen.lexicon.Lexicon`) that the set has seen,
-    weighted by their frequency among the set's positives.
+    category (:class:`crepe_gen.lexicon.Lexicon`) that occur among the set's
+    positives and that the training set has seen, weighted by their frequency
+    among the positives.
 
     Parameters
     ----------
@@ -510,16 +516,6 @@ class AtomPool:
                                if self.counts.get((kind, name), 0) >= self.min_count]
         return self._seen[key]
 
-    def draw(self, rng: random.Random, kind: str, current: str, avoid: set, tries: int,
-             words: int) -> list[str]:
-        """Up to *tries* distinct replacements of *current*: those of *words*
-        words first, each drawn with its positive frequency."""
-        pool = [(name, weight) for name, weight in self.candidates(kind, current) if name not in avoid]
-        same_length = [(n, w) for n, w in pool if len(n.split()) == words]
-        drawn = lexicon.draw(rng, same_length, tries)
-        rest = [(n, w) for n, w in pool if n not in drawn]
-        return drawn + lexicon.draw(rng, rest, tries - len(drawn))
-
 
 class Balance:
     """Keeps the atoms a list of negatives inserts in step with the atoms it removes.
@@ -538,11 +534,6 @@ class Balance:
         """Atom indices, those most inserted elsewhere first (random among ties)."""
         keys = {i: (-self.surplus[slot.kind, slot.name], rng.random()) for i, slot in enumerate(atoms)}
         return sorted(keys, key=keys.get)
-
-    def order_candidates(self, rng: random.Random, kind: str, names: list[str]) -> list[str]:
-        """Candidates, those most removed elsewhere first (random among ties)."""
-        keys = {name: (self.surplus[kind, name], rng.random()) for name in names}
-        return sorted(names, key=keys.get)
 
     def record(self, kind: str, removed: str, inserted: str) -> None:
         self.surplus[kind, removed] -= 1
@@ -1259,7 +1250,7 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
                "vocabularies": {}, "counts": {}, "skipped": dict(sorted(skipped.items())),
                "fingerprints": dict(sorted(fingerprints.items())),
                "standin_corpus": standin,
-               "versions": versions("networkx", "lemminflect", "pyarrow"),
+               "versions": versions("networkx", "lemminflect", "pyarrow", "scikit-learn"),
                "extraction_vocabulary": vocabulary.digest,
                "grounded_regions": len(regions) if tags else previous.get("grounded_regions"), "files": []}
     for tag in sorted(done):
