@@ -119,6 +119,7 @@ def is_plural(name: str) -> bool:
     return name.rsplit(" ", 1)[-1] in PLURAL_ONLY
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def noun_phrase(mention: Mention, first: bool) -> str:
     """``"a tall man"`` at the first mention, ``"the man"`` after."""
     head = mention.name.rsplit(" ", 1)[-1]
@@ -148,14 +149,15 @@ def render(scene: Scene, style: str = "sentences", templates: dict | None = None
     finite = templates.get("finite_predicates", {})
     introduced: set = set()
     clauses = []
+    mentions = {m.object_id: m for m in scene.objects}
 
     def mention_of(object_id) -> str:
         first = object_id not in introduced
         introduced.add(object_id)
-        return noun_phrase(scene.mention(object_id), first)
+        return noun_phrase(mentions[object_id], first)
 
     for subject_id, predicate, object_id in scene.relations:
-        subject = scene.mention(subject_id)
+        subject = mentions[subject_id]
         plural = is_plural(subject.name)
         subject_text = mention_of(subject_id)
         object_text = mention_of(object_id)

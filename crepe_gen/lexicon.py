@@ -333,18 +333,10 @@ class Lexicon:
     def from_graphs(cls, graphs, config: LexiconConfig = LexiconConfig()) -> "Lexicon":
         """Count names (with their most common VG synset), attributes of a
         category and predicates of a class over scene graphs."""
-        objects, attributes, predicates = (collections.Counter() for _ in range(3))
-        senses: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+        tally = AtomTally()
         for graph in graphs:
-            for _, node in graph.nodes(data=True):
-                objects[node["name"]] += 1
-                if node["synsets"]:
-                    senses[node["name"]][node["synsets"][0]] += 1
-                attributes.update(a for a in node["attributes"] if attribute_category(a))
-            predicates.update(predicate_phrase(edge["predicate"]) for _, _, edge in graph.edges(data=True)
-                              if predicate_class(edge["predicate"]))
-        synsets = {name: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for name, c in senses.items()}
-        return cls.from_counts(objects, attributes, predicates, synsets=synsets, config=config)
+            tally.add(graph)
+        return tally.lexicon(config)
 
     def reweighted(self, object_counts=None, attribute_counts=None, predicate_counts=None) -> "Lexicon":
         """The same lexicon with new weights (atom counts in the positives, say)."""
@@ -429,6 +421,49 @@ class Lexicon:
         return [(other, count) for other, count in self.predicate_counts.items()
                 if count >= self.config.min_count and predicate_class(other) == kind
                 and not same_predicate(other, predicate)]
+
+
+class AtomTally:
+    """Counts of the atoms a lexicon is built from, one graph at a time.
+
+    >>> from crepe_gen.visual_genome import VisualGenome
+    >>> tally = AtomTally()
+    >>> for graph in VisualGenome().scene_graphs():
+    ...     tally.add(graph)
+    >>> tally.objects["window"], tally.attributes["white"], tally.predicates["wearing"]
+    (120, 362, 70)
+    """
+
+    def __init__(self):
+        self.objects = collections.Counter()
+        self.senses = collections.Counter()
+        self.attributes = collections.Counter()
+        self.predicates = collections.Counter()
+
+    def add(self, graph) -> None:
+        objects, senses, attributes = self.objects, self.senses, self.attributes
+        for node in graph._node.values():  # direct access: this runs for every object of VG
+            name = node["name"]
+            objects[name] += 1
+            if node["synsets"]:
+                senses[name, node["synsets"][0]] += 1
+            for attribute in node["attributes"]:
+                if attribute_category(attribute):
+                    attributes[attribute] += 1
+        for neighbours in graph._adj.values():
+            for edges in neighbours.values():
+                for edge in edges.values():
+                    if predicate_class(edge["predicate"]):
+                        self.predicates[predicate_phrase(edge["predicate"])] += 1
+
+    def lexicon(self, config: LexiconConfig = LexiconConfig()) -> "Lexicon":
+        best: dict = {}
+        for (name, synset), count in sorted(self.senses.items()):
+            if name not in best or count > best[name][1]:
+                best[name] = (synset, count)
+        return Lexicon.from_counts(self.objects, self.attributes, self.predicates,
+                                   synsets={name: synset for name, (synset, _) in best.items()},
+                                   config=config)
 
 
 def draw(rng, candidates: list[tuple[str, int]], k: int = 1) -> list[str]:

@@ -10,14 +10,14 @@ saying what changed (type, rule, atom, old -> new).
 Foil types (:data:`FOIL_TYPES`, keyed by the CLI/file name):
 
 ``atom``
-    one object, attribute or predicate replaced by a co-hyponym, an attribute
-    of the same category or a predicate of the same class
-    (:class:`~crepe_gen.lexicon.Lexicon`), drawn by frequency and matched in
-    length. Different atoms are preferred for the foils of one row.
+    one atom slot of the caption (an object, an attribute or a predicate)
+    filled by a different co-hyponym, attribute of the same category or
+    predicate of the same class in each foil
+    (:class:`~crepe_gen.lexicon.Lexicon`), drawn by frequency.
 ``swap``
-    atoms of the caption rebound: object names permuted, a relation reversed
-    (never a symmetric one), an attribute moved to another object, two
-    attributes or two predicates exchanged. The words stay the same.
+    three atoms of one kind (object names, attributes of three objects, or
+    predicates of three relations) in their five other orders. The words stay
+    the same, and no candidate is closer to the others than the positive.
 ``negate``
     every candidate ends with one negated clause, "there is no X": the
     positive names something absent from the image, each foil something
@@ -38,15 +38,18 @@ Examples
 ...   "relationships": [{"relationship_id": 3, "predicate": "on", "subject_id": 1, "object_id": 2,
 ...                      "synsets": []}]})
 >>> scene = Scene((Mention(1, "cup", ("white",)), Mention(2, "table", ())), ((1, "on", 2),))
->>> foils = swap_foils(graph, scene, None, random.Random(0), NegativeConfig(negatives=3))
->>> sorted(render(foil) for foil, edit in foils[1])
-['A cup is on a white table.', 'A table is on a white cup.', 'A white table is on a cup.']
->>> sorted(edit.rule for foil, edit in foils[1])
-['move_attribute', 'reverse_relation', 'swap_objects']
+>>> lexicon = Lexicon.from_counts({"cup": 3, "table": 2}, {"white": 5, "red": 2, "black": 3, "blue": 1,
+...                                "green": 4, "pink": 1}, {"on": 4})
+>>> positive, foils = atom_foils(graph, scene, lexicon, random.Random(0), NegativeConfig(negatives=3))
+>>> [render(foil) for foil, edit in foils]
+['A black cup is on a table.', 'A green cup is on a table.', 'A pink cup is on a table.']
+>>> sorted({edit.rule for foil, edit in foils})
+['replace_attribute']
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from dataclasses import dataclass, replace
@@ -64,17 +67,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class NegativeConfig:
-    """``negatives``: foils per row; ``oversample``: valid foils gathered per
-    foil kept when a plausibility scorer chooses; ``attempts``: edits tried per row before
-    giving up; ``max_permutations``: name permutations considered for swaps;
+    """``negatives``: foils per row; ``slots``: atom slots (atom) or atom
+    triples (swap) tried per row; ``oversample``: valid foils gathered per
+    foil kept when a plausibility scorer chooses; ``attempts``: absent names
+    tried per negate row;
     ``min_overlap``: share of a present object's box inside the crop for it to
     be preferred as a negated name."""
 
     negatives: int = 5
+    slots: int = 8
     oversample: int = 3
     max_plausibility_lead: float | None = 0.0
     attempts: int = 60
-    max_permutations: int = 120
     min_overlap: float = 0.5
 
 
@@ -94,9 +98,16 @@ class Edit:
                 "old": list(self.old), "new": list(self.new)}
 
 
+_PUNCTUATION_TO_SPACE = str.maketrans({c: " " for c in "!\"#$%&()*+,./:;<=>?@[\\]^_`{|}~"})
+
+
 def normalized_text(text: str) -> str:
-    """Lower case, no punctuation, folded spaces: equal texts are one caption."""
-    return " ".join("".join(c if c.isalnum() or c.isspace() else " " for c in text.lower()).split())
+    """Lower case, no punctuation, folded spaces: equal texts are one caption.
+
+    >>> normalized_text("A cup, on  a Table.")
+    'a cup on a table'
+    """
+    return " ".join(text.lower().translate(_PUNCTUATION_TO_SPACE).split())
 
 
 class _Collector:
@@ -182,154 +193,155 @@ def _with_mention(scene: Scene, object_id, **changes) -> Scene:
                                         for m in scene.objects))
 
 
-def _length_matched(candidates, old: str):
-    return [(word, weight / (1 + abs(len(word) - len(old)))) for word, weight in candidates]
-
-
 # -- atom ---------------------------------------------------------------------------------
 def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
                config: NegativeConfig = NegativeConfig(), renderer=None, plausibility=None):
-    """``(positive, [(foil scene, edit), ...])`` with one atom replaced in each foil, or None.
+    """``(positive, [(foil scene, edit), ...])``: one atom slot, a different replacement in each foil.
 
-    *plausibility* (``scene -> float``), when given, picks among extra valid
-    foils those as plausible as the positive (see :class:`_Collector`)."""
+    All foils of a row replace the SAME atom, so the candidates differ from
+    each other exactly as they differ from the positive (foils editing
+    different atoms would leave the positive as the one closest to all
+    others). Slots are tried in a seeded order until one has enough valid
+    replacements. *plausibility* (``scene -> float``), when given, picks among
+    extra valid foils those as plausible as the positive (see :class:`_Collector`).
+    """
     renderer = _renderer(renderer)
-    collector = _Collector(graph, scene, renderer, config.negatives, plausibility, config.oversample,
-                           config.max_plausibility_lead)
-    atoms = [("object", m.object_id) for m in scene.objects]
-    atoms += [("attribute", (m.object_id, a)) for m in scene.objects for a in m.attributes]
-    atoms += [("relation", i) for i in range(len(scene.relations))]
-    order: list = []
-    for _ in range(config.attempts):
-        if collector.full:
-            break
-        if not order:
-            order = list(atoms)
-            rng.shuffle(order)
-        kind, atom = order.pop()
-        made = _ATOM_RULES[kind](graph, scene, lexicon, rng, atom)
-        if made is not None:
+    slots = [("object", m.object_id) for m in scene.objects]
+    slots += [("attribute", (m.object_id, a)) for m in scene.objects for a in m.attributes]
+    slots += [("relation", i) for i in range(len(scene.relations))]
+    rng.shuffle(slots)
+    for kind, slot in slots[:config.slots]:
+        collector = _Collector(graph, scene, renderer, config.negatives, plausibility, config.oversample,
+                               config.max_plausibility_lead)
+        for made in _ATOM_RULES[kind](graph, scene, lexicon, rng, slot, collector.capacity * 2):
             collector.offer(*made)
-    return collector.result()
+            if collector.full:
+                break
+        result = collector.result()
+        if result is not None:
+            return result
+    return None
 
 
-def _replace_object(graph, scene, lexicon, rng, object_id):
+def _replace_object(graph, scene, lexicon, rng, object_id, k):
     mention = scene.mention(object_id)
     pool = [(name, weight) for name, weight in lexicon.object_candidates(mention.name)
             if not names_clash(name, scene, lexicon, skip=object_id)
             and not object_has_name(graph, object_id, name)]
-    new = draw(rng, _length_matched(pool, mention.name))
-    if not new:
-        return None
-    return (_with_mention(scene, object_id, name=new[0]),
-            Edit("atom", "replace_object", (object_id,), (mention.name,), (new[0],)))
+    for new in draw(rng, pool, k):
+        yield (_with_mention(scene, object_id, name=new),
+               Edit("atom", "replace_object", (object_id,), (mention.name,), (new,)))
 
 
-def _replace_attribute(graph, scene, lexicon, rng, atom):
+def _replace_attribute(graph, scene, lexicon, rng, atom, k):
     object_id, old = atom
     mention = scene.mention(object_id)
     pool = [(a, weight) for a, weight in lexicon.attribute_candidates(old)
             if not any(same_attribute(a, held) for held in mention.attributes)]
-    new = draw(rng, _length_matched(pool, old))
-    if not new:
-        return None
-    attributes = tuple(new[0] if a == old else a for a in mention.attributes)
-    return (_with_mention(scene, object_id, attributes=attributes),
-            Edit("atom", "replace_attribute", (object_id,), (old,), (new[0],)))
+    for new in draw(rng, pool, k):
+        attributes = tuple(new if a == old else a for a in mention.attributes)
+        yield (_with_mention(scene, object_id, attributes=attributes),
+               Edit("atom", "replace_attribute", (object_id,), (old,), (new,)))
 
 
-def _replace_predicate(graph, scene, lexicon, rng, index):
+def _replace_predicate(graph, scene, lexicon, rng, index, k):
     subject, old, obj = scene.relations[index]
-    new = draw(rng, _length_matched(lexicon.predicate_candidates(old), old))
-    if not new:
-        return None
-    relations = list(scene.relations)
-    relations[index] = (subject, new[0], obj)
-    return (replace(scene, relations=tuple(relations)),
-            Edit("atom", "replace_predicate", (index,), (old,), (new[0],)))
+    for new in draw(rng, lexicon.predicate_candidates(old), k):
+        relations = list(scene.relations)
+        relations[index] = (subject, new, obj)
+        yield (replace(scene, relations=tuple(relations)),
+               Edit("atom", "replace_predicate", (index,), (old,), (new,)))
 
 
 _ATOM_RULES = {"object": _replace_object, "attribute": _replace_attribute, "relation": _replace_predicate}
 
 
 # -- swap ---------------------------------------------------------------------------------
-def swap_variants(scene: Scene, rng, config: NegativeConfig = NegativeConfig()):
-    """Every rebinding of the scene's own atoms, as ``(scene, edit)``, in a seeded order."""
-    variants = []
-    ids = [m.object_id for m in scene.objects]
-    names = [m.name for m in scene.objects]
-    permutations = itertools.permutations(range(len(ids)))
-    next(permutations)  # the identity
-    permutations = list(itertools.islice(permutations, config.max_permutations * 4))
-    rng.shuffle(permutations)
-    for order in permutations[:config.max_permutations]:
-        new_names = [names[i] for i in order]
-        if new_names == names:
-            continue
-        swapped = replace(scene, objects=tuple(replace(m, name=n) for m, n in zip(scene.objects, new_names)))
-        changed = tuple(i for i, (a, b) in enumerate(zip(names, new_names)) if a != b)
-        variants.append((swapped, Edit("swap", "swap_objects", tuple(ids[i] for i in changed),
-                                       tuple(names[i] for i in changed),
-                                       tuple(new_names[i] for i in changed))))
-    for index, (subject, predicate, obj) in enumerate(scene.relations):
-        if is_symmetric(predicate):
-            continue
+def swap_slots(scene: Scene, rng) -> list[tuple[str, tuple]]:
+    """Sets of three atoms of one kind whose values a swap row permutes, seeded order.
+
+    ``("attributes", ((object id, attribute), ...))`` on three different
+    objects, ``("predicates", (relation indexes))`` with three different
+    predicates, then ``("names", (object ids))``.
+    """
+    slots = [("names", ids) for ids in itertools.combinations([m.object_id for m in scene.objects], 3)]
+    held = [(m.object_id, a) for m in scene.objects for a in m.attributes]
+    slots += [("attributes", trio) for trio in itertools.combinations(held, 3)
+              if len({o for o, _ in trio}) == 3 and len({a for _, a in trio}) == 3]
+    slots += [("predicates", trio) for trio in itertools.combinations(range(len(scene.relations)), 3)
+              if len({scene.relations[i][1] for i in trio}) == 3]
+    rng.shuffle(slots)
+    # Attributes and predicates first: three names in new places rebind every
+    # attribute and relation at once and read as nonsense a text model spots.
+    return sorted(slots, key=lambda slot: slot[0] == "names")
+
+
+def permuted(scene: Scene, kind: str, slot: tuple, order: tuple) -> tuple[Scene, Edit]:
+    """The scene with the values of *slot* permuted by *order*, and its edit."""
+    if kind == "names":
+        names = {m.object_id: m.name for m in scene.objects}
+        old = tuple(names[o] for o in slot)
+        new = tuple(old[i] for i in order)
+        renamed = dict(zip(slot, new))
+        scene = replace(scene, objects=tuple(replace(m, name=renamed.get(m.object_id, m.name))
+                                             for m in scene.objects))
+    elif kind == "attributes":
+        old = tuple(a for _, a in slot)
+        new = tuple(old[i] for i in order)
+        for (object_id, before), after in zip(slot, new):
+            mention = scene.mention(object_id)
+            scene = _with_mention(scene, object_id,
+                                  attributes=tuple(after if a == before else a for a in mention.attributes))
+    else:
+        old = tuple(scene.relations[i][1] for i in slot)
+        new = tuple(old[i] for i in order)
         relations = list(scene.relations)
-        relations[index] = (obj, predicate, subject)
-        variants.append((replace(scene, relations=tuple(relations)),
-                         Edit("swap", "reverse_relation", (index,), (subject, predicate, obj),
-                              (obj, predicate, subject))))
-    for source, target in itertools.permutations(scene.objects, 2):
-        for attribute in source.attributes:
-            if any(same_attribute(attribute, held) for held in target.attributes):
-                continue
-            moved = _with_mention(scene, source.object_id,
-                                  attributes=tuple(a for a in source.attributes if a != attribute))
-            moved = _with_mention(moved, target.object_id, attributes=(*target.attributes, attribute))
-            variants.append((moved, Edit("swap", "move_attribute", (source.object_id, target.object_id),
-                                         (attribute,), (attribute,))))
-    for first, second in itertools.combinations(scene.objects, 2):
-        for a in first.attributes:
-            for b in second.attributes:
-                if same_attribute(a, b) or any(same_attribute(b, h) for h in first.attributes) \
-                        or any(same_attribute(a, h) for h in second.attributes):
-                    continue
-                swapped = _with_mention(scene, first.object_id,
-                                        attributes=tuple(b if x == a else x for x in first.attributes))
-                swapped = _with_mention(swapped, second.object_id,
-                                        attributes=tuple(a if x == b else x for x in second.attributes))
-                variants.append((swapped, Edit("swap", "swap_attributes",
-                                               (first.object_id, second.object_id), (a, b), (b, a))))
-    for i, j in itertools.combinations(range(len(scene.relations)), 2):
-        (s1, p1, o1), (s2, p2, o2) = scene.relations[i], scene.relations[j]
-        if p1 == p2:
-            continue
-        relations = list(scene.relations)
-        relations[i], relations[j] = (s1, p2, o1), (s2, p1, o2)
-        variants.append((replace(scene, relations=tuple(relations)),
-                         Edit("swap", "swap_predicates", (i, j), (p1, p2), (p2, p1))))
-    rng.shuffle(variants)
-    return variants
+        for index, predicate in zip(slot, new):
+            subject, _, obj = relations[index]
+            relations[index] = (subject, predicate, obj)
+        scene = replace(scene, relations=tuple(relations))
+    return scene, Edit("swap", f"permute_{kind}", tuple(slot), old, new)
 
 
 def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
                config: NegativeConfig = NegativeConfig(), renderer=None, plausibility=None):
-    """``(positive, [(foil scene, edit), ...])`` rebinding the scene's atoms, or None."""
+    """``(positive, [(foil scene, edit), ...])``: the other orderings of three atoms of one kind.
+
+    Three values have six orderings: the positive and five foils, each foil
+    as far from the others as from the positive (so the positive is not the
+    candidate closest to all others), and every word kept. A relation whose
+    ends are exchanged by a permutation of names must not hold reversed
+    (symmetric predicates always do, so they are never swapped). A row needs
+    all five orderings false for the image.
+    """
     renderer = _renderer(renderer)
-    collector = _Collector(graph, scene, renderer, config.negatives, plausibility, config.oversample,
-                           config.max_plausibility_lead)
-    by_rule: dict = {}
-    for variant in swap_variants(scene, rng, config):
-        by_rule.setdefault(variant[1].rule, []).append(variant)
-    # Round-robin over rules so one row mixes kinds of swaps.
-    queues = [by_rule[rule] for rule in sorted(by_rule)]
-    tried = 0
-    while not collector.full and any(queues) and tried < config.attempts * 4:
-        for queue in queues:
-            if queue and not collector.full:
-                collector.offer(*queue.pop())
-                tried += 1
-    return collector.result()
+    orders = list(itertools.permutations(range(3)))[1:1 + config.negatives]
+    if len(orders) < config.negatives:
+        return None  # three values have only five other orderings
+    target = 1 + rng.randrange(len(orders))
+    valid = []
+    for kind, slot in swap_slots(scene, rng)[:config.slots]:
+        collector = _Collector(graph, scene, renderer, config.negatives)
+        for order in orders:
+            if not collector.offer(*permuted(scene, kind, slot, order)):
+                break
+        if len(collector.found) == len(orders):
+            valid.append(collector.result())
+            if plausibility is None or len(valid) >= config.oversample:
+                break
+    if not valid:
+        return None
+    if plausibility is None:
+        return valid[0]
+    # Among the valid triples, the one whose positive ranks nearest a random
+    # target rank (1..5) by plausibility: the positive is not the most usual
+    # caption of its row, which text models would otherwise learn.
+    def distance(row):
+        positive, foils = row
+        score = plausibility(positive)
+        rank = sum(plausibility(foil) > score for foil, _ in foils)
+        return abs(rank - target)
+    return min(valid, key=distance)
 
 
 # -- negate -------------------------------------------------------------------------------

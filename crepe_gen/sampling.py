@@ -25,13 +25,13 @@ True
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
 import networkx as nx
 
-from .lexicon import attribute_category, is_lemma, predicate_class, same_attribute
-from .names import normalize
+from .lexicon import attribute_category, is_lemma, lexical_file, noun_senses, predicate_class, same_attribute
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +94,29 @@ class Subgraph:
 
 
 def usable_attributes(graph: nx.MultiDiGraph, object_id) -> list[str]:
-    """Attributes of the object a caption can say (of a known category)."""
-    return sorted(a for a in graph.nodes[object_id]["attributes"] if attribute_category(a))
+    """Attributes of the object a caption can say (of a known category; no
+    colour words for people: VG's "white man" rarely means a colour)."""
+    node = graph.nodes[object_id]
+    person = _is_person(node)
+    return sorted(a for a in node["attributes"]
+                  if attribute_category(a) and not (person and attribute_category(a) == "colour"))
+
+
+def _is_person(node: dict) -> bool:
+    synsets = node["synsets"] or noun_senses(node["name"])[:1]
+    return bool(synsets) and lexical_file(synsets[0]) == "noun.person"
 
 
 def usable_object(graph: nx.MultiDiGraph, object_id) -> bool:
     """Objects with a box and a plain noun phrase for a name (ASCII words, WordNet noun head)."""
-    node = graph.nodes[object_id]
-    name = node["name"]
-    return node["w"] > 0 and node["h"] > 0 and bool(name) and name.isascii() and all(w.isalpha() for w in name.replace("-", " ").split()) \
+    node = graph._node[object_id]
+    return node["w"] > 0 and node["h"] > 0 and usable_name(node["name"])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def usable_name(name: str) -> bool:
+    """A name a caption can say: ASCII words whose last one is a WordNet noun."""
+    return bool(name) and name.isascii() and all(w.isalpha() for w in name.replace("-", " ").split()) \
         and is_lemma(name.rsplit(" ", 1)[-1])
 
 
@@ -128,21 +142,21 @@ def sample_subgraph(graph: nx.MultiDiGraph, n: int, rng, config: SamplingConfig 
     *mode* is a key of :data:`MODES`; ``config.allow_disconnected=False``
     makes every mode ``"connected"``.
     """
-    objects, by_object = _atoms(graph)
+    objects, by_object, usable = _atoms(graph)
     if not objects:
         return None
     phases = MODES[mode] if config.allow_disconnected else MODES["connected"]
     for lone in phases:
         tries = config.attempts if lone != "when_stuck" else max(1, config.attempts // 2)
         for _ in range(tries):
-            found = _grow(graph, n, rng, objects, by_object, config, lone)
+            found = _grow(graph, n, rng, objects, by_object, usable, config, lone)
             if found is not None and found.key not in exclude:
                 return found
     return None
 
 
-def _atoms(graph: nx.MultiDiGraph) -> tuple[list, dict]:
-    """Usable objects and, per object, its usable relations (memoized on the graph)."""
+def _atoms(graph: nx.MultiDiGraph) -> tuple[list, dict, dict]:
+    """Usable objects and, per object, its usable relations and attributes (memoized on the graph)."""
     cache = graph.graph.get("_sampling_cache")
     if cache is None:
         objects = sorted(o for o in graph.nodes if usable_object(graph, o))
@@ -152,22 +166,23 @@ def _atoms(graph: nx.MultiDiGraph) -> tuple[list, dict]:
             if relation[0] in usable and relation[1] in usable:
                 by_object[relation[0]].append(relation)
                 by_object[relation[1]].append(relation)
-        cache = graph.graph["_sampling_cache"] = (objects, by_object)
+        attributes = {o: usable_attributes(graph, o) for o in objects}
+        cache = graph.graph["_sampling_cache"] = (objects, by_object, attributes)
     return cache
 
 
 def _fits(graph, object_id, chosen, names) -> bool:
     """A new object must not share a name with, or be the same-box twin of, a chosen one."""
-    if normalize(graph.nodes[object_id]["name"]) in names:
+    if graph._node[object_id]["name"] in names:
         return False
     twins = graph.nodes[object_id].get("same_box", ())
     return not any(other in twins for other in chosen)
 
 
-def _grow(graph, n, rng, objects, by_object, config, lone: str) -> Subgraph | None:
+def _grow(graph, n, rng, objects, by_object, usable, config, lone: str) -> Subgraph | None:
     start = rng.choice(objects)
     chosen = [start]
-    names = {normalize(graph.nodes[start]["name"])}
+    names = {graph._node[start]["name"]}
     attributes: list = []
     relations: list = []
     pairs: list = []  # one relation per pair of objects: no "the man has the shirt" twice
@@ -178,7 +193,7 @@ def _grow(graph, n, rng, objects, by_object, config, lone: str) -> Subgraph | No
         for object_id in chosen:
             held = sum(1 for o, _ in attributes if o == object_id)
             if held < config.max_attributes_per_object:
-                for attribute in usable_attributes(graph, object_id):
+                for attribute in usable[object_id]:
                     if not any(o == object_id and same_attribute(a, attribute) for o, a in attributes):
                         moves.append(("attribute", (object_id, attribute)))
             for relation in by_object[object_id]:
@@ -205,12 +220,12 @@ def _grow(graph, n, rng, objects, by_object, config, lone: str) -> Subgraph | No
         elif kind == "neighbour":
             other = atom[1] if atom[0] in chosen else atom[0]
             chosen.append(other)
-            names.add(normalize(graph.nodes[other]["name"]))
+            names.add(graph._node[other]["name"])
             relations.append(atom)
             pairs.append({atom[0], atom[1]})
             size += 2
         else:
             chosen.append(atom)
-            names.add(normalize(graph.nodes[atom]["name"]))
+            names.add(graph._node[atom]["name"])
             size += 1
     return Subgraph(graph.graph["image_id"], tuple(chosen), tuple(attributes), tuple(relations))

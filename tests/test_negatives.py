@@ -9,7 +9,6 @@ import pytest
 
 from crepe_gen.audit import has_negation, normalized
 from crepe_gen.captions import render, scene_from_subgraph
-from crepe_gen.lexicon import is_symmetric
 from crepe_gen.negatives import FOIL_TYPES, NegativeConfig
 from crepe_gen.productivity import build_vocabulary, plausibility_scorer
 from crepe_gen.sampling import sample_subgraph
@@ -77,13 +76,18 @@ def test_atom_edits_replace_whole_tokens(sample):
     assert set(rules) == {"replace_object", "replace_attribute", "replace_predicate"}
 
 
-def test_swaps_keep_the_words_and_never_flip_symmetric_relations(sample):
+def test_swaps_permute_three_atoms_and_keep_the_words(sample):
     for graph, positive, foils in rows(sample, "swap"):
-        content = sorted(w for w in words(render(positive)) if w not in ARTICLES)
+        content = {w for w in words(render(positive)) if w not in ARTICLES}
+        edits = [edit for _, edit in foils]
+        assert len({(e.rule, e.target) for e in edits}) == 1          # one triple per row
+        assert sorted(e.new for e in edits) == sorted(
+            tuple(edits[0].old[i] for i in order) for order in
+            [(0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)])  # its five other orders
         for foil, edit in foils:
-            assert sorted(w for w in words(render(foil)) if w not in ARTICLES) == content
-            if edit.rule == "reverse_relation":
-                assert not is_symmetric(edit.old[1])
+            assert {w for w in words(render(foil)) if w not in ARTICLES} == content
+            # a relation only turned around (symmetric ones always) would hold: never a foil
+            assert not statement_holds(graph, foil.statement())
 
 
 def test_negation_is_balanced_and_true_only_for_the_positive(sample):
