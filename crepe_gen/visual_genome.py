@@ -184,17 +184,15 @@ class VisualGenome:
         if self.progress:
             objects = tqdm(objects, desc="scene graphs", unit=" images", total=len(images) or None,
                            disable=None)
-        attribute_records = {}
-        relationship_records = {}
+        attribute_records: dict[int, dict] = {}  # read ahead, by image id
+        relationship_records: dict[int, dict] = {}
         for index, record in objects:
             image_id = record.get("image_id", record.get("id"))
             if type(image_id) is not int:
                 self.problems.report(InputError(path, "record has no integer image_id", index=index))
                 continue
-            attribute_records.update(_take_until(attributes, image_id))
-            relationship_records.update(_take_until(relationships, image_id))
-            merged = merge_parts(record, attribute_records.pop(image_id, None),
-                                 relationship_records.pop(image_id, None))
+            merged = merge_parts(record, _take(attributes, image_id, attribute_records),
+                                 _take(relationships, image_id, relationship_records))
             graph = self._graph(merged, path, index, images)
             if graph is not None:
                 yield graph
@@ -390,16 +388,37 @@ def merge_parts(objects_record: dict, attributes_record: dict | None,
     return {"image_id": image_id, "objects": list(objects.values()), "relationships": relationships}
 
 
-def _take_until(records, image_id) -> dict:
-    """Read ``(index, record)`` pairs up to the one for *image_id* (files share
-    one image order); returns ``{image_id: record}`` for what was read."""
-    found = {}
-    for _, record in records:
+#: How many records of attributes.json or relationships.json may be read
+#: ahead while looking for an image that file does not have.
+READ_AHEAD = 1000
+
+
+def _take(records, image_id: int, ahead: dict, limit: int = READ_AHEAD) -> dict | None:
+    """The record for *image_id* from *records* (``(index, record)`` pairs of a
+    file in the same image order as objects.json), or None when that file has
+    none. Records read past are kept in *ahead* for the next images, at most
+    *limit* of them, so a file missing some images costs bounded memory.
+
+    >>> records = iter([(0, {"image_id": 1}), (1, {"image_id": 3}), (2, {"image_id": 4})])
+    >>> ahead = {}
+    >>> [_take(records, i, ahead) for i in (1, 2, 3, 4)]
+    [{'image_id': 1}, None, {'image_id': 3}, {'image_id': 4}]
+    """
+    if image_id in ahead:
+        return ahead.pop(image_id)
+    while len(ahead) < limit:
+        try:
+            _, record = next(records)
+        except StopIteration:
+            return None
         record_id = record.get("image_id", record.get("id"))
-        found[record_id] = record
         if record_id == image_id:
-            break
-    return found
+            return record
+        if type(record_id) is int:
+            ahead[record_id] = record
+    log.warning("image %s: not within the next %d records of a file read alongside objects.json "
+                "(are the files in the same image order?)", image_id, limit)
+    return None
 
 
 def image_path(images_dir, image_id: int, folder: str | None = None) -> Path | None:
