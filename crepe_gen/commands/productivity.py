@@ -36,7 +36,7 @@ def run(args) -> int:
         config = ProductivityConfig.from_yaml(args.config, **overrides)
     else:
         config = ProductivityConfig.from_dict({k: v for k, v in overrides.items() if v is not None})
-    llm = config_from_args(args, default_cache=Path(args.out) / "llm_cache.sqlite")
+    llm = config_from_args(args, default_cache=Path(args.out) / "llm_cache.sqlite", seed=args.seed)
     if args.dry_run and llm is None:
         raise ConfigError("--dry-run estimates the LLM pass: give --llm-base-url or --llm-config")
     vg = VisualGenome(args.vg, lenient=args.lenient)
