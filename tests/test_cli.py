@@ -86,3 +86,15 @@ def test_inspect_with_images(write_vg, run_cli, tmp_path):
     assert done.returncode == 0, done.stderr
     line = next(line for line in done.stdout.splitlines() if line.startswith("image files found"))
     assert line.split()[3] == "2" and "(1 with a size other" in line
+
+
+def test_output_into_a_closed_pipe_is_not_an_error():
+    import subprocess
+    import sys
+
+    reader = subprocess.Popen([sys.executable, "-m", "crepe_gen.cli", "inspect"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.close()  # the reader is gone before anything is written, as with ``| head``
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(timeout=120) == 141
+    assert stderr == ""
