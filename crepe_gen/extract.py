@@ -51,6 +51,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .names import Canonicalizer, normalize
 
@@ -71,6 +72,13 @@ COORDINATION_GAP = frozenset("and or , a an the two three four several some & al
 #: Words allowed between an attribute and its object (``"red and white bus"``).
 MODIFIER_GAP = frozenset("and , - very".split())
 DETERMINERS = frozenset("a an the this that".split())
+#: Words that may stand between a subject and its predicate.
+SUBJECT_GAP = frozenset("is are was were be being been has have had re that which who , and also both all "
+                        "a an the two three four several some".split())
+#: Words the compound rules tell apart; any other word between two vocabulary
+#: forms is only known by its suffix (see :func:`gap_classes`).
+FUNCTION_WORDS = STOPWORDS | PREPOSITIONS | COPULA_GAP | COORDINATION_GAP | MODIFIER_GAP | SUBJECT_GAP \
+    | frozenset("with as while where when what its".split())
 _GAP_WORDS = re.compile(r"[\w'&-]+|,")
 
 
@@ -249,104 +257,287 @@ def trie_pattern(words) -> str:
     return pattern(trie)
 
 
+class Shape(NamedTuple):
+    """What the compound rules know of a vocabulary form: which kinds it can
+    be, its most frequent kind (0 object, 1 attribute, 2 relation) and
+    whether its relation is a verb."""
+
+    object: bool
+    attribute: bool
+    relation: bool
+    prior: int
+    verb: bool
+
+
 class FastExtractor:
     """Vocabulary matching plus compound rules; no parser.
+
+    One precompiled regex splits the lower-cased caption into vocabulary
+    forms and the gaps between them. The compound rules see only an abstract
+    sentence: the :class:`Shape` of each form and the words of each gap
+    reduced by :func:`gap_classes` (function words kept, other words by
+    suffix). Captions repeat such sentences massively, so the rules run once
+    per distinct sentence and their result, a :class:`_Program` of positions,
+    is cached and filled with each caption's names. The cache is exact: the
+    same caption always gives the same extraction, whatever came before.
 
     Build it once per vocabulary (compiling the trie regex takes a moment);
     :func:`get_extractor` caches instances.
     """
 
     name = "fast"
+    #: Bounds of the caches (cleared when full; results do not depend on them).
+    MAX_GAPS = 1 << 20
+    MAX_PROGRAMS = 1 << 18
 
     def __init__(self, vocabulary: VGVocabulary):
         self.vocabulary = vocabulary
         self.surfaces = vocabulary.surfaces
-        words = [s for s in vocabulary.surfaces]
-        self._finder = re.compile(r"(?<![\w'-])(?:" + trie_pattern(words) + r")(?![\w-])")
+        self._split = re.compile(r"(?<![\w'-])(" + trie_pattern(vocabulary.surfaces) + r")(?![\w-])").split
+        shapes: dict = {}
+        self._shape_ids = {}
+        self._names = ({}, {}, {})   # object, attribute, relation name by form
+        for surface, (obj, attr, rel, prior) in vocabulary.surfaces.items():
+            for table, name in zip(self._names, (obj, attr, rel)):
+                if name is not None:
+                    table[surface] = name
+            kinds = (obj is not None, attr is not None, rel is not None)
+            if sum(kinds) == 1:
+                prior = kinds.index(True)   # the prior only decides between kinds
+            shape = Shape(*kinds, prior, rel is not None and _is_verb(rel))
+            self._shape_ids[surface] = shapes.setdefault(shape, len(shapes))
+        self._shapes = list(shapes)
+        self._gap_ids = _GapIds(self.MAX_GAPS)
+        self._programs: dict = {}    # abstract sentence -> compiled rules result
+        self._functions: dict = {}   # rules result -> compiled function
 
     def extract_many(self, captions):
+        """Extractions of many captions, lazily and in order."""
         return map(self, captions)
 
     def __call__(self, caption: str) -> Extraction:
-        text = caption.lower()
-        surfaces = self.surfaces
-        matches = [(*m.span(), surfaces[m.group()]) for m in self._finder.finditer(text)]
-        if len(matches) > 1:
-            return _compounds(text, _tag(text, matches))
-        if not matches:
-            return _EMPTY
-        return self._single(matches[0][2])
+        parts = self._split(caption.lower())
+        if len(parts) < 5:
+            return self._single(parts[1]) if len(parts) == 3 else _EMPTY
+        surfaces = parts[1::2]
+        key = (*map(self._shape_ids.__getitem__, surfaces), *map(self._gap_ids.__getitem__, parts[:-1:2]))
+        program = self._programs.get(key)
+        if program is None:
+            program = self._compile(key, len(surfaces))
+        return program(surfaces)
+
+    def _compile(self, key: tuple, length: int):
+        shapes = [self._shapes[i] for i in key[:length]]
+        gaps = [self._gap_ids.gaps[i] for i in key[length:]]
+        if len(self._programs) >= self.MAX_PROGRAMS:
+            self._programs.clear()
+            self._functions.clear()
+        result = _rules(shapes, gaps)
+        program = self._functions.get(result)
+        if program is None:
+            program = self._functions[result] = _program(result, self._names)
+        self._programs[key] = program
+        return program
 
     @functools.lru_cache(maxsize=1 << 14)
-    def _single(self, entry) -> Extraction:
-        """The extraction of a caption with one vocabulary name: just that atom."""
-        kind = next(k for k in (entry[3], 0, 1, 2) if entry[k] is not None)
-        return Extraction(**{("objects", "attributes", "relations")[kind]: (entry[kind],)})
+    def _single(self, surface: str) -> Extraction:
+        """The extraction of a caption with one vocabulary form: just that atom."""
+        *names, prior = self.surfaces[surface]
+        kind = next(k for k in (prior, 0, 1, 2) if names[k] is not None)
+        return Extraction(**{("objects", "attributes", "relations")[kind]: (names[kind],)})
 
 
 _EMPTY = Extraction()
+_SUFFIX_CLASSES = ("ly", "ing", "ed", "en")
 
 
-def _gap(text: str, start: int, end: int) -> list[str]:
-    return _GAP_WORDS.findall(text, start, end)
+def gap_classes(gap: str) -> tuple:
+    """The words between two vocabulary forms as the compound rules see them:
+    function words as they are, any other word as ``~`` plus its suffix
+    (``-ly``, ``-ing``, ``-ed``, ``-en``), runs of the same class once.
+
+    >>> gap_classes(" is quickly being driven down the unpaved dusty ")
+    ('is', '~ly', 'being', '~en', '~', 'the', '~ed', '~')
+    """
+    classes: list = []
+    for word in _GAP_WORDS.findall(gap):
+        if word not in FUNCTION_WORDS:
+            word = "~" + next((suffix for suffix in _SUFFIX_CLASSES if word.endswith(suffix)), "")
+        if not classes or classes[-1] != word:
+            classes.append(word)
+    return tuple(classes)
 
 
-def _tag(text: str, matches: list) -> list:
-    """Pick one kind for each match: ``(kind, name, start, end)`` with kind
-    ``"O"``, ``"A"`` or ``"R"``. A form of several kinds (``"orange"``,
-    ``"on"``) is decided by its neighbours, else by its most frequent kind."""
-    tagged = []
-    last = len(matches) - 1
-    for i, (start, end, (obj, attr, rel, prior)) in enumerate(matches):
-        if (obj is None) + (attr is None) + (rel is None) == 2:
-            kind, name = ("O", obj) if obj is not None else ("A", attr) if attr is not None else ("R", rel)
-            tagged.append((kind, name, start, end))
+class Gap(NamedTuple):
+    """All the compound rules ask of the words between two vocabulary forms.
+
+    Examples
+    --------
+    >>> Gap.of(gap_classes(" is very ")).predicative, Gap.of(gap_classes(" and a ")).coordination
+    (True, True)
+    """
+
+    empty: bool
+    modifier: bool         # only words allowed inside a modifier run: "red and white bus"
+    copula: bool           # a copula or degree word: "the shirt is red"
+    determiner_last: bool  # ends in a determiner: "on the"
+    predicative: bool      # only copula words, "and", "," or adverbs: "is very"
+    coordination: bool     # only words allowed between coordinated objects: "and a"
+    joins: bool            # "and", "," or "or"
+    subject: bool          # only words allowed between a subject and its predicate
+
+    @classmethod
+    def of(cls, words: tuple) -> "Gap":
+        present = set(words)
+        return cls(
+            empty=not words,
+            modifier=present <= MODIFIER_GAP,
+            copula=not present.isdisjoint(COPULA_GAP),
+            determiner_last=bool(words) and words[-1] in DETERMINERS,
+            predicative=bool(words) and all(w in COPULA_GAP or w in ("and", ",") or w.endswith("ly")
+                                            for w in words),
+            coordination=present <= COORDINATION_GAP,
+            joins=not present.isdisjoint(("and", ",", "or")),
+            # adverbs and participles keep the subject: "bikes have been parked near"
+            subject=all(w in SUBJECT_GAP or w.endswith(("ly", "ed", "ing", "en")) for w in words))
+
+
+class _GapIds(dict):
+    """``gap text -> id`` of its :class:`Gap`; ids are stable, the text table
+    is cleared when it reaches *limit* entries."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+        self.ids: dict = {}
+        self.gaps: list = []
+
+    def __missing__(self, text: str) -> int:
+        gap = Gap.of(gap_classes(text))
+        number = self.ids.get(gap)
+        if number is None:
+            number = self.ids[gap] = len(self.gaps)
+            self.gaps.append(gap)
+        if len(self) >= self.limit:
+            self.clear()
+        self[text] = number
+        return number
+
+
+def _distinct(items: tuple) -> tuple:
+    return tuple(dict.fromkeys(items))
+
+
+def _new_extraction(objects, attributes, relations, attribute_compounds, relation_compounds,
+                    _new=object.__new__, _set=object.__setattr__, _cls=Extraction) -> Extraction:
+    # the same object as Extraction(...), without the frozen dataclass's five
+    # guarded attribute writes: the hot path of the fast extractor
+    extraction = _new(_cls)
+    _set(extraction, "__dict__", {"objects": objects, "attributes": attributes, "relations": relations,
+                                  "attribute_compounds": attribute_compounds,
+                                  "relation_compounds": relation_compounds})
+    return extraction
+
+
+def _program(result: tuple, names: tuple):
+    """Compile the rules' *result* (positions ``3 * form + kind``) into a
+    function ``forms -> Extraction`` that looks each used name up once in
+    *names* (``(object, attribute, relation)`` dicts by form) and keeps
+    distinct entries in order.
+
+    >>> run = _program(((3, 9), (1,), (8,), ((1, 3),), ((3, 8, 9),)),
+    ...                ({"men": "man", "hat": "hat"}, {"red": "red"}, {"in": "in"}))
+    >>> run(["red", "men", "in", "hat"]) == Extraction(("man", "hat"), ("red",), ("in",),
+    ...                                                 (("red", "man"),), (("man", "in", "hat"),))
+    True
+    """
+    objects, attributes, relations, pairs, triples = result
+    used = sorted({*objects, *attributes, *relations, *(p for c in pairs + triples for p in c)})
+    lines = ["def run(forms):"]
+    lines += [f"    v{p} = {'OAR'[p % 3]}[forms[{p // 3}]]" for p in used]
+
+    def values(items) -> str:
+        if not items:
+            return "()"
+        text = ", ".join(f"({', '.join(f'v{p}' for p in item)})" if isinstance(item, tuple) else f"v{item}"
+                         for item in items)
+        return f"({text},)" if len(items) == 1 else f"_distinct(({text}))"
+
+    lines.append(f"    return _new_extraction({', '.join(map(values, (objects, attributes, relations, pairs, triples)))})")
+    namespace = {"O": names[0], "A": names[1], "R": names[2], "_distinct": _distinct,
+                 "_new_extraction": _new_extraction}
+    exec("\n".join(lines), namespace)
+    return namespace["run"]
+
+
+def _tag(shapes: list, gaps: list) -> list:
+    """Pick one kind for each form: ``"O"``, ``"A"`` or ``"R"``. A form of
+    several kinds (``"orange"``, ``"on"``) is decided by its neighbours, else
+    by its most frequent kind. ``gaps[i]`` is the :class:`Gap` before form *i*."""
+    kinds: list = []
+    last = len(shapes) - 1
+    for i, shape in enumerate(shapes):
+        if shape.object + shape.attribute + shape.relation == 1:
+            kinds.append("O" if shape.object else "A" if shape.attribute else "R")
             continue
-        following = matches[i + 1] if i < last else None
-        after_object = bool(tagged) and tagged[-1][0] == "O"
-        after_relation = bool(tagged) and tagged[-1][0] == "R"
-        if rel is not None and (after_object or after_relation) and following is not None \
-                and following[2][0] is not None \
-                and (prior == 2 or (after_object and not set(_gap(text, end, following[0])) <= MODIFIER_GAP)):
-            tagged.append(("R", rel, start, end))
-        elif attr is not None and (
-                obj is None
-                or (following is not None and following[2][0] is not None
-                    and (following[2][2] is None or following[2][3] == 0)
-                    and set(_gap(text, end, following[0])) <= MODIFIER_GAP)
-                or (after_object and set(_gap(text, tagged[-1][3], start)) & COPULA_GAP)
-                or (prior == 1 and not _after_determiner(text, tagged[-1][3] if tagged else 0, start))):
-            tagged.append(("A", attr, start, end))
-        elif obj is not None:
-            tagged.append(("O", obj, start, end))
+        following = shapes[i + 1] if i < last else None
+        following_gap = gaps[i + 1] if i < last else None
+        after_object = bool(kinds) and kinds[-1] == "O"
+        after_relation = bool(kinds) and kinds[-1] == "R"
+        if shape.relation and (after_object or after_relation) and following is not None and following.object \
+                and (shape.prior == 2 or (after_object and not following_gap.modifier)):
+            kinds.append("R")
+        elif shape.attribute and (
+                not shape.object
+                or (following is not None and following.object
+                    and (not following.relation or following.prior == 0)
+                    and following_gap.modifier)
+                or (after_object and gaps[i].copula)
+                or (shape.prior == 1 and not gaps[i].determiner_last)):
+            kinds.append("A")
+        elif shape.object:
+            kinds.append("O")
         else:
-            tagged.append(("R", rel, start, end))
-    return tagged
+            kinds.append("R")
+    return kinds
 
 
-def _compounds(text: str, tagged: list) -> Extraction:
+def _rules(shapes: list, gaps: list) -> tuple:
+    """The compound rules over an abstract sentence (see :class:`FastExtractor`):
+    ``(objects, attributes, relations, attribute pairs, relation triples)`` as
+    positions ``3 * form + kind`` in the caption's names."""
+    kinds = _tag(shapes, gaps)
+
+    def only_attributes_between(first: int, last: int, feature: str) -> bool:
+        """Whether every gap between forms *first* and *last* has *feature*
+        and every form between them is an attribute."""
+        return all(kinds[j] == "A" for j in range(first + 1, last)) and \
+            all(getattr(gaps[j], feature) for j in range(first + 1, last + 1))
+
     objects, attributes, relations = {}, {}, {}
     attribute_compounds, relation_compounds = {}, {}
     pending_attributes: list = []   # attributes waiting for their noun
     last_object = None              # head of the latest noun phrase
+    object_form = 0                 # the form of last_object
     head_object = None              # first noun of the clause (subject of verbs)
     open_relation = None            # (subject, predicate) waiting for its object
     closed_relation = None          # the last (subject, predicate) completed
-    previous_kind, previous_end, object_end = None, 0, 0
-    for kind, name, start, end in tagged:
+    previous_kind = None
+    for i, kind in enumerate(kinds):
+        gap = gaps[i]
         if kind == "A":
-            gap = _gap(text, previous_end, start)
+            name = 3 * i + 1
             attributes[name] = None
             if previous_kind in ("O", "A") and last_object is not None and not pending_attributes \
-                    and gap and all(w in COPULA_GAP or w in ("and", ",") or w.endswith("ly") for w in gap) \
-                    and open_relation is None \
-                    and (previous_kind == "A" or set(gap) & COPULA_GAP):
+                    and gap.predicative and open_relation is None \
+                    and (previous_kind == "A" or gap.copula):
                 attribute_compounds[(name, last_object)] = None
             else:
-                if previous_kind != "A" or not set(gap) <= MODIFIER_GAP:
+                if previous_kind != "A" or not gap.modifier:
                     pending_attributes = []
                 pending_attributes.append(name)
         elif kind == "O":
+            name = 3 * i
             objects[name] = None
             for attribute in pending_attributes:
                 attribute_compounds[(attribute, name)] = None
@@ -354,56 +545,35 @@ def _compounds(text: str, tagged: list) -> Extraction:
             if open_relation is not None:
                 relation_compounds[(*open_relation, name)] = None
                 closed_relation, open_relation = open_relation, None
-            elif closed_relation is not None and previous_kind in ("O", "A") and _coordinated(
-                    _gap(text, object_end, start), attributes):
-                relation_compounds[(*closed_relation, name)] = None
+            elif closed_relation is not None and previous_kind in ("O", "A") \
+                    and only_attributes_between(object_form, i, "coordination") \
+                    and any(gaps[j].joins for j in range(object_form + 1, i + 1)):
+                relation_compounds[(*closed_relation, name)] = None   # "a hat and a red coat"
             else:
                 closed_relation = None
-                if head_object is None or previous_kind is None or \
-                        not (set(_gap(text, previous_end, start)) <= COORDINATION_GAP):
+                if head_object is None or previous_kind is None or not gap.coordination:
                     head_object = name if previous_kind != "R" else head_object
             if head_object is None:
                 head_object = name
-            last_object, object_end = name, end
+            last_object, object_form = name, i
         else:  # relation
+            name = 3 * i + 2
             relations[name] = None
             pending_attributes = []
             subject = last_object
             if previous_kind == "R" and open_relation is not None:
                 subject = open_relation[0]   # "parked along the road": the preposition wins
-            elif last_object is not None and not _subject_gap(_gap(text, object_end, start), attributes):
+            elif last_object is not None and not only_attributes_between(object_form, i, "subject"):
                 subject = None               # an unknown noun stands between: "sign on the facade of"
             # a verb after a prepositional phrase belongs to the clause's first
             # noun: "a man in a red shirt holding an umbrella"
-            if subject is not None and _is_verb(name) and closed_relation is not None and head_object is not None \
-                    and not _is_verb(closed_relation[1]):
+            if subject is not None and shapes[i].verb and closed_relation is not None \
+                    and head_object is not None and not shapes[closed_relation[1] // 3].verb:
                 subject = head_object
             open_relation = (subject, name) if subject is not None else None
-        previous_kind, previous_end = kind, end
-    return Extraction(tuple(objects), tuple(attributes), tuple(relations),
-                      tuple(attribute_compounds), tuple(relation_compounds))
-
-
-def _after_determiner(text: str, start: int, end: int) -> bool:
-    gap = _gap(text, start, end)
-    return bool(gap) and gap[-1] in DETERMINERS
-
-
-#: Words that may stand between a subject and its predicate.
-SUBJECT_GAP = frozenset("is are was were be being been has have had re that which who , and also both all "
-                        "a an the two three four several some".split())
-
-
-def _subject_gap(gap: list, attributes) -> bool:
-    # adverbs and participles keep the subject: "bikes have been parked near"
-    return all(w in SUBJECT_GAP or w in attributes or w.endswith(("ly", "ed", "ing", "en"))
-               for w in gap)
-
-
-def _coordinated(gap: list, attributes) -> bool:
-    """Whether the words between two objects join them (``"and a red"``)."""
-    joined = "and" in gap or "," in gap or "or" in gap
-    return joined and all(word in COORDINATION_GAP or word in attributes for word in gap)
+        previous_kind = kind
+    return (tuple(objects), tuple(attributes), tuple(relations),
+            tuple(attribute_compounds), tuple(relation_compounds))
 
 
 @functools.lru_cache(maxsize=4096)
