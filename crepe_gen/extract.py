@@ -66,19 +66,22 @@ PREPOSITIONS = frozenset("of on in at to for from by with near under over about 
 #: Words allowed between ``OBJ`` and a predicative ``ATTR`` (``"the shirt is red"``).
 COPULA_GAP = frozenset("is are was were be being been looks look seems seem appears appear "
                        "very quite all both mostly partly partially completely slightly really "
-                       "so too rather fairly".split())
+                       "so too rather fairly well".split())
 #: Words allowed between coordinated objects (``"a hat and a coat"``).
 COORDINATION_GAP = frozenset("and or , a an the two three four several some & also".split())
 #: Words allowed between an attribute and its object (``"red and white bus"``).
 MODIFIER_GAP = frozenset("and , - very".split())
 DETERMINERS = frozenset("a an the this that".split())
+AUXILIARIES = frozenset("is are was were be been being has have had am 's".split())
+#: Verb particles and adverbs that keep a subject: "a picture taped up on the wall".
+PARTICLES = frozenset("up down out away over back together well".split())
 #: Words that may stand between a subject and its predicate.
 SUBJECT_GAP = frozenset("is are was were be being been has have had re that which who , and also both all "
                         "a an the two three four several some".split())
 #: Words the compound rules tell apart; any other word between two vocabulary
 #: forms is only known by its suffix (see :func:`gap_classes`).
 FUNCTION_WORDS = STOPWORDS | PREPOSITIONS | COPULA_GAP | COORDINATION_GAP | MODIFIER_GAP | SUBJECT_GAP \
-    | frozenset("with as while where when what its".split())
+    | AUXILIARIES | PARTICLES | frozenset("with as while where when what its".split())
 _GAP_WORDS = re.compile(r"[\w'&-]+|,")
 
 
@@ -149,6 +152,11 @@ class VGVocabulary:
                 return
             if slot == 2 and (words[0] in DETERMINERS or words[-1] in DETERMINERS):
                 return
+            if slot == 2 and len(words) > 1 and words[0] in AUXILIARIES:
+                return   # "is on", "are empty": the auxiliary stays a gap word
+            if slot == 2 and len(words) > 1 and words[0] in table and table[words[0]][2] is None \
+                    and table[words[0]][1] is None and not words[0].endswith(("ing", "ed")):
+                return   # a noun, not a predicate: "chair in"; a parse never reads it so
             if surface and surface not in STOPWORDS:
                 entry = table.setdefault(surface, [None, None, None, 0, 0, 0])
                 if entry[slot] is None:
@@ -171,6 +179,10 @@ class VGVocabulary:
                 add(name, 1, name, attributes[name])
         for name in sorted(relations):
             add(name, 2, name, relations[name])
+            words = name.split(" ")
+            if len(words) > 2 and words[0] in PREPOSITIONS and words[-1] in PREPOSITIONS:
+                # "on the side of": a determiner inside a phrasal preposition
+                add(" ".join([words[0], "the", *words[1:]]), 2, name, relations[name])
         for alias in sorted(canon.predicate_aliases):
             name = canon.predicate(alias)
             if name in relations:
@@ -267,6 +279,7 @@ class Shape(NamedTuple):
     relation: bool
     prior: int
     verb: bool
+    of: bool = False   # the relation "of": "a glass of milk"
 
 
 class FastExtractor:
@@ -293,7 +306,7 @@ class FastExtractor:
     def __init__(self, vocabulary: VGVocabulary):
         self.vocabulary = vocabulary
         self.surfaces = vocabulary.surfaces
-        self._split = re.compile(r"(?<![\w'-])(" + trie_pattern(vocabulary.surfaces) + r")(?![\w-])").split
+        self._split = re.compile(r"(?<![\w'])(" + trie_pattern(vocabulary.surfaces) + r")(?![\w-])").split
         shapes: dict = {}
         self._shape_ids = {}
         self._names = ({}, {}, {})   # object, attribute, relation name by form
@@ -304,7 +317,7 @@ class FastExtractor:
             kinds = (obj is not None, attr is not None, rel is not None)
             if sum(kinds) == 1:
                 prior = kinds.index(True)   # the prior only decides between kinds
-            shape = Shape(*kinds, prior, rel is not None and _is_verb(rel))
+            shape = Shape(*kinds, prior, rel is not None and _is_verb(rel), rel == "of")
             self._shape_ids[surface] = shapes.setdefault(shape, len(shapes))
         self._shapes = list(shapes)
         self._gap_ids = _GapIds(self.MAX_GAPS)
@@ -357,7 +370,7 @@ def gap_classes(gap: str) -> tuple:
     (``-ly``, ``-ing``, ``-ed``, ``-en``), runs of the same class once.
 
     >>> gap_classes(" is quickly being driven down the unpaved dusty ")
-    ('is', '~ly', 'being', '~en', '~', 'the', '~ed', '~')
+    ('is', '~ly', 'being', '~en', 'down', 'the', '~ed', '~')
     """
     classes: list = []
     for word in _GAP_WORDS.findall(gap):
@@ -385,6 +398,7 @@ class Gap(NamedTuple):
     coordination: bool     # only words allowed between coordinated objects: "and a"
     joins: bool            # "and", "," or "or"
     subject: bool          # only words allowed between a subject and its predicate
+    unknown: bool          # only words outside the vocabulary and function words: "ford utility"
 
     @classmethod
     def of(cls, words: tuple) -> "Gap":
@@ -394,12 +408,18 @@ class Gap(NamedTuple):
             modifier=present <= MODIFIER_GAP,
             copula=not present.isdisjoint(COPULA_GAP),
             determiner_last=bool(words) and words[-1] in DETERMINERS,
+            # after a copula, unknown words are more predicates: "is slim and", "seems to be"
             predicative=bool(words) and all(w in COPULA_GAP or w in ("and", ",") or w.endswith("ly")
+                                            or w in ("~", "to") and not present.isdisjoint(COPULA_GAP)
                                             for w in words),
             coordination=present <= COORDINATION_GAP,
             joins=not present.isdisjoint(("and", ",", "or")),
             # adverbs and participles keep the subject: "bikes have been parked near"
-            subject=all(w in SUBJECT_GAP or w.endswith(("ly", "ed", "ing", "en")) for w in words))
+            # an unknown word is a verb ("papers stuck on") unless a determiner
+            # makes it a noun ("sign on the facade of")
+            subject=all(w in SUBJECT_GAP or w in PARTICLES or w.endswith(("ly", "ed", "ing", "en"))
+                        or w == "~" and present.isdisjoint(DETERMINERS) for w in words),
+            unknown=bool(words) and all(w.startswith("~") for w in words))
 
 
 class _GapIds(dict):
@@ -487,11 +507,16 @@ def _tag(shapes: list, gaps: list) -> list:
         if shape.relation and (after_object or after_relation) and following is not None and following.object \
                 and (shape.prior == 2 or (after_object and not following_gap.modifier)):
             kinds.append("R")
+        elif shape.object and after_relation and not (following is not None and following.object
+                                                      and following_gap.modifier):
+            kinds.append("O")   # the end of a predicate: "made of wood"
         elif shape.attribute and (
                 not shape.object
                 or (following is not None and following.object
                     and (not following.relation or following.prior == 0)
-                    and following_gap.modifier)
+                    and (following_gap.modifier or following_gap.unknown))
+                or (following is not None and following.attribute and following_gap.modifier
+                    and (not following.object or following_gap.joins) and not following.relation)
                 or (after_object and gaps[i].copula)
                 or (shape.prior == 1 and not gaps[i].determiner_last)):
             kinds.append("A")
@@ -508,11 +533,17 @@ def _rules(shapes: list, gaps: list) -> tuple:
     positions ``3 * form + kind`` in the caption's names."""
     kinds = _tag(shapes, gaps)
 
+    # a noun right before another noun modifies it: "flower box", "coffee cup"
+    for i in range(len(kinds) - 1):
+        if kinds[i] == "O" and kinds[i + 1] == "O" and gaps[i + 1].empty:
+            kinds[i] = "M"
+
     def only_attributes_between(first: int, last: int, feature: str) -> bool:
         """Whether every gap between forms *first* and *last* has *feature*
-        and every form between them is an attribute."""
-        return all(kinds[j] == "A" for j in range(first + 1, last)) and \
-            all(getattr(gaps[j], feature) for j in range(first + 1, last + 1))
+        and every form between them is an attribute or a noun modifier."""
+        return all(kinds[j] in ("A", "M") for j in range(first + 1, last)) and \
+            all(getattr(gaps[j], feature) or gaps[j].empty and kinds[j - 1] == "M"
+                for j in range(first + 1, last + 1))
 
     objects, attributes, relations = {}, {}, {}
     attribute_compounds, relation_compounds = {}, {}
@@ -522,16 +553,25 @@ def _rules(shapes: list, gaps: list) -> tuple:
     head_object = None              # first noun of the clause (subject of verbs)
     open_relation = None            # (subject, predicate) waiting for its object
     closed_relation = None          # the last (subject, predicate) completed
+    of_head = None                  # "glass" in "a glass of milk", while the phrase lasts
+    group_head = None               # first of coordinated subjects: "files and papers on"
     previous_kind = None
+    modifier_gap = None             # the gap before a noun modifier, for its head
     for i, kind in enumerate(kinds):
         gap = gaps[i]
+        if kind == "M":
+            objects[3 * i] = None
+            modifier_gap = gap if modifier_gap is None else modifier_gap
+            continue
+        if modifier_gap is not None:
+            gap, modifier_gap = modifier_gap, None
         if kind == "A":
             name = 3 * i + 1
             attributes[name] = None
             if previous_kind in ("O", "A") and last_object is not None and not pending_attributes \
                     and gap.predicative and open_relation is None \
                     and (previous_kind == "A" or gap.copula):
-                attribute_compounds[(name, last_object)] = None
+                attribute_compounds[(name, of_head if of_head is not None else last_object)] = None
             else:
                 if previous_kind != "A" or not gap.modifier:
                     pending_attributes = []
@@ -544,13 +584,18 @@ def _rules(shapes: list, gaps: list) -> tuple:
             pending_attributes = []
             if open_relation is not None:
                 relation_compounds[(*open_relation, name)] = None
-                closed_relation, open_relation = open_relation, None
+                closed_relation, open_relation, group_head = open_relation, None, None
+                of_head = closed_relation[0] if shapes[closed_relation[1] // 3].of else None
             elif closed_relation is not None and previous_kind in ("O", "A") \
                     and only_attributes_between(object_form, i, "coordination") \
                     and any(gaps[j].joins for j in range(object_form + 1, i + 1)):
                 relation_compounds[(*closed_relation, name)] = None   # "a hat and a red coat"
             else:
-                closed_relation = None
+                coordinated = previous_kind in ("O", "A") and group_head is not None \
+                    and only_attributes_between(object_form, i, "coordination") \
+                    and any(gaps[j].joins for j in range(object_form + 1, i + 1))
+                group_head = group_head if coordinated else name
+                closed_relation = of_head = None
                 if head_object is None or previous_kind is None or not gap.coordination:
                     head_object = name if previous_kind != "R" else head_object
             if head_object is None:
@@ -565,6 +610,10 @@ def _rules(shapes: list, gaps: list) -> tuple:
                 subject = open_relation[0]   # "parked along the road": the preposition wins
             elif last_object is not None and not only_attributes_between(object_form, i, "subject"):
                 subject = None               # an unknown noun stands between: "sign on the facade of"
+            elif of_head is not None and not shapes[i].of:
+                subject = of_head            # "a glass of milk on the table"
+            elif previous_kind == "O" and group_head is not None and not shapes[i].of:
+                subject = group_head         # "files and papers on the desk"
             # a verb after a prepositional phrase belongs to the clause's first
             # noun: "a man in a red shirt holding an umbrella"
             if subject is not None and shapes[i].verb and closed_relation is not None \
@@ -640,6 +689,16 @@ class SpacyExtractor:
                     names[token.i] = name
                     consumed.update(range(start, token.i))
                     break
+        # predicates first: the words they fold in ("top" in "on top of",
+        # "full" in "full of") are neither objects nor attributes
+        found, folded = [], set()
+        for token in doc:
+            relation = self._relation(doc, token, names)
+            if relation is not None:
+                found.append((token.i, relation[:3]))
+                folded.update(relation[3])
+        for i in folded:
+            names.pop(i, None)
         for i in sorted(names):
             objects[names[i]] = None
         for i, name in names.items():
@@ -648,25 +707,24 @@ class SpacyExtractor:
             children += [g for c in children if c.i in consumed for g in c.lefts if g.dep_ == "amod"]
             for child in children:
                 for adjective in (child, *child.conjuncts):
-                    if adjective.i in consumed or adjective.dep_ not in _ATTRIBUTE_DEPS | {"conj"}:
+                    if adjective.i in consumed or adjective.i in folded \
+                            or adjective.dep_ not in _ATTRIBUTE_DEPS | {"conj"}:
                         continue
                     attribute = self._attribute(doc, adjective)
                     if attribute is not None:
                         attributes[attribute] = None
                         attribute_compounds[(attribute, name)] = None
         for token in doc:
-            if token.dep_ in ("acomp", "attr") and token.pos_ == "ADJ":
+            if token.dep_ in ("acomp", "attr") and token.pos_ == "ADJ" and token.i not in folded:
                 subject = self._subject(token.head, names)
                 for adjective in (token, *token.conjuncts):
                     attribute = self._attribute(doc, adjective)
                     if attribute is not None and subject is not None:
                         attributes[attribute] = None
                         attribute_compounds[(attribute, names[subject.i])] = None
-        for token in doc:
-            found = self._relation(doc, token, names)
-            if found is None:
+        for i, (subject, predicate, target) in found:
+            if i in folded or subject.i not in names or target.i not in names:
                 continue
-            subject, predicate, target = found
             relations[predicate] = None
             for obj in (target, *target.conjuncts):
                 if obj.i in names:
@@ -697,7 +755,10 @@ class SpacyExtractor:
         return None
 
     def _relation(self, doc, token, names):
-        """``(subject token, predicate, object token)`` for a preposition or verb."""
+        """``(subject token, predicate, object token, folded token indices)``
+        for a preposition or verb; the folded tokens are words taken into a
+        longer predicate (``"on top of"``, ``"full of"``)."""
+        folded = ()
         if token.pos_ == "ADP" and token.dep_ in ("prep", "agent"):
             targets = [c for c in token.children if c.dep_ == "pobj"]
             if not targets:
@@ -709,10 +770,16 @@ class SpacyExtractor:
             # "next to": an adverb between head and preposition joins the predicate
             if head.dep_ == "advmod" and head.i == token.i - 1:
                 words, start, head = [head.text, token.text], head.i, head.head
+            subject = self._subject(head, names)
             if head.pos_ in ("VERB", "AUX") and head.lemma_ != "be" and head.i == start - 1:
                 verb_phrase = f"{head.text} {' '.join(words)}"
                 if self._lookup(verb_phrase, 2) is not None:
                     words = [verb_phrase]
+            elif head.pos_ == "ADJ" and head.i == start - 1 \
+                    and self._lookup(f"{head.text} {' '.join(words)}", 2) is not None:
+                # "a post full of papers": the adjective opens the predicate
+                words, folded = [f"{head.text} {' '.join(words)}"], (head.i,)
+                subject = self._subject(head.head, names)
             predicate_text = " ".join(words)
             # "on top of the table": fold the noun and its preposition into the predicate
             for child in target.children:
@@ -720,10 +787,9 @@ class SpacyExtractor:
                     longer = f"{predicate_text} {target.text} {child.text}"
                     inner = [c for c in child.children if c.dep_ == "pobj"]
                     if inner and self._lookup(longer, 2) is not None:
-                        predicate_text, target = longer, inner[0]
+                        predicate_text, folded, target = longer, (target.i, child.i), inner[0]
                         break
             predicate = self._lookup(predicate_text, 2)
-            subject = self._subject(head, names)
         elif token.pos_ in ("VERB", "AUX") and token.lemma_ != "be":
             targets = [c for c in token.children if c.dep_ in ("dobj", "attr", "oprd")]
             if not targets:
@@ -735,7 +801,7 @@ class SpacyExtractor:
             return None
         if predicate is None or subject is None or target.i not in names or subject.i == target.i:
             return None
-        return subject, predicate, target
+        return subject, predicate, target, folded
 
 
 # -- registry and entry points ------------------------------------------------------

@@ -9,7 +9,7 @@ from crepe_gen.names import Canonicalizer
 
 @pytest.fixture(scope="module")
 def small():
-    canon = Canonicalizer(object_aliases={"guy": "man"}, predicate_aliases={"is on": "on"})
+    canon = Canonicalizer(object_aliases={"guy": "man"}, predicate_aliases={"laying on": "on"})
     return VGVocabulary.build({"man": 5, "shirt": 3, "stop sign": 2, "orange": 1, "plate": 2,
                                "back of": 4, "table": 2},
                               {"red": 4, "white": 2, "orange": 3, "tall": 1, "a": 9},
@@ -20,7 +20,7 @@ def small():
 def test_vocabulary_canonical_forms(small):
     assert small.surfaces["shirts"][0] == "shirt"
     assert small.surfaces["guys"][0] == "man"         # alias, plural of the alias
-    assert small.surfaces["is on"][2] == "on"         # predicate alias
+    assert small.surfaces["laying on"][2] == "on"     # predicate alias
     assert "back of" not in small.objects              # ends in a preposition
     assert "a" not in small.attributes                 # function word
     assert small.surfaces["orange"][3] == 1            # more frequent as attribute
@@ -94,3 +94,38 @@ def test_spacy_reference_agrees_on_simple_captions(small):
     fast = get_extractor("fast", small)
     for caption in ["a man wearing a red shirt", "the shirt on the table", "a white plate on a table"]:
         assert set(fast(caption).compounds()) == set(reference(caption).compounds()), caption
+
+
+def test_vocabulary_leaves_out_non_predicates():
+    canon = Canonicalizer(predicate_aliases={"is on": "on"})
+    vocabulary = VGVocabulary.build({"chair": 3, "side": 2}, {"empty": 2},
+                                    {"on": 5, "chair in": 1, "are empty": 1, "on side of": 2}, canon=canon)
+    assert "chair in" not in vocabulary.surfaces      # a noun, not a predicate
+    assert "is on" not in vocabulary.surfaces         # the auxiliary stays a gap word
+    assert "are empty" not in vocabulary.surfaces
+    assert vocabulary.surfaces["on the side of"][2] == "on side of"
+
+
+def test_noun_phrase_heads(small):
+    fast = FastExtractor(small)
+    # a noun modifying a noun: the attribute belongs to the head
+    assert ("red", "table") in fast("a red plate table").attribute_compounds
+    # "X of Y REL Z": the relation belongs to X
+    of_vocabulary = VGVocabulary.build({"glass": 2, "milk": 1, "table": 3}, {"empty": 1}, {"of": 4, "on": 5})
+    assert ("glass", "on", "table") in FastExtractor(of_vocabulary)("a glass of milk on the table").relation_compounds
+    assert ("empty", "glass") in FastExtractor(of_vocabulary)("the glass of milk is empty").attribute_compounds
+    # coordinated subjects: the relation belongs to the first
+    assert fast("a plate and a shirt on the table").relation_compounds == (("plate", "on", "table"),)
+    # an unknown verb keeps the subject, an unknown noun after a determiner does not
+    assert fast("a shirt draped on the table").relation_compounds == (("shirt", "on", "table"),)
+    assert fast("a shirt by the door on the table").relation_compounds == ()
+
+
+def test_same_caption_same_extraction_whatever_came_before(small):
+    captions = ["a man wearing a red shirt", "the shirt is red and white", "a red plate table",
+                "two guys next to a stop sign on top of the table", "an orange on a plate"]
+    first = [FastExtractor(small)(caption) for caption in captions]
+    shuffled = FastExtractor(small)
+    later = {caption: shuffled(caption) for caption in reversed(captions)}
+    assert first == [later[caption] for caption in captions]
+    assert first == [extraction for extraction in FastExtractor(small).extract_many(captions)]
