@@ -25,6 +25,9 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_open(path, mode: str = "w", **kwargs):
@@ -33,6 +36,7 @@ def atomic_open(path, mode: str = "w", **kwargs):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
         if "b" not in mode:
             kwargs.setdefault("encoding", "utf-8")
             kwargs.setdefault("newline", "")
