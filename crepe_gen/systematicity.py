@@ -73,6 +73,7 @@ from tqdm import tqdm
 
 from . import extract as extract_module
 from . import lexicon, truth, vocab
+from .debias import select_by_rank, text_classifier_scores
 from .errors import ConfigError, InputError
 from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from .names import PLURAL_ONLY, normalize
@@ -801,111 +802,6 @@ def combined_negatives(ctx: RowContext, comps: list, balance: Balance, *, limit:
                 found.append(negative)
                 break
     return found
-
-
-# -- rank balancing against a text-only classifier ------------------------------------
-def text_classifier_scores(items: list[tuple[int, str, list[str]]], *, folds: int, seed: int,
-                           train_picks: list | None = None) -> list:
-    """Out-of-fold scores of a text-only n-gram classifier (positive vs negative,
-    the features of :func:`crepe_gen.audit.ngram_features`), trained on other
-    images only; ``[(positive score, [negative scores])]`` per item.
-
-    With *train_picks* (per item, the chosen negatives' indices or None), the
-    classifier learns from those choices only, as one trained on the final
-    set would, and scores every candidate."""
-    import warnings
-
-    import numpy as np
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
-
-    from .audit import grouped_folds, ngram_features
-
-    texts, labels, groups, usable = [], [], [], []
-    for number, (image_id, positive, negatives) in enumerate(items):
-        pick = None if train_picks is None else train_picks[number]
-        for position, text in enumerate([positive, *negatives]):
-            texts.append(text)
-            labels.append(int(position == 0))
-            groups.append(image_id)
-            usable.append(train_picks is None or (pick is not None and (position == 0 or position - 1 in pick)))
-    decision = np.zeros(len(texts))
-    labels = np.array(labels)
-    usable = np.array(usable)
-    pairs = grouped_folds(groups, folds, seed)
-    features = ngram_features(texts) if pairs else None
-    for train, test in pairs:
-        train = train[usable[train]]
-        if len(np.unique(labels[train])) < 2:
-            continue
-        model = LogisticRegression(C=1.0, solver="liblinear", dual=True, max_iter=1000,
-                                   random_state=seed, class_weight="balanced")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(features[train], labels[train])
-        decision[test] = model.decision_function(features[test])
-    scores, start = [], 0
-    for _, _, negatives in items:
-        scores.append((float(decision[start]), decision[start + 1:start + 1 + len(negatives)].tolist()))
-        start += 1 + len(negatives)
-    return scores
-
-
-def select_by_rank(scores: list, k: int, rng: random.Random, slack: int = 1, lengths: list | None = None) -> list:
-    """Pick *k* negatives per item so the positive's rank under *scores* is
-    uniform over the items: each item takes the feasible rank used least so
-    far. An item whose feasible ranks are all used more than *slack* above
-    the least-used one is dropped (None), since it cannot be balanced.
-
-    With *lengths* (per item, the positive's length and its negatives'), the
-    negatives of that rank are chosen among a few random draws so that "the
-    shortest" and "the longest" candidate is the positive as often as chance.
-
-    >>> picks = select_by_rank([(0.0, [1.0, -1.0, 2.0, -2.0])] * 4, 2, random.Random(0))
-    >>> sorted(sum(s > 0 for s in [[1.0, -1.0, 2.0, -2.0][i] for i in p]) for p in picks)
-    [0, 1, 2, 2]
-    """
-    used: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
-    extremes = collections.Counter()  # credit of 'the shortest' / 'the longest' so far
-    kept = 0
-    picks = []
-    for number, (positive, negatives) in enumerate(scores):
-        size = min(k, len(negatives))
-        above = [i for i, score in enumerate(negatives) if score >= positive]
-        below = [i for i, score in enumerate(negatives) if score < positive]
-        ranks = range(max(0, size - len(below)), min(size, len(above)) + 1)
-        counts = used[size]
-        least = min(counts[r] for r in range(size + 1))
-        best = min(counts[r] for r in ranks)
-        if size == 0 or best > least + slack:
-            picks.append(None)
-            continue
-        choices = [r for r in ranks if counts[r] == best]
-        rank = choices[rng.randrange(len(choices))]
-        counts[rank] += 1
-        draws = [sorted(rng.sample(above, rank) + rng.sample(below, size - rank))
-                 for _ in range(16 if lengths else 1)]
-        if lengths:
-            own, others = lengths[number]
-            target = (kept + 1) / (size + 1)
-
-            def credit(pick, sign):  # the audit's tie-split credit of "pick the shortest/longest"
-                lengths_ = [sign * own] + [sign * others[i] for i in pick]
-                best_length = min(lengths_)
-                return 1 / lengths_.count(best_length) if lengths_[0] == best_length else 0.0
-
-            def cost(pick):
-                return ((extremes["short"] + credit(pick, 1) - target) ** 2
-                        + (extremes["long"] + credit(pick, -1) - target) ** 2)
-
-            chosen = min(draws, key=cost)
-            extremes["short"] += credit(chosen, 1)
-            extremes["long"] += credit(chosen, -1)
-        else:
-            chosen = draws[0]
-        kept += 1
-        picks.append(chosen)
-    return picks
 
 
 # -- the stage ------------------------------------------------------------------
