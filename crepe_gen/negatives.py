@@ -72,9 +72,12 @@ class NegativeConfig:
     foil kept when a plausibility scorer chooses; ``attempts``: absent names
     tried per negate row;
     ``min_overlap``: share of a present object's box inside the crop for it to
-    be preferred as a negated name."""
+    be preferred as a negated name; ``candidates``: atom foils kept per row
+    (0: ``negatives``), more than needed when a later step chooses among them
+    (:mod:`crepe_gen.debias`)."""
 
     negatives: int = 5
+    candidates: int = 0
     slots: int = 8
     oversample: int = 3
     max_plausibility_lead: float | None = 0.0
@@ -121,10 +124,11 @@ class _Collector:
     """
 
     def __init__(self, graph, positive: Scene, renderer, wanted: int, plausibility=None,
-                 oversample: int = 1, max_lead: float | None = None):
+                 oversample: int = 1, max_lead: float | None = None, keep: int = 0):
         self.graph, self.renderer, self.wanted, self.max_lead = graph, renderer, wanted, max_lead
         self.positive, self.plausibility = positive, plausibility
-        self.capacity = wanted * (oversample if plausibility else 1)
+        self.keep = max(wanted, keep)  # foils returned when that many are found
+        self.capacity = self.keep * (oversample if plausibility else 1)
         self.seen = {normalized_text(renderer(positive))}
         self.found: list[tuple[Scene, Edit]] = []
 
@@ -155,11 +159,11 @@ class _Collector:
             target = self.plausibility(self.positive)
             scores = [self.plausibility(scene) for scene, _ in foils]
             ranked = sorted(range(len(foils)), key=lambda i: (abs(scores[i] - target), i))
-            kept = sorted(ranked[:self.wanted])
-            if self.max_lead is not None and target > max(scores[i] for i in kept) + self.max_lead:
+            closest = ranked[:self.wanted]
+            if self.max_lead is not None and target > max(scores[i] for i in closest) + self.max_lead:
                 return None  # the positive would be the most plausible candidate by far
-            foils = [foils[i] for i in kept]
-        return self.positive, foils[:self.wanted]
+            foils = [foils[i] for i in sorted(ranked[:self.keep])]
+        return self.positive, foils[:self.keep]
 
 
 def _renderer(renderer):
@@ -201,7 +205,8 @@ def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     All foils of a row replace the SAME atom, so the candidates differ from
     each other exactly as they differ from the positive (foils editing
     different atoms would leave the positive as the one closest to all
-    others). Slots are tried in a seeded order until one has enough valid
+    others). With ``config.candidates`` above ``negatives``, up to that many
+    foils are returned for a later choice. Slots are tried in a seeded order until one has enough valid
     replacements. *plausibility* (``scene -> float``), when given, picks among
     extra valid foils those as plausible as the positive (see :class:`_Collector`).
     """
@@ -212,7 +217,7 @@ def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     rng.shuffle(slots)
     for kind, slot in slots[:config.slots]:
         collector = _Collector(graph, scene, renderer, config.negatives, plausibility, config.oversample,
-                               config.max_plausibility_lead)
+                               config.max_plausibility_lead, keep=config.candidates)
         for made in _ATOM_RULES[kind](graph, scene, lexicon, rng, slot, collector.capacity * 2):
             collector.offer(*made)
             if collector.full:

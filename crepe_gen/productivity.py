@@ -53,6 +53,7 @@ import yaml
 from tqdm import tqdm
 
 from .captions import CAPTION_BACKENDS, scene_from_subgraph
+from .debias import select_by_rank, text_classifier_scores
 from .errors import ConfigError, InputError
 from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from .lexicon import AtomTally, Lexicon, LexiconConfig, is_concrete, is_lemma, predicate_phrase
@@ -76,6 +77,12 @@ class ProductivityConfig:
     ``vocabulary_images``: count the lexicon over the first this many (None: all); ``workers``:
     processes (the output does not depend on it); ``style``: a caption style
     of the backend, or None to draw one per row.
+
+    ``balance_ranks``: choose atom foils (among ``atom_candidates`` per row)
+    and swap rows so that a text-only n-gram classifier, cross-validated over
+    ``classifier_folds`` folds grouped by image and refitted
+    ``balance_rounds`` times on the choices, ranks the positive uniformly
+    (:mod:`crepe_gen.debias`).
     """
 
     levels: tuple = LEVELS
@@ -93,6 +100,10 @@ class ProductivityConfig:
     chunk_size: int = 32
     wave_chunks: int = 8
     vocabulary_images: int | None = None
+    balance_ranks: bool = True
+    atom_candidates: int = 10
+    classifier_folds: int = 5
+    balance_rounds: int = 2
     sampling: SamplingConfig = SamplingConfig()
     lexicon: LexiconConfig = LexiconConfig()
     foils: NegativeConfig = NegativeConfig()
@@ -110,8 +121,10 @@ class ProductivityConfig:
             raise ConfigError("negatives, rows_per_image, chunk_size, wave_chunks and workers must be at least 1")
         object.__setattr__(self, "levels", tuple(int(n) for n in self.levels))
         object.__setattr__(self, "foil_types", tuple(self.foil_types))
-        if self.foils.negatives != self.negatives:
-            object.__setattr__(self, "foils", replace(self.foils, negatives=self.negatives))
+        candidates = self.atom_candidates if self.balance_ranks else 0
+        if (self.foils.negatives, self.foils.candidates) != (self.negatives, candidates):
+            object.__setattr__(self, "foils", replace(self.foils, negatives=self.negatives,
+                                                      candidates=candidates))
 
     @classmethod
     def from_yaml(cls, path, **overrides) -> "ProductivityConfig":
@@ -439,11 +452,7 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
             pool.terminate()
             pool.join()
 
-    per_cell = config.per_level if config.per_level is not None else min(len(r) for r in cells.values())
-    per_cell = min([per_cell] + [len(r) for r in cells.values()])
-    if config.per_level is not None and per_cell < config.per_level:
-        log.warning("only %d rows in the sparsest cell, fewer than per_level=%d", per_cell, config.per_level)
-    kept_cells = {cell: rows[:per_cell] for cell, rows in sorted(cells.items())}
+    kept_cells, balance_section = balance_cells(cells, config)
     llm_section = None
     if llm is not None:
         from .llm import cells_estimate, rewrite_cells
@@ -464,12 +473,141 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
                "versions": versions("networkx", "wn", "pyyaml"),
                "images_read": images, "vocabulary_images": vocabulary.images,
                "rows": counts, "rows_available": {f"{t}/{n}": len(r) for (t, n), r in sorted(cells.items())},
+               "balance": balance_section,
                "skipped": dict(sorted(skipped.items()))}
     if llm_section is not None:
         section["llm"] = llm_section
     update_manifest(out_dir, "productivity", section)
     shutil.rmtree(out_dir / "productivity" / ".parts", ignore_errors=True)
     return section
+
+
+# -- blind-bias balancing -----------------------------------------------------------------
+def _kept_count(cells: dict, config: ProductivityConfig) -> int:
+    per_cell = config.per_level if config.per_level is not None else min(len(r) for r in cells.values())
+    return min([per_cell] + [len(r) for r in cells.values()])
+
+
+def _scores(rows: list, config: ProductivityConfig, train: list | None) -> list:
+    items = [(csv_row["image_id"], csv_row["caption"], csv_row["hard_negs"]) for csv_row, _ in rows]
+    return text_classifier_scores(items, folds=config.classifier_folds, seed=config.seed, train_picks=train)
+
+
+def positive_rank(positive: float, negatives: list) -> int:
+    """How many candidates score at least as high as the positive (0: it is first).
+
+    >>> positive_rank(0.5, [0.1, 0.7, 0.5])
+    2
+    """
+    return sum(score >= positive for score in negatives)
+
+
+def _with_negatives(row: tuple, pick: list) -> tuple:
+    csv_row, provenance = row
+    csv_row = {**csv_row, "hard_negs": [csv_row["hard_negs"][i] for i in pick]}
+    provenance = {**provenance, "negatives": [provenance["negatives"][i] for i in pick],
+                  "balance": {"candidates": len(provenance["negatives"]), "kept": list(pick)}}
+    return csv_row, provenance
+
+
+def balance_atom(rows: list, config: ProductivityConfig, keep=None) -> list:
+    """``negatives`` of each atom row's candidate foils, chosen by
+    :func:`~crepe_gen.debias.select_by_rank`; None for a row that cannot be balanced.
+
+    *keep* (row index -> bool): rows the later rounds' classifier learns from
+    (those that will be written), as the audit's classifier would."""
+    k = config.negatives
+    lengths = [(len(r["caption"]), [len(n) for n in r["hard_negs"]]) for r, _ in rows]
+    picks = None
+    for round_number in range(config.balance_rounds):
+        train = None if picks is None else [p if keep is None or keep(i) else None for i, p in enumerate(picks)]
+        scores = _scores(rows, config, train)
+        rng = random.Random(f"{config.seed}:productivity:atom:ranks:{round_number}")
+        picks = select_by_rank(scores, k, rng, lengths=lengths)
+    return picks
+
+
+def select_rows_by_rank(ranks: list, wanted: int, sizes: int) -> list:
+    """Indexes of *wanted* rows (in order) whose positive ranks (0..*sizes*)
+    are as uniform as possible: rows are taken in order while their rank is
+    among the least used so far (plus one), then the rest fill the least-used ranks.
+
+    >>> select_rows_by_rank([0, 0, 0, 1, 2, 0, 1, 2], 6, 2)
+    [0, 1, 2, 3, 4, 6]
+    """
+    used = collections.Counter()
+    chosen = []
+    for index, rank in enumerate(ranks):
+        if len(chosen) == wanted:
+            break
+        if used[rank] <= min(used[r] for r in range(sizes + 1)):
+            used[rank] += 1
+            chosen.append(index)
+    rest = [i for i in range(len(ranks)) if i not in set(chosen)]
+    while len(chosen) < wanted and rest:
+        best = min(rest, key=lambda i: (used[ranks[i]], i))
+        used[ranks[best]] += 1
+        chosen.append(best)
+        rest.remove(best)
+    return sorted(chosen)
+
+
+def balance_cells(cells: dict, config: ProductivityConfig) -> tuple[dict, dict]:
+    """The rows to write, the same number in every cell, and what balancing dropped.
+
+    Atom rows get their foils by :func:`balance_atom` (rows that cannot be
+    balanced are dropped); swap rows (five foils, all orders of three atoms)
+    are chosen per cell by :func:`select_rows_by_rank`; then every cell is cut
+    to the sparsest cell's count (or ``per_level``).
+    """
+    cells = {cell: list(rows) for cell, rows in sorted(cells.items())}
+    section = {"atom_rows_dropped": 0, "atom_foils_dropped": 0, "swap_rows_not_chosen": 0}
+    atom_cells = [cell for cell in cells if cell[0] == "atom"]
+    if config.balance_ranks and atom_cells:
+        flat = [(cell, row) for cell in atom_cells for row in cells[cell]]
+        target = _kept_count(cells, config)
+        positions = collections.Counter()
+        order = []
+        for cell, _ in flat:
+            order.append(positions[cell])
+            positions[cell] += 1
+        picks = balance_atom([row for _, row in flat], config, keep=lambda i: order[i] < target * 1.25)
+        for cell in atom_cells:
+            cells[cell] = []
+        for (cell, row), pick in zip(flat, picks):
+            if pick is None:
+                section["atom_rows_dropped"] += 1
+                continue
+            section["atom_foils_dropped"] += len(row[0]["hard_negs"]) - len(pick)
+            cells[cell].append(_with_negatives(row, pick))
+    else:
+        for cell in atom_cells:
+            cells[cell] = [_with_negatives(row, range(config.negatives)) for row in cells[cell]]
+    per_cell = _kept_count(cells, config)
+    if config.per_level is not None and per_cell < config.per_level:
+        log.warning("only %d rows in the sparsest cell, fewer than per_level=%d", per_cell, config.per_level)
+    swap_cells = [cell for cell in cells if cell[0] == "swap"]
+    if config.balance_ranks and swap_cells:
+        flat = [(cell, row) for cell in swap_cells for row in cells[cell]]
+        chosen = None
+        for _ in range(config.balance_rounds):
+            train = None if chosen is None else [list(range(len(row[0]["hard_negs"]))) if i in chosen else None
+                                                 for i, (_, row) in enumerate(flat)]
+            scores = _scores([row for _, row in flat], config, train)
+            chosen, start = set(), 0
+            for cell in swap_cells:
+                size = len(cells[cell])
+                ranks = [positive_rank(*scores[start + i]) for i in range(size)]
+                chosen.update(start + i for i in select_rows_by_rank(ranks, per_cell, config.negatives))
+                start += size
+        for cell in swap_cells:
+            section["swap_rows_not_chosen"] += len(cells[cell]) - per_cell
+        kept_rows = collections.defaultdict(list)
+        for i, (cell, row) in enumerate(flat):
+            if i in chosen:
+                kept_rows[cell].append(row)
+        cells.update({cell: kept_rows[cell] for cell in swap_cells})
+    return {cell: rows[:per_cell] for cell, rows in cells.items()}, section
 
 
 def _graphs(vg, config: ProductivityConfig, images_dir):
