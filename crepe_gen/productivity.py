@@ -527,23 +527,24 @@ def balance_atom(rows: list, config: ProductivityConfig, keep=None) -> list:
     return picks
 
 
-def select_rows_by_rank(ranks: list, wanted: int, sizes: int) -> list:
-    """Indexes of *wanted* rows (in order) whose positive ranks (0..*sizes*)
+def select_rows_by_rank(ranks: list, wanted: int, negatives: int) -> list:
+    """Indexes of *wanted* rows (in order) whose positive ranks (0..*negatives*)
     are as uniform as possible: rows are taken in order while their rank is
-    among the least used so far (plus one), then the rest fill the least-used ranks.
+    among the least used so far, then the rest fill the least-used ranks.
 
     >>> select_rows_by_rank([0, 0, 0, 1, 2, 0, 1, 2], 6, 2)
-    [0, 1, 2, 3, 4, 6]
+    [0, 3, 4, 5, 6, 7]
     """
     used = collections.Counter()
     chosen = []
     for index, rank in enumerate(ranks):
         if len(chosen) == wanted:
             break
-        if used[rank] <= min(used[r] for r in range(sizes + 1)):
+        if used[rank] <= min(used[r] for r in range(negatives + 1)):
             used[rank] += 1
             chosen.append(index)
-    rest = [i for i in range(len(ranks)) if i not in set(chosen)]
+    taken = set(chosen)
+    rest = [i for i in range(len(ranks)) if i not in taken]
     while len(chosen) < wanted and rest:
         best = min(rest, key=lambda i: (used[ranks[i]], i))
         used[ranks[best]] += 1

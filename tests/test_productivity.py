@@ -148,3 +148,29 @@ def test_command_line(tmp_path, capsys):
     bad.write_text("levels: [4]\nnot_a_key: 1\n")
     assert main(["productivity", "--out", str(tmp_path / "p"), "--config", str(bad)]) == 2
     assert "not_a_key" in capsys.readouterr().err
+
+
+def test_swap_rows_chosen_with_uniform_positive_ranks():
+    ranks = [0] * 30 + [1, 2, 3, 4, 5] * 4
+    chosen = productivity.select_rows_by_rank(ranks, 18, 5)
+    assert len(chosen) == 18 and chosen == sorted(chosen)
+    counts = [sum(ranks[i] == r for i in chosen) for r in range(6)]
+    assert max(counts) - min(counts) <= 1
+
+
+def test_balancing_is_recorded(full_run):
+    out, section = full_run
+    assert set(section["balance"]) == {"atom_rows_dropped", "atom_foils_dropped", "swap_rows_not_chosen"}
+    for line in output_path(out, "atom", 4, ".jsonl").read_text().splitlines():
+        balance = json.loads(line)["provenance"]["balance"]
+        assert len(balance["kept"]) == 5 and balance["candidates"] >= 5
+        assert max(balance["kept"]) < balance["candidates"]
+
+
+def test_bundled_sample_passes_the_audit(tmp_path):
+    from crepe_gen.audit import audit_paths
+
+    run_productivity(VisualGenome(), tmp_path, ProductivityConfig())
+    report = audit_paths([tmp_path / "productivity"])
+    failing = [(c.foil, c.level, c.worst_baseline) for c in report.cells if c.verdict == "FAIL"]
+    assert report.passed, failing
