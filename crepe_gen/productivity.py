@@ -82,7 +82,8 @@ class ProductivityConfig:
     and swap rows so that a text-only n-gram classifier, cross-validated over
     ``classifier_folds`` folds grouped by image and refitted
     ``balance_rounds`` times on the choices, ranks the positive uniformly
-    (:mod:`crepe_gen.debias`).
+    (:mod:`crepe_gen.debias`). With ``per_level``, atom and swap cells
+    gather ``balance_surplus`` times as many rows to choose from.
     """
 
     levels: tuple = LEVELS
@@ -104,6 +105,7 @@ class ProductivityConfig:
     atom_candidates: int = 10
     classifier_folds: int = 5
     balance_rounds: int = 2
+    balance_surplus: float = 1.5
     sampling: SamplingConfig = SamplingConfig()
     lexicon: LexiconConfig = LexiconConfig()
     foils: NegativeConfig = NegativeConfig()
@@ -119,6 +121,8 @@ class ProductivityConfig:
             raise ConfigError("levels must be positive integers")
         if min(self.negatives, self.rows_per_image, self.chunk_size, self.wave_chunks, self.workers) < 1:
             raise ConfigError("negatives, rows_per_image, chunk_size, wave_chunks and workers must be at least 1")
+        if self.balance_surplus < 1 or self.atom_candidates < self.negatives:
+            raise ConfigError("balance_surplus must be at least 1 and atom_candidates at least negatives")
         object.__setattr__(self, "levels", tuple(int(n) for n in self.levels))
         object.__setattr__(self, "foil_types", tuple(self.foil_types))
         candidates = self.atom_candidates if self.balance_ranks else 0
@@ -161,6 +165,14 @@ class ProductivityConfig:
             if key in values:
                 values[key] = tuple(values[key])
         return cls(**values)
+
+    def rows_wanted(self, foil_type: str) -> int | None:
+        """Rows to gather for a cell of *foil_type* before balancing (None: all)."""
+        if self.per_level is None:
+            return None
+        if self.balance_ranks and foil_type in ("atom", "swap"):
+            return math.ceil(self.per_level * self.balance_surplus)
+        return self.per_level
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -419,7 +431,7 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
     def wanted() -> frozenset:
         if config.per_level is None:
             return frozenset(cells)
-        return frozenset(cell for cell, rows in cells.items() if len(rows) < config.per_level)
+        return frozenset(cell for cell, rows in cells.items() if len(rows) < config.rows_wanted(cell[0]))
 
     _init_worker(vocabulary, config)
     pool = None
