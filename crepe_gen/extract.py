@@ -506,11 +506,18 @@ def _tag(shapes: list, gaps: list) -> list:
         following_gap = gaps[i + 1] if i < last else None
         after_object = bool(kinds) and kinds[-1] == "O"
         after_relation = bool(kinds) and kinds[-1] == "R"
-        if shape.relation and (after_object or after_relation) and following is not None and following.object \
-                and (shape.prior == 2 or (after_object and not following_gap.modifier)):
-            kinds.append("R")
-        elif shape.object and after_relation and not (following is not None and following.object
-                                                      and following_gap.modifier):
+        if shape.relation and following is not None and (
+                following.object and (after_object or after_relation)
+                and (shape.prior == 2 or (after_object and not following_gap.modifier))
+                or shape.prior == 2 and following_gap.determiner_last
+                and (following.object or following.attribute)):
+            kinds.append("R")   # also after a participle: "a car parked along the street"
+        elif shape.object and after_relation and not (
+                following is not None and following.object and following_gap.modifier
+                # an attribute opening the object's noun phrase: "has a white and black shirt"
+                or shape.attribute and following is not None and (
+                    following.object and following_gap.unknown
+                    or following.attribute and following_gap.modifier and not following.relation)):
             kinds.append("O")   # the end of a predicate: "made of wood"
         elif shape.attribute and (
                 not shape.object
@@ -518,7 +525,8 @@ def _tag(shapes: list, gaps: list) -> list:
                     and (not following.relation or following.prior == 0)
                     and (following_gap.modifier or following_gap.unknown))
                 or (following is not None and following.attribute and following_gap.modifier
-                    and (not following.object or following_gap.joins) and not following.relation)
+                    and (not following.object or following_gap.joins) and not following.relation
+                    and (shape.prior == 1 or following_gap.joins))
                 or (after_object and gaps[i].copula)
                 or (shape.prior == 1 and not gaps[i].determiner_last)):
             kinds.append("A")
@@ -703,10 +711,17 @@ class SpacyExtractor:
             names.pop(i, None)
         for i in sorted(names):
             objects[names[i]] = None
+        # an adjective the parser hangs on the first noun of a noun-noun
+        # compound describes the whole compound: "a black pot holder" is a
+        # black holder, "a red wrist cushion" a red cushion
+        lifted = {g.i: token.i for token in doc if token.i in names
+                  for c in token.lefts if c.dep_ == "compound" and c.i in names and c.pos_ == "NOUN"
+                  for g in c.lefts if g.dep_ == "amod" and g.pos_ == "ADJ"}
         for i, name in names.items():
             token = doc[i]
-            children = [c for c in token.lefts]
+            children = [c for c in token.lefts if lifted.get(c.i, i) == i]
             children += [g for c in children if c.i in consumed for g in c.lefts if g.dep_ == "amod"]
+            children += [doc[g] for g, head in lifted.items() if head == i]
             for child in children:
                 for adjective in (child, *child.conjuncts):
                     if adjective.i in consumed or adjective.i in folded \
