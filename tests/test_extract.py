@@ -121,6 +121,32 @@ def test_noun_phrase_heads(small):
     assert fast("a shirt by the door on the table").relation_compounds == ()
 
 
+def test_predicates_around_participles_and_attributes():
+    vocabulary = VGVocabulary.build(
+        {"car": 5, "street": 4, "man": 5, "shirt": 3, "computer": 4, "white": 1, "skirt": 2, "wears": 1},
+        {"parked": 3, "along": 1, "white": 6, "black": 4, "blue": 3, "computer": 1, "turned on": 2},
+        {"along": 5, "has": 4, "wears": 3})
+    fast = FastExtractor(vocabulary)
+    # a preposition after a participle is a relation of the noun before it
+    assert ("car", "along", "street") in fast("a car parked along the street").relation_compounds
+    # an attribute opening the object of a predicate is not the object
+    ex = fast("man has a white and black shirt")
+    assert ("man", "has", "shirt") in ex.relation_compounds and ("man", "has", "white") not in ex.relation_compounds
+    assert ("white", "shirt") in ex.attribute_compounds
+    # a verb before a determiner and its noun phrase is a predicate, not a noun
+    assert ("man", "wears", "skirt") in fast("a man wears a blue skirt").relation_compounds
+    # a noun before a participle stays a noun
+    assert fast("a white computer turned on").attribute_compounds[0] == ("white", "computer")
+
+
+def test_reference_adjective_of_a_noun_noun_compound_goes_to_its_head():
+    vocabulary = VGVocabulary.build({"pot": 3, "holder": 2, "bowl": 2, "cushion": 2, "wrist": 1},
+                                    {"black": 4, "red": 3}, {"on": 5})
+    reference = get_extractor("spacy", vocabulary)
+    assert reference("a black pot holder resting on a bowl").attribute_compounds == (("black", "holder"),)
+    assert reference("red wrist cushion").attribute_compounds == (("red", "cushion"),)
+
+
 def test_same_caption_same_extraction_whatever_came_before(small):
     captions = ["a man wearing a red shirt", "the shirt is red and white", "a red plate table",
                 "two guys next to a stop sign on top of the table", "an orange on a plate"]
