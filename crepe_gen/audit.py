@@ -74,6 +74,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .errors import InputError, Problems
+from .names import caption_key as normalized  # the equality test, shared with the generators
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,6 @@ _LETTER = re.compile(r"[^\W\d_]")
 _FOIL_IN_NAME = re.compile(r"(?<![a-z])(atom|swap|negate)(?![a-z])")
 _SPLIT_IN_NAME = re.compile(r"(?:un)?seen_compounds(?:_in_[a-z0-9]+)?")
 _PUNCTUATION = frozenset(string.punctuation + "\u2018\u2019\u201c\u201d")
-_FOLD_PUNCTUATION = str.maketrans({c: " " for c in _PUNCTUATION})
 
 
 @dataclass(frozen=True)
@@ -352,15 +352,6 @@ def has_negation(text: str) -> bool:
     (True, True, False)
     """
     return any(w in NEGATION_WORDS or w.endswith("n't") for w in words(text))
-
-
-def normalized(text: str) -> str:
-    """Lower case, punctuation removed, whitespace folded: the equality test.
-
-    >>> normalized("  A Red, cup. ") == normalized("a red cup")
-    True
-    """
-    return " ".join(text.lower().translate(_FOLD_PUNCTUATION).split())
 
 
 def casing_signature(text: str) -> tuple[bool, bool]:

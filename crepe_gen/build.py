@@ -36,10 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
 from .errors import ConfigError, InputError
-from .io import versions, write_json_atomic, write_text_atomic
+from .io import read_yaml_mapping, versions, write_json_atomic, write_text_atomic
 from .visual_genome import VisualGenome, file_digest
 
 log = logging.getLogger(__name__)
@@ -91,13 +89,8 @@ def load_build_config(path=None, *, out: str | None = None) -> BuildConfig:
     if path is None:
         config = BuildConfig.from_dict({})
     else:
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise ConfigError(f"{path}: cannot read build config ({error})") from error
-        if data is not None and not isinstance(data, dict):
-            raise ConfigError(f"{path}: a build config is a mapping")
-        config = BuildConfig.from_dict(data or {}, source=str(path))
+        data = read_yaml_mapping(path, what="build config")
+        config = BuildConfig.from_dict(data, source=str(path))
     return dataclasses.replace(config, out=out) if out else config
 
 

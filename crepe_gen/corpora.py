@@ -34,7 +34,6 @@ from __future__ import annotations
 import csv
 import glob
 import gzip
-import io
 import json
 import logging
 import urllib.parse

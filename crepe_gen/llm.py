@@ -52,6 +52,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ConfigError
+from .io import read_yaml_mapping
 from .llm_cache import ResponseCache, canonical_json, request_key
 from .llm_validate import Expectation, Scene, check_text, object_words
 
@@ -131,13 +132,7 @@ class LLMConfig:
     def from_yaml(cls, path, **overrides) -> "LLMConfig":
         """Read a YAML file (top level or its ``llm`` section); *overrides* that
         are not None win (CLI flags)."""
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise ConfigError(f"{path}: cannot read llm config: {error}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: expected a mapping")
+        data = read_yaml_mapping(path, what="llm config")
         data = dict(data.get("llm", data))
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls.from_mapping(data, str(path))
@@ -822,7 +817,7 @@ def rewrite_rows(rows, config: LLMConfig, vocabulary: frozenset[str], *, attribu
     cue (the fluent candidate is the positive). Each row's provenance gets an
     ``llm`` entry: source, model, prompt hashes, and why a row fell back.
     """
-    from .negatives import normalized_text
+    from .names import caption_key
 
     rows = list(rows)
     tasks_by_row = {row_id: row_tasks(row_id, foil_type, csv_row["caption"], provenance)
@@ -837,7 +832,7 @@ def rewrite_rows(rows, config: LLMConfig, vocabulary: frozenset[str], *, attribu
         fallback = next((r for r in results if r.source != "llm"), None)
         if fallback is not None:
             reason = fallback.reason
-        elif len({normalized_text(t) for t in texts}) < len(texts):
+        elif len({caption_key(t) for t in texts}) < len(texts):
             reason = "duplicate_in_row"
         else:
             reason = ""

@@ -66,6 +66,20 @@ def normalize(text: str) -> str:
     return text
 
 
+_CAPTION_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation + "\u2018\u2019\u201c\u201d"})
+
+
+def caption_key(text: str) -> str:
+    """What makes two captions the same caption: lower case, every punctuation
+    mark a space, whitespace folded. The generators refuse a negative whose key
+    equals its positive's, and the audit counts such pairs with the same key.
+
+    >>> caption_key("  A Red, cup. ") == caption_key("a red cup")
+    True
+    """
+    return " ".join(text.lower().translate(_CAPTION_PUNCTUATION).split())
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def noun_lemma(word: str) -> str:
     """Dictionary form of a noun: ``"trees"`` -> ``"tree"``, ``"glasses"`` kept.

@@ -49,16 +49,15 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import itertools
 import logging
 from dataclasses import dataclass, replace
 
 import networkx as nx
 
-from .captions import Mention, Scene, render
-from .lexicon import Lexicon, draw, is_symmetric, name_may_denote, noun_senses, same_attribute
-from .names import normalize
+from .captions import Scene, render
+from .lexicon import Lexicon, draw, name_may_denote, noun_senses, same_attribute
+from .names import caption_key
 from .sampling import usable_object
 from .truth import name_in_image, object_has_name, statement_holds
 
@@ -101,18 +100,6 @@ class Edit:
                 "old": list(self.old), "new": list(self.new)}
 
 
-_PUNCTUATION_TO_SPACE = str.maketrans({c: " " for c in "!\"#$%&()*+,./:;<=>?@[\\]^_`{|}~"})
-
-
-def normalized_text(text: str) -> str:
-    """Lower case, no punctuation, folded spaces: equal texts are one caption.
-
-    >>> normalized_text("A cup, on  a Table.")
-    'a cup on a table'
-    """
-    return " ".join(text.lower().translate(_PUNCTUATION_TO_SPACE).split())
-
-
 class _Collector:
     """Keeps foils that are false for the image and read differently from the
     positive and from each other.
@@ -129,7 +116,7 @@ class _Collector:
         self.positive, self.plausibility = positive, plausibility
         self.keep = max(wanted, keep)  # foils returned when that many are found
         self.capacity = self.keep * (oversample if plausibility else 1)
-        self.seen = {normalized_text(renderer(positive))}
+        self.seen = {caption_key(renderer(positive))}
         self.found: list[tuple[Scene, Edit]] = []
 
     @property
@@ -143,7 +130,7 @@ class _Collector:
     def offer(self, scene: Scene, edit: Edit) -> bool:
         if self.full:
             return False
-        text = normalized_text(self.renderer(scene))
+        text = caption_key(self.renderer(scene))
         if text in self.seen or statement_holds(self.graph, scene.statement()):
             return False
         self.seen.add(text)

@@ -49,13 +49,13 @@ import shutil
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-import yaml
 from tqdm import tqdm
 
 from .captions import CAPTION_BACKENDS, scene_from_subgraph
 from .debias import select_by_rank, text_classifier_scores
-from .errors import ConfigError, InputError
-from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from .errors import ConfigError
+from .io import (csv_text, read_yaml_mapping, update_manifest, versions, write_jsonl_atomic,
+                 write_text_atomic)
 from .lexicon import AtomTally, Lexicon, LexiconConfig, is_concrete, is_lemma, predicate_phrase
 from .negatives import FOIL_TYPES, NegativeConfig
 from .sampling import SamplingConfig, sample_subgraph, usable_name
@@ -134,15 +134,7 @@ class ProductivityConfig:
     def from_yaml(cls, path, **overrides) -> "ProductivityConfig":
         """Read a YAML mapping of the fields above (nested ``sampling``,
         ``lexicon``, ``foils``); *overrides* that are not None win."""
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise InputError(path, "file not found") from None
-        except yaml.YAMLError as error:
-            raise InputError(path, f"malformed YAML: {error}".splitlines()[0]) from None
-        if not isinstance(data, dict):
-            raise InputError(path, "expected a mapping of configuration keys")
+        data = read_yaml_mapping(path, what="productivity config")
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls.from_dict(data, source=path)
 
