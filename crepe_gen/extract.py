@@ -84,6 +84,9 @@ SUBJECT_GAP = frozenset("is are was were be being been has have had re that whic
 #: forms is only known by its suffix (see :func:`gap_classes`).
 FUNCTION_WORDS = STOPWORDS | PREPOSITIONS | COPULA_GAP | COORDINATION_GAP | MODIFIER_GAP | SUBJECT_GAP \
     | AUXILIARIES | PARTICLES | frozenset("with as while where when what its".split())
+#: Phrases matched like vocabulary forms so that a vocabulary word inside them
+#: is no atom: the modal in "a red sign can be seen" is not a can.
+FILLER_PHRASES = frozenset({"can be"})
 _GAP_WORDS = re.compile(r"[\w'&-]+|,")
 
 
@@ -149,7 +152,8 @@ class VGVocabulary:
         def add(surface, slot, name, count):
             surface = normalize(surface)
             words = surface.split(" ")
-            if slot < 2 and (not STOPWORDS.isdisjoint(words) or words[0] in PREPOSITIONS
+            # "floor has tiles" is a sentence some annotator typed as a name
+            if slot < 2 and (not (STOPWORDS | AUXILIARIES).isdisjoint(words) or words[0] in PREPOSITIONS
                              or words[-1] in PREPOSITIONS and slot == 0):
                 return
             if slot == 2 and (words[0] in DETERMINERS or words[-1] in DETERMINERS):
@@ -283,6 +287,11 @@ class Shape(NamedTuple):
     verb: bool
     of: bool = False   # the relation "of": "a glass of milk"
 
+    @property
+    def mainly_relation(self) -> bool:
+        """A relation first: "on" is, "black" (a VG predicate a few times) is not."""
+        return self.relation and self.prior == 2
+
 
 class FastExtractor:
     """Vocabulary matching plus compound rules; no parser.
@@ -307,12 +316,12 @@ class FastExtractor:
 
     def __init__(self, vocabulary: VGVocabulary):
         self.vocabulary = vocabulary
-        self.surfaces = vocabulary.surfaces
-        self._split = re.compile(r"(?<![\w'])(" + trie_pattern(vocabulary.surfaces) + r")(?![\w-])").split
+        self.surfaces = {**{phrase: (None, None, None, 0) for phrase in FILLER_PHRASES}, **vocabulary.surfaces}
+        self._split = re.compile(r"(?<![\w'])(" + trie_pattern(self.surfaces) + r")(?![\w-])").split
         shapes: dict = {}
         self._shape_ids = {}
         self._names = ({}, {}, {})   # object, attribute, relation name by form
-        for surface, (obj, attr, rel, prior) in vocabulary.surfaces.items():
+        for surface, (obj, attr, rel, prior) in self.surfaces.items():
             for table, name in zip(self._names, (obj, attr, rel)):
                 if name is not None:
                     table[surface] = name
@@ -358,7 +367,9 @@ class FastExtractor:
     def _single(self, surface: str) -> Extraction:
         """The extraction of a caption with one vocabulary form: just that atom."""
         *names, prior = self.surfaces[surface]
-        kind = next(k for k in (prior, 0, 1, 2) if names[k] is not None)
+        kind = next((k for k in (prior, 0, 1, 2) if names[k] is not None), None)
+        if kind is None:
+            return _EMPTY
         return Extraction(**{("objects", "attributes", "relations")[kind]: (names[kind],)})
 
 
@@ -412,7 +423,8 @@ class Gap(NamedTuple):
             determiner_last=bool(words) and words[-1] in DETERMINERS,
             # after a copula, unknown words are more predicates: "is slim and", "seems to be"
             predicative=bool(words) and all(w in COPULA_GAP or w in ("and", ",") or w.endswith("ly")
-                                            or w in ("~", "to") and not present.isdisjoint(COPULA_GAP)
+                                            or w in ("~", "~ing", "~ed", "to", "that", "which")
+                                            and not present.isdisjoint(COPULA_GAP)
                                             for w in words),
             coordination=present <= COORDINATION_GAP,
             joins=not present.isdisjoint(("and", ",", "or")),
@@ -498,7 +510,18 @@ def _tag(shapes: list, gaps: list) -> list:
     by its most frequent kind. ``gaps[i]`` is the :class:`Gap` before form *i*."""
     kinds: list = []
     last = len(shapes) - 1
+
+    def modifies_noun(i: int) -> bool:
+        """Whether form *i* opens a run of attributes that ends on a noun:
+        "a long black television", "light colored wooden flooring"."""
+        j = i + 1
+        while j <= last and shapes[j].attribute and not shapes[j].mainly_relation and gaps[j].modifier:
+            j += 1
+        return i + 1 < j <= last and shapes[j].object and not shapes[j].mainly_relation and gaps[j].modifier
     for i, shape in enumerate(shapes):
+        if not (shape.object or shape.attribute or shape.relation):
+            kinds.append("X")   # a filler phrase
+            continue
         if shape.object + shape.attribute + shape.relation == 1:
             kinds.append("O" if shape.object else "A" if shape.attribute else "R")
             continue
@@ -506,29 +529,38 @@ def _tag(shapes: list, gaps: list) -> list:
         following_gap = gaps[i + 1] if i < last else None
         after_object = bool(kinds) and kinds[-1] == "O"
         after_relation = bool(kinds) and kinds[-1] == "R"
+        after_attribute = bool(kinds) and kinds[-1] == "A"
         if shape.relation and following is not None and (
                 following.object and (after_object or after_relation)
                 and (shape.prior == 2 or (after_object and not following_gap.modifier))
                 or shape.prior == 2 and following_gap.determiner_last
-                and (following.object or following.attribute)):
+                and (following.object or following.attribute)
+                # a participle after its noun opens a predicate: "a man carrying
+                # plastic bags", "a woman walking along the street"
+                or shape.verb and after_object and following_gap.empty and (following.attribute or following.relation)
+                # a preposition right after a participle: "a woman walking along the street"
+                or shape.prior == 2 and following.object and after_attribute and gaps[i].empty):
             kinds.append("R")   # also after a participle: "a car parked along the street"
         elif shape.object and after_relation and not (
                 following is not None and following.object and following_gap.modifier
                 # an attribute opening the object's noun phrase: "has a white and black shirt"
                 or shape.attribute and following is not None and (
                     following.object and following_gap.unknown
-                    or following.attribute and following_gap.modifier and not following.relation)):
+                    or following.attribute and following_gap.modifier and not following.mainly_relation)):
             kinds.append("O")   # the end of a predicate: "made of wood"
+        elif shape.object and not kinds and following is not None and following_gap.copula:
+            kinds.append("O")   # a sentence's subject: "white is dominant in the photo"
         elif shape.attribute and (
                 not shape.object
                 or (following is not None and following.object
-                    and (not following.relation or following.prior == 0)
+                    and (not following.mainly_relation or following.prior == 0)
                     and (following_gap.modifier or following_gap.unknown))
                 or (following is not None and following.attribute and following_gap.modifier
-                    and (not following.object or following_gap.joins) and not following.relation
+                    and (not following.object or following_gap.joins) and not following.mainly_relation
                     and (shape.prior == 1 or following_gap.joins))
                 or (after_object and gaps[i].copula)
-                or (shape.prior == 1 and not gaps[i].determiner_last)):
+                or (shape.prior == 1 and not gaps[i].determiner_last)
+                or modifies_noun(i)):
             kinds.append("A")
         elif shape.object:
             kinds.append("O")
@@ -551,8 +583,8 @@ def _rules(shapes: list, gaps: list) -> tuple:
     def only_attributes_between(first: int, last: int, feature: str) -> bool:
         """Whether every gap between forms *first* and *last* has *feature*
         and every form between them is an attribute or a noun modifier."""
-        return all(kinds[j] in ("A", "M") for j in range(first + 1, last)) and \
-            all(getattr(gaps[j], feature) or gaps[j].empty and kinds[j - 1] == "M"
+        return all(kinds[j] in ("A", "M", "X") for j in range(first + 1, last)) and \
+            all(getattr(gaps[j], feature) or gaps[j].empty and kinds[j - 1] in ("M", "X")
                 for j in range(first + 1, last + 1))
 
     objects, attributes, relations = {}, {}, {}
@@ -566,23 +598,40 @@ def _rules(shapes: list, gaps: list) -> tuple:
     of_head = None                  # "glass" in "a glass of milk", while the phrase lasts
     group_head = None               # first of coordinated subjects: "files and papers on"
     previous_kind = None
+    described = None                # the noun a predicative attribute describes
+    predicated = None               # the last predicative (attribute, noun) pair
     modifier_gap = None             # the gap before a noun modifier, for its head
     for i, kind in enumerate(kinds):
         gap = gaps[i]
+        if kind == "X":
+            continue
         if kind == "M":
             objects[3 * i] = None
             modifier_gap = gap if modifier_gap is None else modifier_gap
             continue
         if modifier_gap is not None:
             gap, modifier_gap = modifier_gap, None
+        if kind != "A":
+            predicated = None
         if kind == "A":
             name = 3 * i + 1
             attributes[name] = None
-            if previous_kind in ("O", "A") and last_object is not None and not pending_attributes \
+            if previous_kind == "A" and gap.empty and predicated is not None:
+                # the last of two predicative adjectives is the head: "the carpet is dark gray"
+                del attribute_compounds[predicated]
+                predicated = (name, described)
+                attribute_compounds[predicated] = None
+            elif previous_kind in ("O", "A") and last_object is not None and not pending_attributes \
                     and gap.predicative and open_relation is None \
                     and (previous_kind == "A" or gap.copula):
-                attribute_compounds[(name, of_head if of_head is not None else last_object)] = None
+                if previous_kind == "O":
+                    described = of_head if of_head is not None else last_object
+                    if gap.copula and closed_relation is not None and head_object is not None:
+                        described = head_object   # "the cabinet under the sink is red"
+                predicated = (name, described)
+                attribute_compounds[predicated] = None
             else:
+                predicated = None
                 if previous_kind != "A" or not gap.modifier:
                     pending_attributes = []
                 pending_attributes.append(name)
@@ -628,6 +677,10 @@ def _rules(shapes: list, gaps: list) -> tuple:
             # noun: "a man in a red shirt holding an umbrella"
             if subject is not None and shapes[i].verb and closed_relation is not None \
                     and head_object is not None and not shapes[closed_relation[1] // 3].verb:
+                subject = head_object
+            # so does a predicate after a copula: "the man on a horse is on the street"
+            elif subject is not None and previous_kind == "O" and gap.copula and closed_relation is not None \
+                    and head_object is not None:
                 subject = head_object
             open_relation = (subject, name) if subject is not None else None
         previous_kind = kind
@@ -703,10 +756,10 @@ class SpacyExtractor:
         # "full" in "full of") are neither objects nor attributes
         found, folded = [], set()
         for token in doc:
-            relation = self._relation(doc, token, names)
+            relation, folds = self._relation(doc, token, names)
+            folded.update(folds)
             if relation is not None:
-                found.append((token.i, relation[:3]))
-                folded.update(relation[3])
+                found.append((token.i, relation))
         for i in folded:
             names.pop(i, None)
         for i in sorted(names):
@@ -772,14 +825,15 @@ class SpacyExtractor:
         return None
 
     def _relation(self, doc, token, names):
-        """``(subject token, predicate, object token, folded token indices)``
-        for a preposition or verb; the folded tokens are words taken into a
-        longer predicate (``"on top of"``, ``"full of"``)."""
+        """``((subject token, predicate, object token) or None, folded token
+        indices)`` for a preposition or verb; the folded tokens are words
+        taken into a longer predicate (``"on top of"``, ``"full of"``), and
+        stay folded even when the parse gives the predicate no subject."""
         folded = ()
         if token.pos_ == "ADP" and token.dep_ in ("prep", "agent"):
             targets = [c for c in token.children if c.dep_ == "pobj"]
             if not targets:
-                return None
+                return None, ()
             target = targets[0]
             head = token.head
             words = [token.text]
@@ -810,15 +864,15 @@ class SpacyExtractor:
         elif token.pos_ in ("VERB", "AUX") and token.lemma_ != "be":
             targets = [c for c in token.children if c.dep_ in ("dobj", "attr", "oprd")]
             if not targets:
-                return None
+                return None, ()
             target = targets[0]
             predicate = self._lookup(token.text, 2)
             subject = self._subject(token, names)
         else:
-            return None
+            return None, ()
         if predicate is None or subject is None or target.i not in names or subject.i == target.i:
-            return None
-        return subject, predicate, target, folded
+            return None, folded
+        return (subject, predicate, target), folded
 
 
 # -- registry and entry points ------------------------------------------------------

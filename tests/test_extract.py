@@ -139,6 +139,44 @@ def test_predicates_around_participles_and_attributes():
     assert fast("a white computer turned on").attribute_compounds[0] == ("white", "computer")
 
 
+def test_predicates_of_the_clause_subject():
+    vocabulary = VGVocabulary.build(
+        {"cabinet": 4, "sink": 4, "carpet": 3, "man": 5, "horse": 2, "street": 3, "white": 1, "photo": 2,
+         "sun": 2, "sign": 3, "can": 2, "tree": 3, "door": 3, "bag": 3, "sidewalk": 2, "woman": 3, "lamp": 2,
+         "book": 3, "floor has tile": 1, "floor": 3, "tile": 2, "television": 2, "long": 1},
+        {"red": 5, "dark": 3, "gray": 3, "white": 6, "dominant": 1, "bright": 2, "plastic": 2, "walking": 2,
+         "black": 4, "chrome": 1, "long": 3, "along": 1},
+        {"under": 4, "on": 6, "in": 5, "through": 2, "carrying": 3, "along": 3, "has": 4, "black": 1})
+    fast = FastExtractor(vocabulary)
+    # a predicative attribute or relation after a copula belongs to the clause's first noun
+    assert fast("the cabinet under the sink is red").attribute_compounds == (("red", "cabinet"),)
+    assert ("man", "on", "street") in fast("the man on a horse is on the street").relation_compounds
+    # of two predicative adjectives in a row, the last is the head
+    assert fast("the carpet is dark gray").attribute_compounds == (("gray", "carpet"),)
+    assert fast("the sun is shining bright").attribute_compounds == (("bright", "sun"),)
+    assert fast("lamp that is white and chrome").attribute_compounds == (("white", "lamp"), ("chrome", "lamp"))
+    # a word of both kinds opening a sentence before a copula is its subject
+    ex = fast("white is dominant in the photo")
+    assert ex.attribute_compounds == (("dominant", "white"),) and ex.relation_compounds == (("white", "in", "photo"),)
+    # the modal "can" is no object
+    assert fast("a red sign can be seen").attribute_compounds == (("red", "sign"),)
+    assert fast("trees can be seen through the door").relation_compounds == (("tree", "through", "door"),)
+    # participles open predicates
+    assert fast("man carrying plastic bag").relation_compounds == (("man", "carrying", "bag"),)
+    assert fast("woman walking along sidewalk").relation_compounds == (("woman", "along", "sidewalk"),)
+    # a run of attributes before a noun; a rare predicate reading does not break it
+    assert fast("a long black television").attribute_compounds == (("long", "television"), ("black", "television"))
+    assert ("red", "book") in fast("a red and black books on the table").attribute_compounds
+    # a name that is a sentence ("floor has tiles") is never matched
+    assert fast("the floor has tiles").relation_compounds == (("floor", "has", "tile"),)
+
+
+def test_reference_folds_phrasal_prepositions_without_a_subject():
+    vocabulary = VGVocabulary.build({"rug": 3, "door": 3, "front": 1}, {}, {"in front of": 4, "of": 5, "in": 5})
+    reference = get_extractor("spacy", vocabulary)
+    assert ("front", "of", "door") not in reference("rug in front of the door").relation_compounds
+
+
 def test_reference_adjective_of_a_noun_noun_compound_goes_to_its_head():
     vocabulary = VGVocabulary.build({"pot": 3, "holder": 2, "bowl": 2, "cushion": 2, "wrist": 1},
                                     {"black": 4, "red": 3}, {"on": 5})
