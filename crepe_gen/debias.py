@@ -9,6 +9,13 @@ among the kept candidates is uniform over the rows: a classifier trained on
 the final set then ranks the positive first about as often as chance.
 Rows whose candidates cannot be balanced are dropped (None).
 
+Rank balancing cannot remove a cue that most rows share (a recombination such
+as "shirt wearing man" reads worse than its positive nearly every time): a
+classifier retrained on the balanced rows learns it again.
+:func:`drop_predictable` then removes, round after round, the rows whose
+positive a classifier retrained on the rows kept so far finds most surely,
+until it finds positives no more often than chance (adversarial filtering).
+
 Examples
 --------
 >>> import random
@@ -20,6 +27,9 @@ Examples
 >>> picks = select_by_rank(scores, 2, random.Random(0))
 >>> all(pick is None or len(pick) == 2 for pick in picks)
 True
+>>> keep = drop_predictable(items, folds=3, seed=0)
+>>> len(keep), all(isinstance(k, bool) for k in keep)
+(6, True)
 """
 
 from __future__ import annotations
@@ -130,3 +140,36 @@ def select_by_rank(scores: list, k: int, rng: random.Random, slack: int = 1, len
         kept += 1
         picks.append(chosen)
     return picks
+
+
+def drop_predictable(items: list[tuple[int, str, list[str]]], *, folds: int, seed: int,
+                     step: float = 0.1, max_rounds: int = 30) -> list[bool]:
+    """Which items to keep so that a text-only classifier trained on the kept
+    items (grouped by image, out of fold) ranks the positive first no more
+    often than chance.
+
+    Each round retrains :func:`text_classifier_scores` on the kept items (with
+    fresh folds) and drops the items whose positive wins by the widest margin:
+    as many as its wins exceed chance, at most *step* of the kept items.
+
+    >>> items = [(i, "a cat on a mat", ["a mat on a cat"]) for i in range(20)]
+    >>> sum(drop_predictable(items, folds=4, seed=0)) <= 20
+    True
+    """
+    from .audit import tie_split_credit
+
+    keep = [True] * len(items)
+    for round_number in range(max_rounds):
+        kept = [i for i, k in enumerate(keep) if k]
+        if len(kept) < 2 * folds:
+            break
+        scores = text_classifier_scores([items[i] for i in kept], folds=folds, seed=seed + round_number)
+        wins = [tie_split_credit([positive, *negatives]) for positive, negatives in scores]
+        excess = sum(wins) - sum(1 / (1 + len(items[i][2])) for i in kept)
+        if excess <= 0:
+            break
+        margins = sorted(((positive - max(negatives), i) for i, (positive, negatives) in zip(kept, scores)
+                          if positive > max(negatives)), reverse=True)
+        for _, i in margins[:max(1, min(int(excess + 0.5), int(step * len(kept))))]:
+            keep[i] = False
+    return keep

@@ -24,18 +24,19 @@ trailing period, single spaces; the positive is written the same way):
   captions, the way the positive's own word was "drawn";
 * HN-Comp: the caption's own atoms recombined into other compounds (two
   attributes swapped, an attribute moved to another object, subject and
-  object of a relation swapped), kept only when at least as likely as the
-  positive under that model; none when no recombination is possible or
-  likely enough, so the list length varies by row;
-* combined: an HN-Comp edit followed by an HN-Atom edit, under the same rule.
+  object of a relation swapped); none when no recombination is possible or
+  false for the image, so the list length varies by row;
+* combined: an HN-Comp edit followed by an HN-Atom edit.
 
 Blind-bias controls: edits are of whole tokens; positive and negatives are
 normalized alike; no negative equals its positive; the atoms negatives insert
-are kept in step with the atoms they remove; and each row's HN-Atom negatives
-are picked from its candidates so that the positive's rank under a text-only
-n-gram classifier (trained on other images, as ``crepe-gen audit`` does) and
-its being the shortest or longest candidate are as often as chance; rows that
-cannot be balanced are dropped and counted.
+are kept in step with the atoms they remove; and each row's negatives of each
+list are picked from its candidates so that the positive's rank under a
+text-only n-gram classifier (trained on other images, as ``crepe-gen audit``
+does) and its being the shortest or longest candidate are as often as chance
+(:func:`balance_negatives`). Rows whose HN-Atom list cannot be balanced are
+dropped; an HN-Comp or combined list that cannot be balanced is left empty;
+both are counted.
 
 Every negative is checked false for the image against its full scene graph
 (:mod:`crepe_gen.truth`): at least one compound or object it states and the
@@ -73,7 +74,7 @@ from tqdm import tqdm
 
 from . import extract as extract_module
 from . import lexicon, truth, vocab
-from .debias import select_by_rank, text_classifier_scores
+from .debias import drop_predictable, select_by_rank, text_classifier_scores
 from .errors import ConfigError, InputError
 from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from .names import PLURAL_ONLY, normalize
@@ -95,6 +96,8 @@ _TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _TOKEN = re.compile(r"[\w'-]+|[^\w\s]")
 _NO_SPACE_BEFORE = frozenset(",.;:!?)%")
 _MAX_SPAN_WORDS = 4
+#: Singulars of plural-only nouns that are nouns of their own ("a tree trunk", "a ski").
+COUNTABLE_SINGULARS = frozenset({"glass", "step", "stair", "ski", "trunk"})
 
 
 @dataclass(frozen=True)
@@ -113,22 +116,33 @@ class SystematicityConfig:
     extractor : str
         Name of the :func:`crepe_gen.extract.extract` extractor.
     max_negatives : int
-        At most this many negatives in each of the three lists of a row.
+        At most this many HN-Atom negatives per row.
+    comp_negatives : int
+        At most this many HN-Comp and, separately, combined negatives per row.
+        Each recombination is one edit away from the positive, so with more
+        than one the positive is the candidate closest to all the others, a
+        text-only cue (the audit's centroid rule).
     min_overlap : float
         A scene-graph object grounds a caption object when at least this
         fraction of the smaller of its box and the region box is shared.
     max_tries : int
         At most this many replacement candidates are tried per atom.
+    likely_comp_only : bool
+        Keep only HN-Comp and combined negatives whose new word pairs occur in
+        other images' captions and that are at least as likely as the
+        positive under their bigram model (within ``plausibility_tolerance``
+        nats). Few captions have one; the default leaves the text-only bias
+        of recombinations to rank balancing instead.
     plausibility_tolerance : float
-        A negative may be at most this many nats less likely than its positive
-        under the bigram model of the other images' captions (0: at least as likely).
+        With ``likely_comp_only``: how many nats less likely than its positive
+        a negative may be.
     candidate_pool : int
-        HN-Atom candidates made per row, before ranks are balanced.
+        Candidates made per row for each list, before ranks are balanced.
     balance_ranks : bool
-        Pick each row's HN-Atom negatives from its candidates so that the rank
-        of the positive under a text-only n-gram classifier (trained on other
-        images) is uniform over the rows; rows that cannot be balanced are
-        dropped. Off: the first ``max_negatives`` candidates are kept.
+        Pick each row's negatives of each list from its candidates so that the
+        rank of the positive under a text-only n-gram classifier (trained on
+        other images) is uniform over the rows. Off: the first
+        ``max_negatives`` candidates are kept.
     classifier_folds : int
         Grouped cross-validation folds of that classifier.
     balance_rounds : int
@@ -143,8 +157,10 @@ class SystematicityConfig:
     unseen_atoms: bool = False
     extractor: str = "fast"
     max_negatives: int = 3
+    comp_negatives: int = 1
     min_overlap: float = 0.5
     max_tries: int = 40
+    likely_comp_only: bool = False
     plausibility_tolerance: float = 0.0
     candidate_pool: int = 8
     balance_ranks: bool = True
@@ -155,8 +171,9 @@ class SystematicityConfig:
     def __post_init__(self):
         if self.min_count < 1:
             raise ConfigError(f"min_count must be at least 1, got {self.min_count}")
-        if self.max_negatives < 1:
-            raise ConfigError(f"max_negatives must be at least 1, got {self.max_negatives}")
+        if self.max_negatives < 1 or self.comp_negatives < 1:
+            raise ConfigError(f"max_negatives and comp_negatives must be at least 1, "
+                              f"got {self.max_negatives} and {self.comp_negatives}")
         if not 0 < self.min_overlap <= 1:
             raise ConfigError(f"min_overlap must be in (0, 1], got {self.min_overlap}")
 
@@ -410,12 +427,15 @@ def surface_form(kind: str, name: str, plural: bool) -> str:
 
     >>> surface_form("object", "tree trunk", True), surface_form("object", "pant", False)
     ('tree trunks', 'pants')
+    >>> surface_form("object", "tree trunk", False), surface_form("object", "ski", False)
+    ('tree trunk', 'ski')
     """
     if kind != "object":
         return name
     head, _, last = name.rpartition(" ")
     inflected = getInflection(last, tag="NNS")
-    if plural or (inflected and inflected[0] in PLURAL_ONLY):  # "pant" is always "pants"
+    always_plural = inflected and inflected[0] in PLURAL_ONLY and last not in COUNTABLE_SINGULARS
+    if plural or always_plural:  # "pant" is always "pants"
         last = inflected[0] if inflected else last
     return f"{head} {last}" if head else last
 
@@ -770,12 +790,14 @@ def _noun_phrase(caption: Caption, obj: Slot) -> list:
     return caption.slots[start:end + 1]
 
 
-def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set) -> list[tuple[Negative, Caption]]:
-    """HN-Comp: plausible recombinations of the positive's atoms that are false for the image."""
+def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set,
+                   likely_only: bool = False) -> list[tuple[Negative, Caption]]:
+    """HN-Comp: recombinations of the positive's atoms that are false for the
+    image (with *likely_only*, only those :meth:`RowContext.plausible`)."""
     found, texts = [], set(forbidden)
     for edit, edited in comp_edits(ctx.positive):
         text = edited.text()
-        if text in texts or not ctx.plausible(edited):
+        if text in texts or (likely_only and not ctx.plausible(edited)):
             continue
         false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
@@ -787,14 +809,14 @@ def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set) -> list[tuple
 
 
 def combined_negatives(ctx: RowContext, comps: list, balance: Balance, *, limit: int,
-                       forbidden: set) -> list[Negative]:
+                       forbidden: set, likely_only: bool = False) -> list[Negative]:
     """Combined: each HN-Comp negative with one atom replaced as in HN-Atom
-    (kept only when at least as likely as the positive)."""
+    (with *likely_only*, only when :meth:`RowContext.plausible`)."""
     found = []
     for comp, edited in comps[:limit]:
         taken = forbidden | {n.text for n in found} | {c.text for c, _ in comps}
         for index in balance.order_atoms(ctx.rng, edited.atoms()):
-            result = replacements(ctx, edited, index, forbidden=taken, limit=1, as_likely=True)
+            result = replacements(ctx, edited, index, forbidden=taken, limit=1, as_likely=likely_only)
             if result:
                 negative = result[0][0]
                 balance.record(negative.edit["kind"], negative.edit["from"], negative.edit["to"])
@@ -943,15 +965,13 @@ def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigra
     ctx = RowContext(facts, positive, training_set.pool, row_rng(config.seed, training_set.tag, region),
                      bigrams, own_bigrams, config.max_tries, config.plausibility_tolerance)
     forbidden = {region.caption}
-    limit = config.max_negatives
-    atoms = atom_negatives(ctx, training_set.balances["atom"],
-                           limit=max(limit, config.candidate_pool if config.balance_ranks else limit),
-                           forbidden=forbidden)
+    limit = max(config.max_negatives, config.candidate_pool if config.balance_ranks else 0)
+    atoms = atom_negatives(ctx, training_set.balances["atom"], limit=limit, forbidden=forbidden)
     if not atoms:
         return None
-    comps = comp_negatives(ctx, limit=limit, forbidden=forbidden)
+    comps = comp_negatives(ctx, limit=limit, forbidden=forbidden, likely_only=config.likely_comp_only)
     combined = combined_negatives(ctx, comps, training_set.balances["combined"], limit=limit,
-                                  forbidden=forbidden)
+                                  forbidden=forbidden, likely_only=config.likely_comp_only)
     x, y, width, height = region.box
     row = {"image_id": region.image_id, "region_id": region.region_id, "caption": region.caption,
            "x": x, "y": y, "width": width, "height": height,
@@ -967,37 +987,88 @@ def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigra
     return row, provenance
 
 
-def balance_atom_negatives(training_set: TrainingSet, config: SystematicityConfig) -> None:
-    """Cut every row's HN-Atom candidates to ``max_negatives`` (in place); with
-    ``balance_ranks``, by :func:`select_by_rank` under a text-only classifier."""
-    keys = [(split, i) for split, rows in training_set.rows.items() for i in range(len(rows))]
-    k = config.max_negatives
+#: The negative lists of a row: CSV column by provenance key.
+NEGATIVE_COLUMNS = {"atom": "valid_hard_negs_atom", "comp": "valid_hard_negs_comp",
+                    "combined": "valid_hard_negs_combined"}
+
+
+def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, kind: str) -> None:
+    """Cut every row's *kind* list (``atom``, ``comp``, ``combined``) of
+    candidates to ``max_negatives`` (``comp_negatives`` for the other two; in
+    place); with ``balance_ranks``, by
+    :func:`select_by_rank` under a text-only classifier trained on other images.
+
+    A row whose HN-Atom list cannot be balanced is dropped; an HN-Comp or
+    combined list that cannot be balanced is emptied (the row keeps its other
+    lists). Both are counted in the training set's ``skipped``.
+    """
+    column = NEGATIVE_COLUMNS[kind]
+    keys = [(split, i) for split, rows in training_set.rows.items() for i, row in enumerate(rows)
+            if row[column]]
+    k = config.max_negatives if kind == "atom" else config.comp_negatives
     if config.balance_ranks and keys:
         items = [(training_set.rows[s][i]["image_id"], training_set.rows[s][i]["caption"],
-                  training_set.rows[s][i]["valid_hard_negs_atom"]) for s, i in keys]
+                  training_set.rows[s][i][column]) for s, i in keys]
         lengths = [(len(caption), [len(n) for n in negatives]) for _, caption, negatives in items]
         picks = None
         for round_number in range(config.balance_rounds):
             scores = text_classifier_scores(items, folds=config.classifier_folds, seed=config.seed,
                                             train_picks=picks)
-            rng = random.Random(f"{config.seed}:{training_set.tag}:ranks:{round_number}")
+            rng = random.Random(f"{config.seed}:{training_set.tag}:{kind}:ranks:{round_number}")
             picks = select_by_rank(scores, k, rng, lengths=lengths)
     else:
-        picks = [list(range(min(k, len(training_set.rows[s][i]["valid_hard_negs_atom"])))) for s, i in keys]
+        picks = [list(range(min(k, len(training_set.rows[s][i][column])))) for s, i in keys]
     dropped = set()
     for (split, i), pick in zip(keys, picks):
         row, record = training_set.rows[split][i], training_set.provenance[split][i]
         if not pick:
             dropped.add((split, i))
-            continue
-        row["valid_hard_negs_atom"] = [row["valid_hard_negs_atom"][j] for j in pick]
-        record["negatives"]["atom"] = [record["negatives"]["atom"][j] for j in pick]
-    if dropped:
-        training_set.skipped["HN-Atom not balanceable against a text-only classifier"] += len(dropped)
+            pick = []
+        row[column] = [row[column][j] for j in pick]
+        record["negatives"][kind] = [record["negatives"][kind][j] for j in pick]
+    if not dropped:
+        return
+    if kind != "atom":
+        training_set.skipped[f"{kind} list not balanceable against a text-only classifier (emptied)"] += len(dropped)
+        return
+    training_set.skipped["HN-Atom not balanceable against a text-only classifier"] += len(dropped)
     for split in training_set.rows:
         keep = [i for i in range(len(training_set.rows[split])) if (split, i) not in dropped]
         training_set.rows[split] = [training_set.rows[split][i] for i in keep]
         training_set.provenance[split] = [training_set.provenance[split][i] for i in keep]
+
+
+def drop_predictable_lists(training_sets: list, config: SystematicityConfig, kind: str) -> None:
+    """Drop the *kind* lists whose positive a text-only classifier still finds
+    after rank balancing (:func:`crepe_gen.debias.drop_predictable`), over every
+    training set at once: the same region's row in two sets is one item, as the
+    audit pools them. A dropped HN-Atom list drops its row; a dropped HN-Comp or
+    combined list is emptied."""
+    column = NEGATIVE_COLUMNS[kind]
+
+    def key(row):
+        return row["image_id"], row["caption"], tuple(row[column])
+
+    distinct: dict[tuple, int] = {}
+    for state in training_sets:
+        for row in (row for rows in state.rows.values() for row in rows if row[column]):
+            distinct.setdefault(key(row), len(distinct))
+    keep = drop_predictable([(image_id, caption, list(negatives)) for image_id, caption, negatives in distinct],
+                            folds=config.classifier_folds, seed=config.seed) if distinct else []
+    reason = (f"{kind} list found by a text-only classifier (emptied)" if kind != "atom"
+              else "HN-Atom found by a text-only classifier")
+    for state in training_sets:
+        for split, rows in state.rows.items():
+            kept_rows, kept_records = [], []
+            for row, record in zip(rows, state.provenance[split]):
+                if row[column] and not keep[distinct[key(row)]]:
+                    state.skipped[reason] += 1
+                    if kind == "atom":
+                        continue
+                    row[column], record["negatives"][kind] = [], []
+                kept_rows.append(row)
+                kept_records.append(record)
+            state.rows[split], state.provenance[split] = kept_rows, kept_records
 
 
 def run_fingerprint(config: SystematicityConfig, vg_hashes: dict, vocab_hash: str, vocabulary_digest: str,
@@ -1138,7 +1209,11 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
                 state.provenance[split].append(made[1])
 
     for state in sets:
-        balance_atom_negatives(state, config)
+        for kind in NEGATIVE_COLUMNS:  # atom first: it drops rows
+            balance_negatives(state, config, kind)
+    if config.balance_ranks:
+        for kind in NEGATIVE_COLUMNS:
+            drop_predictable_lists(sets, config, kind)
 
     folder = out_dir / "systematicity"
     section = {"config": dataclasses.asdict(config), "seed": config.seed,
