@@ -143,19 +143,29 @@ def select_by_rank(scores: list, k: int, rng: random.Random, slack: int = 1, len
 
 
 def drop_predictable(items: list[tuple[int, str, list[str]]], *, folds: int, seed: int,
-                     step: float = 0.1, max_rounds: int = 30) -> list[bool]:
+                     step: float = 0.1, max_rounds: int = 40, fold_seeds: int = 3) -> list[bool]:
     """Which items to keep so that a text-only classifier trained on the kept
-    items (grouped by image, out of fold) ranks the positive first no more
-    often than chance.
+    items (grouped by image, out of fold) finds the positive no more often
+    than chance, whichever folds it is trained with.
 
-    Each round retrains :func:`text_classifier_scores` on the kept items (with
-    fresh folds) and drops the items whose positive wins by the widest margin:
-    as many as its wins exceed chance, at most *step* of the kept items.
+    Each round retrains :func:`text_classifier_scores` on the kept items with
+    *fold_seeds* different fold splits and drops the items whose positive it
+    ranks first by the widest margin (averaged over the splits), while
+
+    * under some split it ranks the positive first more often than chance, or
+    * it ranks the positive first by a clear margin more often than last by
+      the same margin. Without a cue both are equally likely; the test keeps a
+      cue in a few rows from hiding behind the below-chance scores that
+      grouped cross-validation gives rows without one.
+
+    At most *step* of the kept items go per round.
 
     >>> items = [(i, "a cat on a mat", ["a mat on a cat"]) for i in range(20)]
     >>> sum(drop_predictable(items, folds=4, seed=0)) <= 20
     True
     """
+    import numpy as np
+
     from .audit import tie_split_credit
 
     keep = [True] * len(items)
@@ -163,13 +173,23 @@ def drop_predictable(items: list[tuple[int, str, list[str]]], *, folds: int, see
         kept = [i for i, k in enumerate(keep) if k]
         if len(kept) < 2 * folds:
             break
-        scores = text_classifier_scores([items[i] for i in kept], folds=folds, seed=seed + round_number)
-        wins = [tie_split_credit([positive, *negatives]) for positive, negatives in scores]
-        excess = sum(wins) - sum(1 / (1 + len(items[i][2])) for i in kept)
-        if excess <= 0:
+        chance = sum(1 / (1 + len(items[i][2])) for i in kept)
+        first, last, excess = np.zeros(len(kept)), np.zeros(len(kept)), 0.0
+        for offset in range(fold_seeds):
+            scores = text_classifier_scores([items[i] for i in kept], folds=folds,
+                                            seed=seed + round_number * fold_seeds + offset)
+            excess = max(excess, sum(tie_split_credit([p, *n]) for p, n in scores) - chance)
+            first += [p - max(n) for p, n in scores]
+            last += [min(n) - p for p, n in scores]
+        clear = float(np.median(np.abs(first)))
+        tail_excess = int(np.sum(first > clear)) - int(np.sum(last > clear))
+        wanted = max(excess, tail_excess)
+        if wanted <= 0:
             break
-        margins = sorted(((positive - max(negatives), i) for i, (positive, negatives) in zip(kept, scores)
-                          if positive > max(negatives)), reverse=True)
-        for _, i in margins[:max(1, min(int(excess + 0.5), int(step * len(kept))))]:
-            keep[i] = False
+        order = np.argsort(-first, kind="stable")
+        count = max(1, min(int(wanted + 0.5), int(step * len(kept))))
+        for position in order[:count]:
+            if first[position] <= 0:
+                break
+            keep[kept[position]] = False
     return keep

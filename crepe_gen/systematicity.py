@@ -724,8 +724,9 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
 def comp_edits(caption: Caption) -> Iterator[tuple[dict, Caption]]:
     """Every recombination of the caption's atoms into other compounds."""
     pairs = caption.attribute_compounds
-    for i, (a1, o1) in enumerate(pairs):
-        for a2, o2 in pairs[i + 1:]:
+    attributive = [(a, o) for a, o in pairs if a in _noun_phrase(caption, o)]  # "red car", not "car is red"
+    for i, (a1, o1) in enumerate(attributive):
+        for a2, o2 in attributive[i + 1:]:
             if a1.name != a2.name and o1.name != o2.name and a1 is not a2 and o1 is not o2:
                 edited = caption.copy()
                 slots = edited.atoms()

@@ -3,7 +3,8 @@
 import collections
 import random
 
-from crepe_gen.debias import select_by_rank, text_classifier_scores
+from crepe_gen.audit import tie_split_credit
+from crepe_gen.debias import drop_predictable, select_by_rank, text_classifier_scores
 
 WORDS = ["red", "blue", "green", "cup", "table", "dog", "on", "near", "large", "small"]
 
@@ -45,3 +46,40 @@ def test_rows_that_cannot_be_balanced_are_dropped():
     scores = [(1.0, [0.0, -1.0, -2.0])] * 10
     picks = select_by_rank(scores, 2, random.Random(0))
     assert sum(pick is None for pick in picks) >= 8
+
+
+def swap_items(count=300, cued=0.6, seed=0):
+    """One-negative rows (chance 50%): in a *cued* share the negative is a
+    recombination that reads worse ("the shirt wears the man"), in the rest
+    positive and negative are exchangeable."""
+    rng = random.Random(seed)
+    items = []
+    for image_id in range(count):
+        a, b = rng.sample(WORDS[3:6], 2)
+        if rng.random() < cued:
+            items.append((image_id, f"the man wears the {a}", [f"the {a} wears the man"]))
+        else:
+            first, second = rng.sample([f"a {a} near a {b}", f"a {b} near a {a}"], 2)
+            items.append((image_id, first, [second]))
+    return items
+
+
+def recall(items, seed):
+    scores = text_classifier_scores(items, folds=5, seed=seed)
+    return sum(tie_split_credit([p, *n]) for p, n in scores) / len(items)
+
+
+def test_drop_predictable_brings_a_shared_cue_to_chance():
+    items = swap_items()
+    assert recall(items, seed=0) > 0.75  # the cue is there
+    keep = drop_predictable(items, folds=5, seed=0)
+    kept = [item for item, k in zip(items, keep) if k]
+    assert 0.3 * len(items) < len(kept) < len(items)
+    for seed in (0, 7):  # a classifier retrained on the kept rows, with other folds too
+        assert recall(kept, seed) <= 0.55
+    assert keep == drop_predictable(items, folds=5, seed=0)  # deterministic
+
+
+def test_drop_predictable_keeps_rows_without_a_cue():
+    items = swap_items(cued=0.0)
+    assert sum(drop_predictable(items, folds=5, seed=0)) >= 0.9 * len(items)

@@ -271,6 +271,22 @@ def test_comp_edits_recombine_atoms():
     assert caption.text() == "a man in a red shirt and black pants"  # edits work on copies
 
 
+def _parse_sample(text: str) -> Caption:
+    vocabulary = vocabulary_for(None)
+    return parse_caption(text, extract(text, "fast", vocabulary), vocabulary.surfaces)
+
+
+def test_only_attributive_attributes_are_swapped():
+    caption = _parse_sample("a red car and the sky is blue")
+    assert caption.attribute_compounds  # both compounds found
+    assert "swap_attributes" not in {edit["type"] for edit, _ in comp_edits(caption)}
+
+
+def test_relation_swap_keeps_a_countable_singular():
+    texts = [edited.text() for _, edited in comp_edits(_parse_sample("a tree trunk on the sidewalk"))]
+    assert "a sidewalk on the tree trunk" in texts
+
+
 def test_relation_swap_keeps_number_with_the_position():
     caption = _parse("bikes are parked near a tree")
     swaps = [edited.text() for edit, edited in comp_edits(caption) if edit["type"] == "swap_relation_ends"]
