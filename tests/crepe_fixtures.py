@@ -1,4 +1,5 @@
-"""Synthetic CREPE-format sets for the audit tests, in the released layout.
+"""Test data: cuts of the bundled VG sample, and synthetic CREPE-format sets
+for the audit tests in the released layout.
 
 Two productivity styles:
 
@@ -14,11 +15,25 @@ Two productivity styles:
 
 from __future__ import annotations
 
+import json
 import random
+import shutil
 from pathlib import Path
 
 from crepe_gen.audit import normalized
 from crepe_gen.io import write_csv_atomic
+from crepe_gen.visual_genome import bundled_sample
+
+def write_sample_cut(root: Path, images: int) -> Path:
+    """The first *images* images of the bundled sample in *root* (every per-image file cut alike)."""
+    sample = bundled_sample()
+    for name in ("scene_graphs.json", "region_descriptions.json", "image_data.json"):
+        records = json.loads((sample / name).read_text(encoding="utf-8"))[:images]
+        (root / name).write_text(json.dumps(records), encoding="utf-8")
+    for name in ("object_alias.txt", "relationship_alias.txt"):
+        shutil.copy(sample / name, root / name)
+    return root
+
 
 PRODUCTIVITY_COLUMNS = ["image_id", "caption", "n", "n_objects", "n_relations", "n_attributes",
                         "n_connected_components", "hard_negs", "x", "y", "width", "height"]

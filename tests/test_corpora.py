@@ -1,5 +1,4 @@
 import gzip
-import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import shutil
 import urllib.parse
 from pathlib import Path
 
@@ -24,21 +23,15 @@ from crepe_gen.cli import main
 from crepe_gen.extract import extract, vocabulary_for
 from crepe_gen.names import normalize
 from crepe_gen.systematicity import COLUMNS, output_name, split_of
-from crepe_gen.visual_genome import VisualGenome, bundled_sample
+from crepe_gen.visual_genome import VisualGenome
+from crepe_fixtures import write_sample_cut
 
 IMAGES = 10
 
 
 @pytest.fixture(scope="module")
 def small_vg(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("vg")
-    sample = bundled_sample()
-    for name in ("scene_graphs.json", "region_descriptions.json", "image_data.json"):
-        records = json.loads((sample / name).read_text(encoding="utf-8"))[:IMAGES]
-        (root / name).write_text(json.dumps(records), encoding="utf-8")
-    for name in ("object_alias.txt", "relationship_alias.txt"):
-        shutil.copy(sample / name, root / name)
-    return root
+    return write_sample_cut(tmp_path_factory.mktemp("vg"), IMAGES)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import argparse
 import dataclasses
 import json
 import logging
-import time
 
 import pytest
 

@@ -5,7 +5,6 @@ import csv
 import filecmp
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 

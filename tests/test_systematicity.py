@@ -23,7 +23,8 @@ from crepe_gen.names import noun_lemma, normalize
 from crepe_gen.systematicity import (COLUMNS, BigramIndex, Caption, SystematicityConfig, comp_edits,
                                      output_name, parse_caption, run_systematicity, split_of,
                                      tokenize, training_set_tag)
-from crepe_gen.visual_genome import VisualGenome, bundled_sample
+from crepe_gen.visual_genome import VisualGenome
+from crepe_fixtures import write_sample_cut
 
 SETS = ("cc12m", "yfcc", "laion")
 SPLITS = ("seen_compounds", "unseen_compounds")
@@ -35,14 +36,7 @@ LISTS = ("valid_hard_negs_atom", "valid_hard_negs_comp", "valid_hard_negs_combin
 @pytest.fixture(scope="module")
 def small_vg(tmp_path_factory) -> Path:
     """The first images of the bundled sample (every per-image file cut alike)."""
-    root = tmp_path_factory.mktemp("vg")
-    sample = bundled_sample()
-    for name in ("scene_graphs.json", "region_descriptions.json", "image_data.json"):
-        records = json.loads((sample / name).read_text(encoding="utf-8"))[:IMAGES]
-        (root / name).write_text(json.dumps(records), encoding="utf-8")
-    for name in ("object_alias.txt", "relationship_alias.txt"):
-        shutil.copy(sample / name, root / name)
-    return root
+    return write_sample_cut(tmp_path_factory.mktemp("vg"), IMAGES)
 
 
 @pytest.fixture(scope="module")
