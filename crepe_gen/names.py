@@ -51,6 +51,8 @@ PLURAL_ONLY = frozenset(
     "earphones binoculars overalls pajamas swimtrunks trunks suspenders sweatpants "
     "bleachers skis".split()
 )
+#: Singulars of plural-only nouns that are nouns of their own ("a tree trunk", "a ski").
+COUNTABLE_SINGULARS = frozenset({"glass", "step", "stair", "ski", "trunk"})
 #: Plurals the lemmatizer gets wrong for Visual Genome's nouns.
 IRREGULAR_PLURALS = {"leaves": "leaf", "knives": "knife", "shelves": "shelf", "wolves": "wolf",
                      "calves": "calf", "halves": "half", "loaves": "loaf", "scarves": "scarf",

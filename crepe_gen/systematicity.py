@@ -77,7 +77,7 @@ from . import lexicon, truth, vocab
 from .debias import drop_predictable, select_by_rank, text_classifier_scores
 from .errors import ConfigError, InputError
 from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
-from .names import PLURAL_ONLY, normalize
+from .names import COUNTABLE_SINGULARS, PLURAL_ONLY, normalize
 from .visual_genome import VisualGenome, file_digest
 
 log = logging.getLogger(__name__)
@@ -96,8 +96,6 @@ _TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _TOKEN = re.compile(r"[\w'-]+|[^\w\s]")
 _NO_SPACE_BEFORE = frozenset(",.;:!?)%")
 _MAX_SPAN_WORDS = 4
-#: Singulars of plural-only nouns that are nouns of their own ("a tree trunk", "a ski").
-COUNTABLE_SINGULARS = frozenset({"glass", "step", "stair", "ski", "trunk"})
 
 
 @dataclass(frozen=True)
@@ -996,12 +994,9 @@ NEGATIVE_COLUMNS = {"atom": "valid_hard_negs_atom", "comp": "valid_hard_negs_com
 def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, kind: str) -> None:
     """Cut every row's *kind* list (``atom``, ``comp``, ``combined``) of
     candidates to ``max_negatives`` (``comp_negatives`` for the other two; in
-    place); with ``balance_ranks``, by
-    :func:`select_by_rank` under a text-only classifier trained on other images.
-
-    A row whose HN-Atom list cannot be balanced is dropped; an HN-Comp or
-    combined list that cannot be balanced is emptied (the row keeps its other
-    lists). Both are counted in the training set's ``skipped``.
+    place); with ``balance_ranks``, by :func:`select_by_rank` under a text-only
+    classifier trained on other images. Lists that cannot be balanced go by
+    :func:`discard_lists`.
     """
     column = NEGATIVE_COLUMNS[kind]
     keys = [(split, i) for split, rows in training_set.rows.items() for i, row in enumerate(rows)
@@ -1019,32 +1014,40 @@ def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, ki
             picks = select_by_rank(scores, k, rng, lengths=lengths)
     else:
         picks = [list(range(min(k, len(training_set.rows[s][i][column])))) for s, i in keys]
-    dropped = set()
     for (split, i), pick in zip(keys, picks):
-        row, record = training_set.rows[split][i], training_set.provenance[split][i]
-        if not pick:
-            dropped.add((split, i))
-            pick = []
-        row[column] = [row[column][j] for j in pick]
-        record["negatives"][kind] = [record["negatives"][kind][j] for j in pick]
-    if not dropped:
+        if pick:
+            row, record = training_set.rows[split][i], training_set.provenance[split][i]
+            row[column] = [row[column][j] for j in pick]
+            record["negatives"][kind] = [record["negatives"][kind][j] for j in pick]
+    discard_lists(training_set, kind, {key for key, pick in zip(keys, picks) if not pick},
+                  "not balanceable against a text-only classifier")
+
+
+def discard_lists(training_set: TrainingSet, kind: str, doomed: set, why: str) -> None:
+    """Take the *kind* lists of the rows *doomed* (``(split, index)`` pairs)
+    out of *training_set*, counted in its ``skipped`` by *why*: a row without
+    its HN-Atom list is dropped; an HN-Comp or combined list is emptied and the
+    row keeps its other lists."""
+    if not doomed:
         return
-    if kind != "atom":
-        training_set.skipped[f"{kind} list not balanceable against a text-only classifier (emptied)"] += len(dropped)
+    if kind == "atom":
+        training_set.skipped[f"HN-Atom {why}"] += len(doomed)
+        for split, rows in training_set.rows.items():
+            keep = [i for i in range(len(rows)) if (split, i) not in doomed]
+            training_set.rows[split] = [rows[i] for i in keep]
+            training_set.provenance[split] = [training_set.provenance[split][i] for i in keep]
         return
-    training_set.skipped["HN-Atom not balanceable against a text-only classifier"] += len(dropped)
-    for split in training_set.rows:
-        keep = [i for i in range(len(training_set.rows[split])) if (split, i) not in dropped]
-        training_set.rows[split] = [training_set.rows[split][i] for i in keep]
-        training_set.provenance[split] = [training_set.provenance[split][i] for i in keep]
+    training_set.skipped[f"{kind} list {why} (emptied)"] += len(doomed)
+    for split, i in doomed:
+        training_set.rows[split][i][NEGATIVE_COLUMNS[kind]] = []
+        training_set.provenance[split][i]["negatives"][kind] = []
 
 
 def drop_predictable_lists(training_sets: list, config: SystematicityConfig, kind: str) -> None:
-    """Drop the *kind* lists whose positive a text-only classifier still finds
-    after rank balancing (:func:`crepe_gen.debias.drop_predictable`), over every
-    training set at once: the same region's row in two sets is one item, as the
-    audit pools them. A dropped HN-Atom list drops its row; a dropped HN-Comp or
-    combined list is emptied."""
+    """Discard (:func:`discard_lists`) the *kind* lists whose positive a
+    text-only classifier still finds after rank balancing
+    (:func:`crepe_gen.debias.drop_predictable`), judged over every training set
+    at once: the same region's row in two sets is one item, as the audit pools them."""
     column = NEGATIVE_COLUMNS[kind]
 
     def key(row):
@@ -1056,20 +1059,10 @@ def drop_predictable_lists(training_sets: list, config: SystematicityConfig, kin
             distinct.setdefault(key(row), len(distinct))
     keep = drop_predictable([(image_id, caption, list(negatives)) for image_id, caption, negatives in distinct],
                             folds=config.classifier_folds, seed=config.seed) if distinct else []
-    reason = (f"{kind} list found by a text-only classifier (emptied)" if kind != "atom"
-              else "HN-Atom found by a text-only classifier")
     for state in training_sets:
-        for split, rows in state.rows.items():
-            kept_rows, kept_records = [], []
-            for row, record in zip(rows, state.provenance[split]):
-                if row[column] and not keep[distinct[key(row)]]:
-                    state.skipped[reason] += 1
-                    if kind == "atom":
-                        continue
-                    row[column], record["negatives"][kind] = [], []
-                kept_rows.append(row)
-                kept_records.append(record)
-            state.rows[split], state.provenance[split] = kept_rows, kept_records
+        doomed = {(split, i) for split, rows in state.rows.items() for i, row in enumerate(rows)
+                  if row[column] and not keep[distinct[key(row)]]}
+        discard_lists(state, kind, doomed, "found by a text-only classifier")
 
 
 def run_fingerprint(config: SystematicityConfig, vg_hashes: dict, vocab_hash: str, vocabulary_digest: str,

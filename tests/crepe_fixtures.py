@@ -24,6 +24,7 @@ from crepe_gen.audit import normalized
 from crepe_gen.io import write_csv_atomic
 from crepe_gen.visual_genome import bundled_sample
 
+
 def write_sample_cut(root: Path, images: int) -> Path:
     """The first *images* images of the bundled sample in *root* (every per-image file cut alike)."""
     sample = bundled_sample()

@@ -22,7 +22,7 @@ from crepe_gen import vocab
 from crepe_gen.cli import main
 from crepe_gen.extract import extract, vocabulary_for
 from crepe_gen.names import normalize
-from crepe_gen.systematicity import COLUMNS, output_name, split_of
+from crepe_gen.systematicity import COLUMNS, output_name, split_of, vocab_counts
 from crepe_gen.visual_genome import VisualGenome
 from crepe_fixtures import write_sample_cut
 
@@ -126,8 +126,7 @@ def test_systematicity_from_the_vocabularies(vocabularies, small_vg, tmp_path, c
 
     vocabulary = vocabulary_for(str(small_vg))
     for name, (path, _) in vocabularies.items():
-        counts = {(kind, vocab.SEPARATOR.join(key) if isinstance(key, tuple) else key): n
-                  for kind, counter in vocab.load_vocab(path).items() for key, n in counter.items()}
+        counts = vocab_counts(path)
         for split in ("seen_compounds", "unseen_compounds"):
             with open(out / "systematicity" / f"{output_name(split, name)}.csv", newline="") as handle:
                 reader = csv.DictReader(handle)
