@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import ConfigError, InputError
-from .io import read_yaml_mapping, versions, write_json_atomic, write_text_atomic
-from .visual_genome import VisualGenome, file_digest
+from .core.errors import ConfigError, InputError
+from .core.io import read_yaml_mapping, versions, write_json_atomic, write_text_atomic
+from .vg.reader import VisualGenome, file_digest
 
 log = logging.getLogger(__name__)
 
@@ -162,13 +162,13 @@ def _vg_inputs(ctx: BuildContext) -> list[Path]:
 
 
 def _productivity_config(ctx):
-    from .productivity import ProductivityConfig
+    from .productivity.stage import ProductivityConfig
 
     return stage_config(ctx.config, "productivity", ProductivityConfig)
 
 
 def _run_productivity(ctx):
-    from .productivity import run_productivity
+    from .productivity.stage import run_productivity
 
     return run_productivity(ctx.vg, ctx.out, _productivity_config(ctx), images_dir=ctx.config.images,
                             progress=ctx.progress)
@@ -193,7 +193,7 @@ def _vocab_paths(ctx) -> dict[str, Path]:
 
 
 def _run_vocab(ctx):
-    from .vocab import VocabConfig, build_vocab
+    from .systematicity.counting import VocabConfig, build_vocab
 
     stage = _vocab_config(ctx)
     summaries = {}
@@ -207,19 +207,19 @@ def _run_vocab(ctx):
 
 
 def _systematicity_config(ctx):
-    from .systematicity import SystematicityConfig
+    from .systematicity.stage import SystematicityConfig
 
     return stage_config(ctx.config, "systematicity", SystematicityConfig, progress=ctx.progress)
 
 
 def _run_systematicity(ctx):
-    from .systematicity import run_systematicity
+    from .systematicity.stage import run_systematicity
 
     return run_systematicity(ctx.vg, _vocab_paths(ctx), ctx.out, _systematicity_config(ctx))
 
 
 def _audit_config_class():
-    from .audit import AuditConfig
+    from .evaluation.audit import AuditConfig
 
     return AuditConfig
 
@@ -234,7 +234,7 @@ def _benchmark_dirs(ctx) -> list[Path]:
 
 
 def _run_audit(ctx):
-    from .audit import audit_paths
+    from .evaluation.audit import audit_paths
 
     dirs = _benchmark_dirs(ctx)
     if not dirs:
@@ -262,8 +262,8 @@ def _eval_config(ctx):
 
 def _run_eval(ctx):
     from .commands.eval import default_out
-    from .evaluate import EvalConfig, evaluate, write_results
-    from .models import load_adapter
+    from .evaluation.harness import EvalConfig, evaluate, write_results
+    from .evaluation.models import load_adapter
 
     stage = _eval_config(ctx)
     config = EvalConfig(batch_size=stage.batch_size, n_bootstrap=stage.n_bootstrap, seed=stage.seed)
@@ -288,14 +288,14 @@ def _read_audit(ctx) -> tuple[dict | None, str | None]:
 
 
 def _card_config(ctx):
-    from .card import CardConfig
+    from .release.card import CardConfig
 
     return stage_config(ctx.config, "card", CardConfig)
 
 
 def _run_card(ctx):
-    from .card import write_card
-    from .evaluate import read_results
+    from .release.card import write_card
+    from .evaluation.harness import read_results
 
     audit, table = _read_audit(ctx)
     results = [read_results(path) for path in sorted((ctx.out / "eval").glob("*.json"))]
@@ -304,13 +304,13 @@ def _run_card(ctx):
 
 
 def _export_config(ctx):
-    from .export import ExportConfig
+    from .release.export import ExportConfig
 
     return stage_config(ctx.config, "export", ExportConfig)
 
 
 def _run_export(ctx):
-    from .export import export_hf
+    from .release.export import export_hf
 
     card = ctx.out / _card_config(ctx).file_name
     assets = sorted((ctx.out / _card_config(ctx).plots_folder).glob("*.png"))

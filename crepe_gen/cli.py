@@ -19,8 +19,9 @@ import os
 import pkgutil
 import sys
 
-from . import __version__, commands
-from .errors import CrepeGenError
+from . import __version__
+from . import commands
+from .core.errors import CrepeGenError
 
 log = logging.getLogger("crepe_gen")
 

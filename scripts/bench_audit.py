@@ -1,4 +1,4 @@
-"""Benchmark ``crepe_gen.audit`` on a ~20,000-row productivity set.
+"""Benchmark ``crepe_gen.evaluation.audit`` on a ~20,000-row productivity set.
 
 Writes synthetic CREPE-format sets (9 levels x 3 foil types), audits each and
 prints, side by side, the audit (all ten baselines) and a reference
@@ -31,11 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from crepe_fixtures import PRODUCTIVITY_COLUMNS, write_productivity_set  # noqa: E402
 
-from crepe_gen.audit import (AuditConfig, audit_paths, find_csv_files, normalized,  # noqa: E402
+from crepe_gen.evaluation.audit import (AuditConfig, audit_paths, find_csv_files, normalized,  # noqa: E402
                              read_items, tie_split_credit)
-from crepe_gen.errors import Problems  # noqa: E402
-from crepe_gen.io import write_csv_atomic  # noqa: E402
-from crepe_gen.visual_genome import VisualGenome  # noqa: E402
+from crepe_gen.core.errors import Problems  # noqa: E402
+from crepe_gen.core.io import write_csv_atomic  # noqa: E402
+from crepe_gen.vg.reader import VisualGenome  # noqa: E402
 
 
 def write_regions_set(out: Path, rows: int, seed: int) -> None:

@@ -1,7 +1,7 @@
 """Benchmark the evaluation harness; figures printed next to a baseline.
 
 1. Bootstrap confidence intervals: the multinomial-over-rank-values method of
-   crepe_gen.evaluate against plain index resampling (numpy, same B), time and
+   crepe_gen.evaluation.harness against plain index resampling (numpy, same B), time and
    peak memory.
 2. The whole harness with a text-only rule on a synthetic productivity set of
    --rows rows (items/s), against scoring the same items in a bare loop.
@@ -25,9 +25,9 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from crepe_gen.evaluate import EvalConfig, bootstrap_metrics, evaluate, item_rank, load_benchmark  # noqa: E402
-from crepe_gen.io import write_csv_atomic  # noqa: E402
-from crepe_gen.models import TextRuleAdapter, load_adapter  # noqa: E402
+from crepe_gen.evaluation.harness import EvalConfig, bootstrap_metrics, evaluate, item_rank, load_benchmark  # noqa: E402
+from crepe_gen.core.io import write_csv_atomic  # noqa: E402
+from crepe_gen.evaluation.models import TextRuleAdapter, load_adapter  # noqa: E402
 
 COLUMNS = ["image_id", "caption", "n", "n_objects", "n_relations", "n_attributes",
            "n_connected_components", "hard_negs", "x", "y", "width", "height"]

@@ -19,8 +19,8 @@ import time
 
 import pyarrow.parquet as pq
 
-from crepe_gen.extract import get_extractor
-from crepe_gen.vocab import count_captions
+from crepe_gen.systematicity.extract import get_extractor
+from crepe_gen.systematicity.counting import count_captions
 
 LAION_400M = 400_000_000
 

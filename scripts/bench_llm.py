@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from llm_fault_server import FaultServer  # noqa: E402
 
-from crepe_gen.llm import LLMClient, LLMConfig, Request, TextTask, generate_texts, load_prompt  # noqa: E402
-from crepe_gen.llm_cache import ResponseCache  # noqa: E402
-from crepe_gen.llm_validate import Expectation, Scene, lemmas  # noqa: E402
+from crepe_gen.llm.client import LLMClient, LLMConfig, Request, TextTask, generate_texts, load_prompt  # noqa: E402
+from crepe_gen.llm.cache import ResponseCache  # noqa: E402
+from crepe_gen.llm.validate import Expectation, Scene, lemmas  # noqa: E402
 
 SCENE = Scene.build({1: "man", 2: "shirt", 3: "table"}, [(1, "tall"), (2, "white"), (3, "wooden")],
                     [(1, "wearing", 2), (1, "near", 3)])

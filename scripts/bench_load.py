@@ -34,7 +34,7 @@ def job_json_load(vg_dir: Path) -> dict:
 
 
 def job_loader(vg_dir: Path) -> dict:
-    from crepe_gen.visual_genome import VisualGenome
+    from crepe_gen.vg.reader import VisualGenome
 
     images = nodes = 0
     for graph in VisualGenome(vg_dir).scene_graphs():

@@ -35,15 +35,15 @@ RSS_TARGET_BYTES = 4e9
 
 
 def job_read_graphs(vg_dir: str) -> dict:
-    from crepe_gen.visual_genome import VisualGenome
+    from crepe_gen.vg.reader import VisualGenome
 
     images = sum(1 for _ in VisualGenome(vg_dir).scene_graphs())
     return {"images": images}
 
 
 def job_productivity(vg_dir: str, out: str, per_level: int, workers: int) -> dict:
-    from crepe_gen.productivity import ProductivityConfig, run_productivity
-    from crepe_gen.visual_genome import VisualGenome
+    from crepe_gen.productivity.stage import ProductivityConfig, run_productivity
+    from crepe_gen.vg.reader import VisualGenome
 
     section = run_productivity(VisualGenome(vg_dir), out,
                                ProductivityConfig(per_level=per_level, workers=workers))

@@ -34,8 +34,8 @@ CONFIGS = {
 
 
 def run_one(vg_root, vocabs, out, overrides, queue) -> None:
-    from crepe_gen.systematicity import SystematicityConfig, run_systematicity
-    from crepe_gen.visual_genome import VisualGenome
+    from crepe_gen.systematicity.stage import SystematicityConfig, run_systematicity
+    from crepe_gen.vg.reader import VisualGenome
 
     wall, cpu = time.perf_counter(), time.process_time()
     section = run_systematicity(VisualGenome(vg_root), vocabs, out,
@@ -52,9 +52,9 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="working folder (default: a temporary one)")
     args = parser.parse_args()
 
-    from crepe_gen.audit import AuditConfig, audit_paths
-    from crepe_gen.systematicity import SystematicityConfig, standin_vocabs
-    from crepe_gen.visual_genome import VisualGenome
+    from crepe_gen.evaluation.audit import AuditConfig, audit_paths
+    from crepe_gen.systematicity.stage import SystematicityConfig, standin_vocabs
+    from crepe_gen.vg.reader import VisualGenome
 
     work = Path(args.out or tempfile.mkdtemp(prefix="bench_systematicity_"))
     vg_root = str(VisualGenome(args.vg).root)

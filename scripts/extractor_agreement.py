@@ -21,8 +21,8 @@ import json
 import time
 from pathlib import Path
 
-from crepe_gen.extract import get_extractor, vocabulary_for
-from crepe_gen.visual_genome import VisualGenome
+from crepe_gen.systematicity.extract import get_extractor, vocabulary_for
+from crepe_gen.vg.reader import VisualGenome
 
 GOLD = Path(__file__).resolve().parent.parent / "tests" / "data" / "extractor_gold.jsonl"
 KINDS = ("objects", "attributes", "relations", "attribute_compounds", "relation_compounds")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from crepe_gen.visual_genome import VisualGenome
+from crepe_gen.vg.reader import VisualGenome
 
 #: Corpus preset -> seed of its subset.
 SEEDS = {"cc12m": 12, "yfcc15m": 15, "laion400m": 400}

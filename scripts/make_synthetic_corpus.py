@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from crepe_gen.extract import vocabulary_for
+from crepe_gen.systematicity.extract import vocabulary_for
 
 TEMPLATES = [
     "{A} {O} {R} the {O2}",

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from crepe_gen.io import atomic_open
-from crepe_gen.visual_genome import bundled_sample
+from crepe_gen.core.io import atomic_open
+from crepe_gen.vg.reader import bundled_sample
 
 FULL_SCALE_IMAGES = 108_077
 MAIN_FILES = ("image_data", "scene_graphs", "region_descriptions")

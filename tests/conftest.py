@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crepe_gen.visual_genome import bundled_sample
+from crepe_gen.vg.reader import bundled_sample
 
 
 @pytest.fixture

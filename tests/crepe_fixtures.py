@@ -20,9 +20,9 @@ import random
 import shutil
 from pathlib import Path
 
-from crepe_gen.audit import normalized
-from crepe_gen.io import write_csv_atomic
-from crepe_gen.visual_genome import bundled_sample
+from crepe_gen.evaluation.audit import normalized
+from crepe_gen.core.io import write_csv_atomic
+from crepe_gen.vg.reader import bundled_sample
 
 
 def write_sample_cut(root: Path, images: int) -> Path:

@@ -8,11 +8,11 @@ import string
 
 import pytest
 
-from crepe_gen import audit
-from crepe_gen.audit import AuditConfig, Item, audit_items, audit_paths, grouped_folds, tie_split_credit
+from crepe_gen.evaluation import audit
+from crepe_gen.evaluation.audit import AuditConfig, Item, audit_items, audit_paths, grouped_folds, tie_split_credit
 from crepe_gen.cli import main
-from crepe_gen.errors import InputError
-from crepe_gen.io import write_csv_atomic
+from crepe_gen.core.errors import InputError
+from crepe_gen.core.io import write_csv_atomic
 
 from crepe_fixtures import (PRODUCTIVITY_COLUMNS, write_productivity_set,
                             write_systematicity_file)

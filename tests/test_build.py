@@ -10,7 +10,7 @@ import pytest
 from crepe_gen import build
 from crepe_gen.build import BuildConfig, load_build_config, run_build
 from crepe_gen.cli import main
-from crepe_gen.errors import ConfigError
+from crepe_gen.core.errors import ConfigError
 
 from test_evaluate import make_bench
 
@@ -77,7 +77,7 @@ def test_killed_stage_reruns_alone(tmp_path, monkeypatch):
     def killed(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("crepe_gen.export.export_hf", killed)
+    monkeypatch.setattr("crepe_gen.release.export.export_hf", killed)
     with pytest.raises(KeyboardInterrupt):
         run_build(late_config(out), progress=False)
     assert not (out / ".build/export.json").exists()

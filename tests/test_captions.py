@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from crepe_gen.captions import CAPTION_BACKENDS, Mention, Scene, indefinite_article, render, scene_from_subgraph
-from crepe_gen.sampling import sample_subgraph
-from crepe_gen.visual_genome import VisualGenome
+from crepe_gen.productivity.captions import CAPTION_BACKENDS, Mention, Scene, indefinite_article, render, scene_from_subgraph
+from crepe_gen.productivity.sampling import sample_subgraph
+from crepe_gen.vg.reader import VisualGenome
 
 
 def test_articles_plurals_mass_nouns_and_order():

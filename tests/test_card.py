@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from crepe_gen.card import CardConfig, dataset_sizes, write_card
-from crepe_gen.evaluate import EvalConfig, evaluate
-from crepe_gen.io import update_manifest
-from crepe_gen.models import TextRuleAdapter
+from crepe_gen.release.card import CardConfig, dataset_sizes, write_card
+from crepe_gen.evaluation.harness import EvalConfig, evaluate
+from crepe_gen.core.io import update_manifest
+from crepe_gen.evaluation.models import TextRuleAdapter
 
 from test_evaluate import make_bench
 
 
 def audit_of(bench):
-    audit = pytest.importorskip("crepe_gen.audit")
+    audit = pytest.importorskip("crepe_gen.evaluation.audit")
     report = audit.audit_paths([bench / "productivity", bench / "systematicity"],
                                audit.AuditConfig(classifier=False, min_rows=1, strict_margin=True))
     return report.to_dict(), report.format_table()

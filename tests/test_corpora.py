@@ -4,8 +4,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from crepe_gen.corpora import FORMATS, PRESETS, CorpusSpec, Shard, load_corpus_spec, plan_shards, read_shard
-from crepe_gen.errors import InputError
+from crepe_gen.systematicity.corpora import FORMATS, PRESETS, CorpusSpec, Shard, load_corpus_spec, plan_shards, read_shard
+from crepe_gen.core.errors import InputError
 
 
 def read_all(spec, paths):

@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from crepe_gen import vocab
+from crepe_gen.systematicity import counting as vocab
 from crepe_gen.cli import main
-from crepe_gen.extract import extract, vocabulary_for
-from crepe_gen.names import normalize
-from crepe_gen.systematicity import COLUMNS, output_name, split_of, vocab_counts
-from crepe_gen.visual_genome import VisualGenome
+from crepe_gen.systematicity.extract import extract, vocabulary_for
+from crepe_gen.language.names import normalize
+from crepe_gen.systematicity.stage import COLUMNS, output_name, split_of, vocab_counts
+from crepe_gen.vg.reader import VisualGenome
 from crepe_fixtures import write_sample_cut
 
 IMAGES = 10

@@ -1,10 +1,10 @@
-"""Grouped text-classifier scoring and rank-uniform selection (crepe_gen.debias)."""
+"""Grouped text-classifier scoring and rank-uniform selection (crepe_gen.textonly.balance)."""
 
 import collections
 import random
 
-from crepe_gen.audit import tie_split_credit
-from crepe_gen.debias import drop_predictable, select_by_rank, text_classifier_scores
+from crepe_gen.evaluation.audit import tie_split_credit
+from crepe_gen.textonly.balance import drop_predictable, select_by_rank, text_classifier_scores
 
 WORDS = ["red", "blue", "green", "cup", "table", "dog", "on", "near", "large", "small"]
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from crepe_gen.cli import main
-from crepe_gen.errors import InputError
-from crepe_gen.evaluate import (EvalConfig, bootstrap_metrics, evaluate, load_benchmark, read_results,
+from crepe_gen.core.errors import InputError
+from crepe_gen.evaluation.harness import (EvalConfig, bootstrap_metrics, evaluate, load_benchmark, read_results,
                                 write_results)
-from crepe_gen.io import write_csv_atomic
-from crepe_gen.models import TextRuleAdapter
+from crepe_gen.core.io import write_csv_atomic
+from crepe_gen.evaluation.models import TextRuleAdapter
 
 PROD_COLUMNS = ["image_id", "caption", "n", "n_objects", "n_relations", "n_attributes",
                 "n_connected_components", "hard_negs", "x", "y", "width", "height"]

@@ -1,9 +1,9 @@
 import pyarrow.parquet as pq
 import pytest
 
-from crepe_gen.errors import ConfigError
-from crepe_gen.executors import EXECUTORS, ExecutorConfig, run_tasks
-from crepe_gen.vocab import VocabConfig, build_vocab, load_vocab, standin_corpus_dir
+from crepe_gen.core.errors import ConfigError
+from crepe_gen.core.parallel import EXECUTORS, ExecutorConfig, run_tasks
+from crepe_gen.systematicity.counting import VocabConfig, build_vocab, load_vocab, standin_corpus_dir
 
 
 def square(x):

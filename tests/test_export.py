@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from crepe_gen.errors import InputError
-from crepe_gen.export import export_hf
+from crepe_gen.core.errors import InputError
+from crepe_gen.release.export import export_hf
 
 from test_evaluate import make_bench
 

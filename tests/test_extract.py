@@ -1,10 +1,10 @@
 import pytest
 
-from crepe_gen.errors import ConfigError
-from crepe_gen.extract import (EXTRACTORS, Extraction, FastExtractor, VGVocabulary, extract,
+from crepe_gen.core.errors import ConfigError
+from crepe_gen.systematicity.extract import (EXTRACTORS, Extraction, FastExtractor, VGVocabulary, extract,
                                get_extractor, load_vocabulary, save_vocabulary, trie_pattern,
                                vocabulary_for)
-from crepe_gen.names import Canonicalizer
+from crepe_gen.language.names import Canonicalizer
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from crepe_gen.errors import InputError, Problems
-from crepe_gen.jsonstream import iter_json_array
+from crepe_gen.core.errors import InputError, Problems
+from crepe_gen.core.jsonstream import iter_json_array
 
 
 def records(path, **kwargs):

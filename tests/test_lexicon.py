@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from crepe_gen.lexicon import (SYMMETRIC_PREDICATES, Lexicon, attribute_category, draw, is_symmetric,
+from crepe_gen.language.lexicon import (SYMMETRIC_PREDICATES, Lexicon, attribute_category, draw, is_symmetric,
                                predicate_class, same_predicate)
-from crepe_gen.visual_genome import VisualGenome
+from crepe_gen.vg.reader import VisualGenome
 
 
 @pytest.fixture(scope="module")

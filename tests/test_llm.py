@@ -10,10 +10,10 @@ import logging
 
 import pytest
 
-from crepe_gen.errors import ConfigError
-from crepe_gen.llm import (LLMConfig, TextTask, add_llm_arguments, config_from_args, estimate,
+from crepe_gen.core.errors import ConfigError
+from crepe_gen.llm.client import (LLMConfig, TextTask, add_llm_arguments, config_from_args, estimate,
                            generate_texts, load_prompt, PROMPTS)
-from crepe_gen.llm_validate import Expectation, Scene
+from crepe_gen.llm.validate import Expectation, Scene
 
 from llm_fault_server import FaultServer
 
@@ -213,9 +213,9 @@ def test_productivity_rows_through_the_llm_pass(server, tmp_path):
     """Every template text of a real productivity run passes validation (the
     server echoes the drafts); a row with one rejected text keeps all its
     template texts; the dry run sends nothing and writes nothing."""
-    from crepe_gen.llm import rewrite_cells
-    from crepe_gen.productivity import ProductivityConfig, run_productivity
-    from crepe_gen.visual_genome import VisualGenome
+    from crepe_gen.llm.client import rewrite_cells
+    from crepe_gen.productivity.stage import ProductivityConfig, run_productivity
+    from crepe_gen.vg.reader import VisualGenome
 
     vg_config = ProductivityConfig(levels=(4, 6), per_level=2, max_images=30)
     llm = config(server, tmp_path, timeout=10)
@@ -239,7 +239,7 @@ def test_productivity_rows_through_the_llm_pass(server, tmp_path):
     assert {p: p.read_bytes() for p in files} == files  # byte-identical from the cache
 
     # one bad foil text spoils its whole row: no fluent/template mix inside a row
-    from crepe_gen.lexicon import Lexicon
+    from crepe_gen.language.lexicon import Lexicon
 
     cells = {("swap", 4): [({"caption": record["caption"], "hard_negs": record["hard_negs"]},
                             record["provenance"])]}

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from crepe_gen.cli import main
-from crepe_gen.errors import ConfigError
-from crepe_gen.models import TEXT_RULES, load_adapter, parse_model_spec
+from crepe_gen.core.errors import ConfigError
+from crepe_gen.evaluation.models import TEXT_RULES, load_adapter, parse_model_spec
 
 from test_evaluate import make_bench
 
@@ -40,7 +40,7 @@ def draw_images(bench, images_dir):
     """Synthetic JPEGs: a coloured rectangle per row box, so crops differ."""
     from PIL import Image, ImageDraw
 
-    from crepe_gen.evaluate import load_benchmark
+    from crepe_gen.evaluation.harness import load_benchmark
 
     items, _ = load_benchmark(bench)
     (images_dir / "VG_100K").mkdir(parents=True, exist_ok=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from crepe_gen.errors import InputError
-from crepe_gen.names import Canonicalizer, noun_lemma, normalize, read_alias_file
-from crepe_gen.visual_genome import bundled_sample
+from crepe_gen.core.errors import InputError
+from crepe_gen.language.names import Canonicalizer, noun_lemma, normalize, read_alias_file
+from crepe_gen.vg.reader import bundled_sample
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -100,7 +100,7 @@ def test_lemmas_do_not_import_lemminflect_or_spacy():
     import subprocess
     import sys
 
-    code = ("import sys; from crepe_gen.visual_genome import VisualGenome; "
+    code = ("import sys; from crepe_gen.vg.reader import VisualGenome; "
             "list(VisualGenome().scene_graphs()); "
             "print(sorted(m for m in ('lemminflect', 'spacy', 'torch') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from crepe_gen.audit import has_negation, normalized
-from crepe_gen.captions import render, scene_from_subgraph
-from crepe_gen.negatives import FOIL_TYPES, NegativeConfig
-from crepe_gen.productivity import build_vocabulary, plausibility_scorer
-from crepe_gen.sampling import sample_subgraph
-from crepe_gen.truth import name_in_image, statement_holds
-from crepe_gen.visual_genome import VisualGenome
+from crepe_gen.evaluation.audit import has_negation, normalized
+from crepe_gen.productivity.captions import render, scene_from_subgraph
+from crepe_gen.productivity.negatives import FOIL_TYPES, NegativeConfig
+from crepe_gen.productivity.stage import build_vocabulary, plausibility_scorer
+from crepe_gen.productivity.sampling import sample_subgraph
+from crepe_gen.vg.truth import name_in_image, statement_holds
+from crepe_gen.vg.reader import VisualGenome
 
 ARTICLES = {"a", "an", "the", "is", "are", "has", "have"}  # grammar words that agree
 

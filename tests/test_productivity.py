@@ -8,13 +8,13 @@ import shutil
 
 import pytest
 
-import crepe_gen.productivity as productivity
-from crepe_gen.captions import Scene
+import crepe_gen.productivity.stage as productivity
+from crepe_gen.productivity.captions import Scene
 from crepe_gen.cli import main
-from crepe_gen.productivity import COLUMNS, LEVELS, ProductivityConfig, output_path, run_productivity
-from crepe_gen.scene_graph import union_box
-from crepe_gen.truth import statement_holds
-from crepe_gen.visual_genome import VisualGenome, bundled_sample
+from crepe_gen.productivity.stage import COLUMNS, LEVELS, ProductivityConfig, output_path, run_productivity
+from crepe_gen.vg.graph import union_box
+from crepe_gen.vg.truth import statement_holds
+from crepe_gen.vg.reader import VisualGenome, bundled_sample
 
 pytestmark = pytest.mark.slow
 SMALL = dict(max_images=24, levels=(4, 7, 12))
@@ -167,7 +167,7 @@ def test_balancing_is_recorded(full_run):
 
 
 def test_bundled_sample_passes_the_audit(tmp_path):
-    from crepe_gen.audit import audit_paths
+    from crepe_gen.evaluation.audit import audit_paths
 
     run_productivity(VisualGenome(), tmp_path, ProductivityConfig())
     report = audit_paths([tmp_path / "productivity"])

@@ -4,10 +4,10 @@ import random
 
 import pytest
 
-from crepe_gen.lexicon import attribute_category, predicate_class
-from crepe_gen.sampling import SamplingConfig, sample_subgraph
-from crepe_gen.scene_graph import build_graph
-from crepe_gen.visual_genome import VisualGenome
+from crepe_gen.language.lexicon import attribute_category, predicate_class
+from crepe_gen.productivity.sampling import SamplingConfig, sample_subgraph
+from crepe_gen.vg.graph import build_graph
+from crepe_gen.vg.reader import VisualGenome
 
 
 @pytest.fixture(scope="module")

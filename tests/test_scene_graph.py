@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from crepe_gen.errors import InputError, Problems
-from crepe_gen.names import Canonicalizer
-from crepe_gen.scene_graph import build_graph, graph_to_vg, image_folder, union_box
-from crepe_gen.visual_genome import VisualGenome
+from crepe_gen.core.errors import InputError, Problems
+from crepe_gen.language.names import Canonicalizer
+from crepe_gen.vg.graph import build_graph, graph_to_vg, image_folder, union_box
+from crepe_gen.vg.reader import VisualGenome
 
 
 def obj(object_id, *names, x=0, y=0, w=10, h=10, **extra):

@@ -15,15 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from crepe_gen import truth, vocab
+from crepe_gen.vg import truth
+from crepe_gen.systematicity import counting as vocab
 from crepe_gen.cli import main
-from crepe_gen.errors import ConfigError, InputError
-from crepe_gen.extract import extract, vocabulary_for
-from crepe_gen.names import noun_lemma, normalize
-from crepe_gen.systematicity import (COLUMNS, BigramIndex, Caption, SystematicityConfig, comp_edits,
+from crepe_gen.core.errors import ConfigError, InputError
+from crepe_gen.systematicity.extract import extract, vocabulary_for
+from crepe_gen.language.names import noun_lemma, normalize
+from crepe_gen.systematicity.stage import (COLUMNS, BigramIndex, Caption, SystematicityConfig, comp_edits,
                                      output_name, parse_caption, run_systematicity, split_of,
                                      tokenize, training_set_tag)
-from crepe_gen.visual_genome import VisualGenome
+from crepe_gen.vg.reader import VisualGenome
 from crepe_fixtures import write_sample_cut
 
 SETS = ("cc12m", "yfcc", "laion")
@@ -339,7 +340,7 @@ def test_unseen_atoms_split_is_optional(small_vg, vocab_files, tmp_path):
 # -- end to end on the bundled sample ----------------------------------------------------------
 @pytest.mark.slow
 def test_command_on_the_bundled_sample_and_audit(tmp_path, capsys):
-    from crepe_gen.audit import AuditConfig, audit_paths
+    from crepe_gen.evaluation.audit import AuditConfig, audit_paths
 
     out = tmp_path / "bench"
     assert main(["systematicity", "--out", str(out), "--seed", "0"]) == 0
@@ -355,7 +356,7 @@ def test_command_on_the_bundled_sample_and_audit(tmp_path, capsys):
 
 
 def test_region_graphs_ground_regions_when_present(small_vg, tmp_path):
-    from crepe_gen.systematicity import ground_regions
+    from crepe_gen.systematicity.stage import ground_regions
 
     folder = tmp_path / "vg"
     shutil.copytree(small_vg, folder)
@@ -386,7 +387,7 @@ def test_finished_sets_are_not_redone(small_vg, vocab_files, tmp_path, caplog):
     first = run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(seed=7))
     csv_path = tmp_path / "systematicity" / (output_name("seen_compounds", "laion") + ".csv")
     written = csv_path.stat().st_mtime_ns
-    with caplog.at_level("INFO", logger="crepe_gen.systematicity"):
+    with caplog.at_level("INFO", logger="crepe_gen.systematicity.stage"):
         again = run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(seed=7))
     assert "already written" in caplog.text
     assert csv_path.stat().st_mtime_ns == written

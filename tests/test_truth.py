@@ -2,10 +2,10 @@
 
 import pytest
 
-from crepe_gen.scene_graph import build_graph
-from crepe_gen.truth import (Statement, has_attribute, has_relation, name_in_image,
+from crepe_gen.vg.graph import build_graph
+from crepe_gen.vg.truth import (Statement, has_attribute, has_relation, name_in_image,
                              object_has_name, statement_holds)
-from crepe_gen.visual_genome import VisualGenome
+from crepe_gen.vg.reader import VisualGenome
 
 
 def _obj(object_id, name, synset, box=(0, 0, 10, 10), attributes=()):

@@ -8,9 +8,9 @@ import shutil
 import pytest
 from PIL import Image
 
-from crepe_gen.errors import InputError
-from crepe_gen.stats import vg_stats
-from crepe_gen.visual_genome import FILES, VisualGenome, image_path, merge_parts
+from crepe_gen.core.errors import InputError
+from crepe_gen.vg.stats import vg_stats
+from crepe_gen.vg.reader import FILES, VisualGenome, image_path, merge_parts
 
 
 def test_sample_counts(sample_dir):

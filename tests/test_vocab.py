@@ -7,9 +7,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from crepe_gen.cli import main
-from crepe_gen.corpora import PRESETS
-from crepe_gen.errors import InputError
-from crepe_gen.vocab import KINDS, VocabConfig, build_vocab, load_vocab, manifest_path
+from crepe_gen.systematicity.corpora import PRESETS
+from crepe_gen.core.errors import InputError
+from crepe_gen.systematicity.counting import KINDS, VocabConfig, build_vocab, load_vocab, manifest_path
 
 
 def write_laion(folder, shards=3, rows=40):
@@ -68,7 +68,7 @@ def test_resume_counts_nothing_twice(tmp_path):
 def test_killed_run_resumes(tmp_path):
     write_laion(tmp_path / "corpus", shards=6, rows=2000)
     out = tmp_path / "v.parquet"
-    script = ("import sys, crepe_gen.vocab as v\n"
+    script = ("import sys, crepe_gen.systematicity.counting as v\n"
               "real = v.count_shard\n"
               "def count_then_die(task, calls=[0]):\n"
               "    calls[0] += 1\n"

@@ -7,9 +7,9 @@ bad input.
 
 from __future__ import annotations
 
-from ..audit import BASELINES, AuditConfig, audit_paths
-from ..errors import ConfigError
-from ..io import write_json_atomic
+from ..evaluation.audit import BASELINES, AuditConfig, audit_paths
+from ..core.errors import ConfigError
+from ..core.io import write_json_atomic
 
 NAME = "audit"
 HELP = ("Recall@1 of text-only baselines (negation word, length, casing, centroid, unknown "

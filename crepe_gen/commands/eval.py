@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..evaluate import EvalConfig, evaluate, write_results
-from ..models import ADAPTERS, TEXT_RULES, load_adapter
+from ..evaluation.harness import EvalConfig, evaluate, write_results
+from ..evaluation.models import ADAPTERS, TEXT_RULES, load_adapter
 
 NAME = "eval"
 HELP = "evaluate a model on a CREPE-format benchmark folder (Recall@1/3/5, mean rank, 95% CIs)"

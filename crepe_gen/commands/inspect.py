@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..stats import vg_stats
-from ..visual_genome import VisualGenome
+from ..vg.stats import vg_stats
+from ..vg.reader import VisualGenome
 
 NAME = "inspect"
 HELP = "print counts and the most common names, attributes and predicates of a VG folder"

@@ -6,10 +6,10 @@ import json
 
 from pathlib import Path
 
-from ..errors import ConfigError
-from ..llm import Estimate, add_llm_arguments, config_from_args
-from ..productivity import ProductivityConfig, run_productivity
-from ..visual_genome import VisualGenome
+from ..core.errors import ConfigError
+from ..llm.client import Estimate, add_llm_arguments, config_from_args
+from ..productivity.stage import ProductivityConfig, run_productivity
+from ..vg.reader import VisualGenome
 
 NAME = "productivity"
 HELP = "generate the productivity set: subgraphs of complexity 4..12 with atom, swap and negate foils"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ConfigError
-from ..systematicity import SystematicityConfig, run_systematicity
-from ..visual_genome import VisualGenome
+from ..core.errors import ConfigError
+from ..systematicity.stage import SystematicityConfig, run_systematicity
+from ..vg.reader import VisualGenome
 
 NAME = "systematicity"
 HELP = ("seen/unseen compound splits of VG region captions per training set, "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ..executors import EXECUTORS
-from ..extract import EXTRACTORS
-from ..vocab import VocabConfig, build_vocab, manifest_path
+from ..core.parallel import EXECUTORS
+from ..systematicity.extract import EXTRACTORS
+from ..systematicity.counting import VocabConfig, build_vocab, manifest_path
 
 NAME = "vocab"
 HELP = "count the VG atoms and compounds of a caption corpus into a vocabulary parquet"

@@ -33,7 +33,7 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-from .errors import ConfigError
+from ..core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

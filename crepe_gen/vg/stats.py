@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from crepe_gen.visual_genome import VisualGenome
+>>> from crepe_gen.vg.reader import VisualGenome
 >>> stats = vg_stats(VisualGenome())
 >>> stats.images, stats.objects, stats.attribute_mentions, stats.relationships
 (100, 3671, 2931, 2615)
@@ -13,7 +13,7 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass, field
 
-from .visual_genome import VisualGenome
+from .reader import VisualGenome
 
 
 @dataclass

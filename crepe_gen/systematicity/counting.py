@@ -1,11 +1,11 @@
 """Count the atoms and compounds of a caption corpus into a vocabulary file.
 
-The corpus is cut into shards (:mod:`crepe_gen.corpora`); :func:`count_shard`
-reads one shard, extracts every caption (:mod:`crepe_gen.extract`) and writes
+The corpus is cut into shards (:mod:`crepe_gen.systematicity.corpora`); :func:`count_shard`
+reads one shard, extracts every caption (:mod:`crepe_gen.systematicity.extract`) and writes
 the shard's counts atomically to a small JSON file, which doubles as the
 shard's resume marker: a rerun skips shards whose file exists, so a killed
 run resumes without counting anything twice. The same shard function runs on
-every executor (:mod:`crepe_gen.executors`). The shard files are then merged
+every executor (:mod:`crepe_gen.core.parallel`). The shard files are then merged
 into the vocabulary parquet:
 
 ====================  ======  ==========================================
@@ -46,10 +46,10 @@ from importlib import resources
 from pathlib import Path
 
 from .corpora import CorpusSpec, Shard, load_corpus_spec, plan_shards, read_shard
-from .errors import InputError
-from .executors import ExecutorConfig, run_tasks
+from ..core.errors import InputError
+from ..core.parallel import ExecutorConfig, run_tasks
 from .extract import get_extractor, load_vocabulary, save_vocabulary, vocabulary_for
-from .io import atomic_open, versions, write_json_atomic
+from ..core.io import atomic_open, versions, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def standin_corpus_dir() -> Path:
 def count_captions(captions, extractor) -> Counter:
     """``{(kind, key): captions mentioning it}`` over *captions*.
 
-    >>> from crepe_gen.extract import get_extractor
+    >>> from crepe_gen.systematicity.extract import get_extractor
     >>> counts = count_captions(["a red shirt", "a red shirt on a man"], get_extractor("fast"))
     >>> counts["attribute_compound", "red|shirt"], counts["relation_compound", "shirt|on|man"]
     (2, 1)
@@ -159,7 +159,7 @@ def _read_shard_result(path: Path) -> dict | None:
 def build_vocab(corpus_spec, caption_paths, out_path, config: VocabConfig = VocabConfig()) -> dict:
     """Count a corpus into the vocabulary parquet *out_path*; returns the summary.
 
-    *corpus_spec* is a :class:`~crepe_gen.corpora.CorpusSpec`, a preset name or
+    *corpus_spec* is a :class:`~crepe_gen.systematicity.corpora.CorpusSpec`, a preset name or
     a YAML path. With no *caption_paths* the stand-in corpus in that preset's
     format is read (see ``crepe_gen/data/standin_corpus/README.md``).
     """
@@ -237,7 +237,7 @@ def load_vocab(path) -> dict[str, Counter]:
     """``{kind: Counter}`` of a vocabulary parquet; compound keys as tuples.
 
     Every kind in :data:`KINDS` is present (possibly empty). Unknown kinds or
-    missing columns are an :class:`~crepe_gen.errors.InputError`.
+    missing columns are an :class:`~crepe_gen.core.errors.InputError`.
     """
     import pyarrow.parquet as pq
 

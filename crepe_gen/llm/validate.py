@@ -5,7 +5,7 @@ A completion is accepted only if
 * it is a non-empty, complete sentence (not cut off by the token limit);
 * it mentions every atom of its :class:`Scene` (objects, attributes and
   relation predicates, matched by lemma: ``"wears"`` matches ``wearing``,
-  ``"men"`` matches ``man``, VG aliases through :class:`~crepe_gen.names.Canonicalizer`);
+  ``"men"`` matches ``man``, VG aliases through :class:`~crepe_gen.language.names.Canonicalizer`);
 * every attribute sits on its own object (``"white shirt"`` or ``"shirt is
   white"``) and every relation keeps its direction (subject, then predicate,
   then object), which is what separates a swap foil from its positive;
@@ -18,7 +18,7 @@ A completion is accepted only if
 * a foil differs from its positive and no longer mentions a replaced atom.
 
 The edit itself (which atom was replaced, and that the result is false for the
-image) is decided by the negative generator with :mod:`crepe_gen.truth`; these
+image) is decided by the negative generator with :mod:`crepe_gen.vg.truth`; these
 checks make sure the fluent text still expresses exactly that edited scene.
 
 Examples
@@ -49,7 +49,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from .names import Canonicalizer, normalize, noun_lemma
+from ..language.names import Canonicalizer, normalize, noun_lemma
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
 NEGATIONS = frozenset({"no", "not", "never", "without", "nothing", "none", "nobody", "neither",
@@ -107,7 +107,7 @@ class Scene:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Scene":
-        """From :meth:`crepe_gen.captions.Scene.to_dict` (the rows' provenance).
+        """From :meth:`crepe_gen.productivity.captions.Scene.to_dict` (the rows' provenance).
 
         >>> Scene.from_dict({"objects": [{"id": 1, "name": "cup", "attributes": ["red"]}],
         ...                  "relations": [], "absent": ["dog"]}).facts()
@@ -119,7 +119,7 @@ class Scene:
 
     @classmethod
     def from_graph(cls, graph, node_ids=None, edges=None) -> "Scene":
-        """From a :mod:`crepe_gen.scene_graph` graph, or the part of it given by
+        """From a :mod:`crepe_gen.vg.graph` graph, or the part of it given by
         *node_ids* and *edges* (``(subject, object, key)`` triples)."""
         node_ids = sorted(graph.nodes if node_ids is None else node_ids)
         edges = sorted(graph.edges(keys=True) if edges is None else edges)
@@ -228,7 +228,7 @@ def object_vocabulary(graphs, *, canon: Canonicalizer | None = None, min_count: 
     """Canonical object names seen at least *min_count* times in *graphs*,
     minus function words: the words that count as objects in a completion.
 
-    >>> from crepe_gen.visual_genome import VisualGenome
+    >>> from crepe_gen.vg.reader import VisualGenome
     >>> vocabulary = object_vocabulary(VisualGenome().scene_graphs())
     >>> "man" in vocabulary, "the" in vocabulary
     (True, False)

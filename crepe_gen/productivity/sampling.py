@@ -4,7 +4,7 @@ A subgraph is grown from one object by random moves: add an attribute of a
 chosen object (+1), add a relation between two chosen objects (+1), or add a
 relation to a new neighbour (+2: the relation and the object). Only atoms a
 caption can say are used: attributes of a known category and predicates of a
-known class (:mod:`crepe_gen.lexicon`), and no two chosen objects share a name
+known class (:mod:`crepe_gen.language.lexicon`), and no two chosen objects share a name
 (so every mention is unambiguous). When the image cannot give a connected
 subgraph of size n, unconnected objects may be added (``allow_disconnected``).
 
@@ -14,7 +14,7 @@ lists, so the same graph and seed always give the same subgraph.
 Examples
 --------
 >>> import random
->>> from crepe_gen.visual_genome import VisualGenome
+>>> from crepe_gen.vg.reader import VisualGenome
 >>> graph = next(VisualGenome().scene_graphs())
 >>> sub = sample_subgraph(graph, 6, random.Random(0))
 >>> sub.n, sub.n == sub.n_objects + sub.n_attributes + sub.n_relations
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from .lexicon import attribute_category, is_lemma, lexical_file, noun_senses, predicate_class, same_attribute
+from ..language.lexicon import attribute_category, is_lemma, lexical_file, noun_senses, predicate_class, same_attribute
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ the positive scene, each foil's scene and edit, template style, seed), and the
 
 How rows are made, per image (pure and seeded, so images can go to worker
 processes in any grouping): for each foil type and level, subgraphs are drawn
-(:mod:`crepe_gen.sampling`) until one admits enough valid foils
-(:mod:`crepe_gen.negatives`); each image gives at most ``rows_per_image``
+(:mod:`crepe_gen.productivity.sampling`) until one admits enough valid foils
+(:mod:`crepe_gen.productivity.negatives`); each image gives at most ``rows_per_image``
 rows per cell and never the same subgraph twice. Rows are then kept in image
 order, the same number in every (type, level) cell: ``per_level`` if given,
 else as many as the sparsest cell holds.
@@ -19,14 +19,14 @@ else as many as the sparsest cell holds.
 Bad input never stops a run: empty graphs, graphs too small for a level and
 objects without a usable box are skipped and counted in the manifest (bad
 records in the VG files follow the ``--lenient`` policy of
-:class:`~crepe_gen.visual_genome.VisualGenome`). Finished chunks of images
+:class:`~crepe_gen.vg.reader.VisualGenome`). Finished chunks of images
 are kept under ``OUT/productivity/.parts/`` until the run completes, so a
 killed run resumes where it stopped.
 
 Examples
 --------
 >>> import tempfile
->>> from crepe_gen.visual_genome import VisualGenome
+>>> from crepe_gen.vg.reader import VisualGenome
 >>> out = tempfile.mkdtemp()
 >>> summary = run_productivity(VisualGenome(), out, ProductivityConfig(levels=(4, 5), per_level=3,
 ...                            max_images=30))
@@ -52,14 +52,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .captions import CAPTION_BACKENDS, scene_from_subgraph
-from .debias import select_by_rank, text_classifier_scores
-from .errors import ConfigError
-from .io import (csv_text, read_yaml_mapping, update_manifest, versions, write_jsonl_atomic,
+from ..textonly.balance import select_by_rank, text_classifier_scores
+from ..core.errors import ConfigError
+from ..core.io import (csv_text, read_yaml_mapping, update_manifest, versions, write_jsonl_atomic,
                  write_text_atomic)
-from .lexicon import AtomTally, Lexicon, LexiconConfig, is_concrete, is_lemma, predicate_phrase
+from ..language.lexicon import AtomTally, Lexicon, LexiconConfig, is_concrete, is_lemma, predicate_phrase
 from .negatives import FOIL_TYPES, NegativeConfig
 from .sampling import SamplingConfig, sample_subgraph, usable_name
-from .scene_graph import union_box
+from ..vg.graph import union_box
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class ProductivityConfig:
     and swap rows so that a text-only n-gram classifier, cross-validated over
     ``classifier_folds`` folds grouped by image and refitted
     ``balance_rounds`` times on the choices, ranks the positive uniformly
-    (:mod:`crepe_gen.debias`). With ``per_level``, atom and swap cells
+    (:mod:`crepe_gen.textonly.balance`). With ``per_level``, atom and swap cells
     gather ``balance_surplus`` times as many rows to choose from.
     """
 
@@ -249,7 +249,7 @@ def build_vocabulary(graphs, config: LexiconConfig = LexiconConfig(), min_images
     """Count atoms (for the lexicon) and image frequencies of names over *graphs*.
 
     Negated names (absent in positives, present in foils) come from one pool:
-    visible things (:func:`~crepe_gen.lexicon.is_concrete`) named in at least
+    visible things (:func:`~crepe_gen.language.lexicon.is_concrete`) named in at least
     *min_images* images. Absent names are drawn with weight ``df / (1 - df / N)``:
     a name in a share ``df/N`` of images is negated as a present object about
     ``df`` times, but can be drawn as absent only in the other images.
@@ -393,8 +393,8 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
 
     *images_dir*, when given, restricts rows to images whose JPEG is there.
 
-    *llm* (a :class:`crepe_gen.llm.LLMConfig`) rewrites the kept rows' template
-    texts fluently through an OpenAI-compatible endpoint (:func:`crepe_gen.llm.rewrite_cells`:
+    *llm* (a :class:`crepe_gen.llm.client.LLMConfig`) rewrites the kept rows' template
+    texts fluently through an OpenAI-compatible endpoint (:func:`crepe_gen.llm.client.rewrite_cells`:
     validated, whole rows or nothing); its counts go to the section's ``llm``
     entry. With *llm_dry_run* no request is sent and no benchmark file written
     (only the resumable template parts): the section holds only
@@ -459,7 +459,7 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
     kept_cells, balance_section = balance_cells(cells, config)
     llm_section = None
     if llm is not None:
-        from .llm import cells_estimate, rewrite_cells
+        from ..llm.client import cells_estimate, rewrite_cells
 
         if llm_dry_run:
             return {"llm_estimate": dataclasses.asdict(cells_estimate(kept_cells, llm))}
@@ -516,7 +516,7 @@ def _with_negatives(row: tuple, pick: list) -> tuple:
 
 def balance_atom(rows: list, config: ProductivityConfig, keep=None) -> list:
     """``negatives`` of each atom row's candidate foils, chosen by
-    :func:`~crepe_gen.debias.select_by_rank`; None for a row that cannot be balanced.
+    :func:`~crepe_gen.textonly.balance.select_by_rank`; None for a row that cannot be balanced.
 
     *keep* (row index -> bool): rows the later rounds' classifier learns from
     (those that will be written), as the audit's classifier would."""
@@ -616,7 +616,7 @@ def balance_cells(cells: dict, config: ProductivityConfig) -> tuple[dict, dict]:
 
 
 def _graphs(vg, config: ProductivityConfig, images_dir):
-    from .visual_genome import image_path
+    from ..vg.reader import image_path
 
     graphs = vg.scene_graphs()
     if images_dir is not None:

@@ -42,7 +42,7 @@ once normalized fails the audit in any cell.
 Examples
 --------
 >>> import tempfile, pathlib
->>> from crepe_gen.io import write_csv_atomic
+>>> from crepe_gen.core.io import write_csv_atomic
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> rows = [{"image_id": i, "caption": "a red cup", "n": 4,
 ...          "hard_negs": ["Not a red cup.", "No red cup at all."]} for i in range(30)]
@@ -73,8 +73,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .errors import InputError, Problems
-from .names import caption_key as normalized  # the equality test, shared with the generators
+from ..core.errors import InputError, Problems
+from ..language.names import caption_key as normalized  # the equality test, shared with the generators
 
 log = logging.getLogger(__name__)
 
@@ -747,7 +747,7 @@ def audit_items(items: list[Item], config: AuditConfig = AuditConfig()) -> list[
 def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     """Audit every CREPE CSV in *paths* (files, or folders searched recursively).
 
-    Raises :class:`~crepe_gen.errors.InputError` on a bad file or row (unless
+    Raises :class:`~crepe_gen.core.errors.InputError` on a bad file or row (unless
     ``config.lenient``) and when no CREPE CSV is found.
     """
     problems = Problems(lenient=config.lenient)

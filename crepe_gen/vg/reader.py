@@ -1,7 +1,7 @@
 """Read a Visual Genome folder as released (v1.2 files; v1.4 objects/relationships).
 
-Every reader streams (see :mod:`crepe_gen.jsonstream`) and reports bad records
-through one :class:`~crepe_gen.errors.Problems` policy. With no folder given,
+Every reader streams (see :mod:`crepe_gen.core.jsonstream`) and reports bad records
+through one :class:`~crepe_gen.core.errors.Problems` policy. With no folder given,
 the 100-image sample bundled with the package is read.
 
 Image files are optional. With ``images_dir`` (a folder laid out as
@@ -37,10 +37,10 @@ import networkx as nx
 from PIL import Image
 from tqdm import tqdm
 
-from .errors import InputError, Problems
-from .jsonstream import iter_json_array
-from .names import Canonicalizer
-from .scene_graph import build_graph, image_folder
+from ..core.errors import InputError, Problems
+from ..core.jsonstream import iter_json_array
+from ..language.names import Canonicalizer
+from .graph import build_graph, image_folder
 
 log = logging.getLogger(__name__)
 

@@ -41,9 +41,9 @@ from typing import Callable, Iterator
 import numpy as np
 from tqdm import tqdm
 
-from .errors import ConfigError, InputError, Problems
-from .io import csv_text, versions, write_json_atomic, write_text_atomic
-from .visual_genome import file_digest, image_path
+from ..core.errors import ConfigError, InputError, Problems
+from ..core.io import csv_text, versions, write_json_atomic, write_text_atomic
+from ..vg.reader import file_digest, image_path
 
 log = logging.getLogger(__name__)
 

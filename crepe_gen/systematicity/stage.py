@@ -3,11 +3,11 @@ HN-Comp and combined hard negatives, in the released CREPE layout.
 
 A Visual Genome region caption is kept when its atoms (objects, attributes,
 relations) and compounds (attribute-object pairs, subject-relation-object
-triples, from :mod:`crepe_gen.extract`) can be grounded in the image: every
+triples, from :mod:`crepe_gen.systematicity.extract`) can be grounded in the image: every
 object it names matches a scene-graph object that overlaps the region box (or
 belongs to the region's graph, when ``region_graphs.json`` is present).
 
-For each training-set vocabulary (:mod:`crepe_gen.vocab`) a caption goes to
+For each training-set vocabulary (:mod:`crepe_gen.systematicity.counting`) a caption goes to
 
 * ``seen_compounds`` when every atom and every compound occurs at least ``k``
   times in that training set's captions;
@@ -18,7 +18,7 @@ Negatives are edits of whole tokens of the normalized caption (lower case, no
 trailing period, single spaces; the positive is written the same way):
 
 * HN-Atom: one atom replaced by a seen atom of the same kind and sense or
-  category (:mod:`crepe_gen.lexicon`) that occurs among the set's positives;
+  category (:mod:`crepe_gen.language.lexicon`) that occurs among the set's positives;
   all negatives of a row edit the same slot, and replacements are drawn with
   their likelihood in context under a bigram model of the other images'
   captions, the way the positive's own word was "drawn";
@@ -39,7 +39,7 @@ dropped; an HN-Comp or combined list that cannot be balanced is left empty;
 both are counted.
 
 Every negative is checked false for the image against its full scene graph
-(:mod:`crepe_gen.truth`): at least one compound or object it states and the
+(:mod:`crepe_gen.vg.truth`): at least one compound or object it states and the
 positive does not is absent from the image.
 
 Examples
@@ -73,12 +73,14 @@ from lemminflect import getInflection
 from tqdm import tqdm
 
 from . import extract as extract_module
-from . import lexicon, truth, vocab
-from .debias import drop_predictable, select_by_rank, text_classifier_scores
-from .errors import ConfigError, InputError
-from .io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
-from .names import COUNTABLE_SINGULARS, PLURAL_ONLY, normalize
-from .visual_genome import VisualGenome, file_digest
+from ..language import lexicon
+from ..vg import truth
+from . import counting as vocab
+from ..textonly.balance import drop_predictable, select_by_rank, text_classifier_scores
+from ..core.errors import ConfigError, InputError
+from ..core.io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from ..language.names import COUNTABLE_SINGULARS, PLURAL_ONLY, normalize
+from ..vg.reader import VisualGenome, file_digest
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,7 @@ class SystematicityConfig:
     unseen_atoms : bool
         Also write the ``unseen_atoms`` split.
     extractor : str
-        Name of the :func:`crepe_gen.extract.extract` extractor.
+        Name of the :func:`crepe_gen.systematicity.extract.extract` extractor.
     max_negatives : int
         At most this many HN-Atom negatives per row.
     comp_negatives : int
@@ -337,11 +339,11 @@ def parse_caption(caption: str, extraction, surfaces: dict) -> Caption:
 
     *surfaces* maps a text form to ``(object, attribute, relation, ...)``
     canonical names (``None`` where the form is not of that kind), as
-    :class:`crepe_gen.extract.VGVocabulary` does. Atoms that cannot be found
+    :class:`crepe_gen.systematicity.extract.VGVocabulary` does. Atoms that cannot be found
     as whole tokens stay plain text and their compounds are left out (such a
     caption is still split, but offers fewer edits).
 
-    >>> from crepe_gen.extract import Extraction
+    >>> from crepe_gen.systematicity.extract import Extraction
     >>> ex = Extraction(("man", "shirt"), ("red",), ("in",), (("red", "shirt"),), (("man", "in", "shirt"),))
     >>> surfaces = {"man": ("man", None, None), "shirt": ("shirt", None, None),
     ...             "red": (None, "red", None), "in": (None, None, "in")}
@@ -499,7 +501,7 @@ class Negative:
 
 class AtomPool:
     """Replacement atoms of one training set: candidates of the same sense or
-    category (:class:`crepe_gen.lexicon.Lexicon`) that occur among the set's
+    category (:class:`crepe_gen.language.lexicon.Lexicon`) that occur among the set's
     positives and that the training set has seen, weighted by their frequency
     among the positives.
 
@@ -1046,7 +1048,7 @@ def discard_lists(training_set: TrainingSet, kind: str, doomed: set, why: str) -
 def drop_predictable_lists(training_sets: list, config: SystematicityConfig, kind: str) -> None:
     """Discard (:func:`discard_lists`) the *kind* lists whose positive a
     text-only classifier still finds after rank balancing
-    (:func:`crepe_gen.debias.drop_predictable`), judged over every training set
+    (:func:`crepe_gen.textonly.balance.drop_predictable`), judged over every training set
     at once: the same region's row in two sets is one item, as the audit pools them."""
     column = NEGATIVE_COLUMNS[kind]
 
@@ -1090,7 +1092,7 @@ def _finished(out_dir: Path, previous: dict, tag: str, fingerprint: str, config:
                for split in config.splits() for suffix in (".csv", ".jsonl"))
 
 
-#: Stand-in corpus presets (:mod:`crepe_gen.vocab`) by training-set name.
+#: Stand-in corpus presets (:mod:`crepe_gen.systematicity.counting`) by training-set name.
 STANDIN_PRESETS = {"cc12m": "cc12m", "yfcc": "yfcc15m", "laion": "laion400m"}
 
 

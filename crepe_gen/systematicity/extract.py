@@ -2,7 +2,7 @@
 
 An :class:`Extraction` holds what a caption mentions, restricted to the VG
 vocabulary (names seen in the VG scene graphs) and canonicalized through the
-same :class:`~crepe_gen.names.Canonicalizer` as the scene graphs, so the
+same :class:`~crepe_gen.language.names.Canonicalizer` as the scene graphs, so the
 vocabulary of a training corpus and the VG region captions compare:
 
 ``objects``
@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from .names import Canonicalizer, normalize
+from ..language.names import Canonicalizer, normalize
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def vocabulary_for(vg_root: str | None = None, min_count: int = 1) -> VGVocabula
     >>> len(vocabulary_for().objects) > 900
     True
     """
-    from .visual_genome import VisualGenome
+    from ..vg.reader import VisualGenome
 
     return VGVocabulary.from_visual_genome(VisualGenome(vg_root, lenient=True), min_count=min_count)
 
@@ -885,7 +885,7 @@ _EXTRACTOR_CACHE: dict = {}
 def get_extractor(name: str = "fast", vocabulary: VGVocabulary | None = None):
     """The extractor *name* for *vocabulary* (default: the bundled sample's),
     built once per process."""
-    from .errors import ConfigError
+    from ..core.errors import ConfigError
 
     if name not in EXTRACTORS:
         raise ConfigError(f"unknown extractor {name!r}; choose from {', '.join(sorted(EXTRACTORS))}")
@@ -903,7 +903,7 @@ def extract(caption: str, extractor: str = "fast", vocabulary: VGVocabulary | No
 
 def save_vocabulary(vocabulary: VGVocabulary, path) -> None:
     """Write *vocabulary* as JSON (atomically), for workers and manifests."""
-    from .io import write_json_atomic
+    from ..core.io import write_json_atomic
 
     write_json_atomic(path, vocabulary.to_dict())
 

@@ -1,9 +1,9 @@
 """Atom, swap and negation foils: edited scenes that are false for the image.
 
-Every foil is an edited :class:`~crepe_gen.captions.Scene`, never an edited
+Every foil is an edited :class:`~crepe_gen.productivity.captions.Scene`, never an edited
 string, so replacements are whole words by construction and every candidate
 is rendered by the same code. Each foil is checked false against the image's
-FULL scene graph (:func:`crepe_gen.truth.statement_holds`), its text differs
+FULL scene graph (:func:`crepe_gen.vg.truth.statement_holds`), its text differs
 from the positive and from the other foils, and it carries an :class:`Edit`
 saying what changed (type, rule, atom, old -> new).
 
@@ -13,7 +13,7 @@ Foil types (:data:`FOIL_TYPES`, keyed by the CLI/file name):
     one atom slot of the caption (an object, an attribute or a predicate)
     filled by a different co-hyponym, attribute of the same category or
     predicate of the same class in each foil
-    (:class:`~crepe_gen.lexicon.Lexicon`), drawn by frequency.
+    (:class:`~crepe_gen.language.lexicon.Lexicon`), drawn by frequency.
 ``swap``
     three atoms of one kind (object names, attributes of three objects, or
     predicates of three relations) in their five other orders. The words stay
@@ -28,9 +28,9 @@ Foil types (:data:`FOIL_TYPES`, keyed by the CLI/file name):
 Examples
 --------
 >>> import random
->>> from crepe_gen.scene_graph import build_graph
->>> from crepe_gen.lexicon import Lexicon
->>> from crepe_gen.captions import Scene, Mention, render
+>>> from crepe_gen.vg.graph import build_graph
+>>> from crepe_gen.language.lexicon import Lexicon
+>>> from crepe_gen.productivity.captions import Scene, Mention, render
 >>> graph = build_graph({"image_id": 1, "objects": [
 ...     {"object_id": 1, "names": ["cup"], "synsets": ["cup.n.01"], "x": 0, "y": 0, "w": 5, "h": 5,
 ...      "attributes": ["white"]},
@@ -56,10 +56,10 @@ from dataclasses import dataclass, replace
 import networkx as nx
 
 from .captions import Scene, render
-from .lexicon import Lexicon, draw, name_may_denote, noun_senses, same_attribute
-from .names import caption_key
+from ..language.lexicon import Lexicon, draw, name_may_denote, noun_senses, same_attribute
+from ..language.names import caption_key
 from .sampling import usable_object
-from .truth import name_in_image, object_has_name, statement_holds
+from ..vg.truth import name_in_image, object_has_name, statement_holds
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class NegativeConfig:
     ``min_overlap``: share of a present object's box inside the crop for it to
     be preferred as a negated name; ``candidates``: atom foils kept per row
     (0: ``negatives``), more than needed when a later step chooses among them
-    (:mod:`crepe_gen.debias`)."""
+    (:mod:`crepe_gen.textonly.balance`)."""
 
     negatives: int = 5
     candidates: int = 0

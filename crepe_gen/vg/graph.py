@@ -4,12 +4,12 @@ Graph attributes
     ``image_id`` (int), ``width``/``height`` (ints or None), ``folder``
     (``"VG_100K"``, ``"VG_100K_2"`` or None), ``dropped_self_relations``
     (the raw relationship records removed by the self-relation rule below).
-    Graphs read by :class:`~crepe_gen.visual_genome.VisualGenome` also carry
+    Graphs read by :class:`~crepe_gen.vg.reader.VisualGenome` also carry
     ``image_path`` (the JPEG, or None without images) and ``scale``; when the
     JPEG's size differs from image_data.json's, boxes and ``width``/``height``
     are the JPEG's and ``annotated_size`` keeps image_data.json's size.
 Nodes: one per VG object, keyed by ``object_id``
-    ``name``: canonical name of the first name (see :mod:`crepe_gen.names`);
+    ``name``: canonical name of the first name (see :mod:`crepe_gen.language.names`);
     ``label``: that name normalized but not aliased, for captions;
     ``names``/``raw_names``: all names, canonical and as in the file;
     ``synsets``: WordNet synset names (may be empty);
@@ -55,8 +55,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from .errors import InputError, Problems
-from .names import Canonicalizer
+from ..core.errors import InputError, Problems
+from ..language.names import Canonicalizer
 
 _DEFAULT_CANON = Canonicalizer()
 _NUMBER_TYPES = frozenset((int, float))

@@ -6,7 +6,7 @@ so a caption they call false is false by every reading of the annotation:
 
 * an object is the same thing as the objects listed in its ``same_box``
   (Visual Genome often annotates one thing twice, under two names);
-* names compare canonically and by WordNet sense (:func:`crepe_gen.lexicon.name_may_denote`):
+* names compare canonically and by WordNet sense (:func:`crepe_gen.language.lexicon.name_may_denote`):
   a ``man`` is a ``person``, and an ``animal`` may be a ``dog``; so
   ``person`` is never a replacement that makes a caption about a man false;
 * attributes compare with their synonyms (``grey``/``gray``) and whole words
@@ -16,11 +16,11 @@ so a caption they call false is false by every reading of the annotation:
   weak ones (``near``, ``has``) hold whenever the two objects are related at all.
 
 Names, attributes and predicates passed in are canonical (as in the graph,
-see :mod:`crepe_gen.names`).
+see :mod:`crepe_gen.language.names`).
 
 Examples
 --------
->>> from crepe_gen.scene_graph import build_graph
+>>> from crepe_gen.vg.graph import build_graph
 >>> graph = build_graph({"image_id": 1, "objects": [
 ...     {"object_id": 1, "names": ["man"], "synsets": ["man.n.01"], "x": 0, "y": 0, "w": 9, "h": 9,
 ...      "attributes": ["tall"]},
@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .lexicon import is_symmetric, is_weak, name_may_denote, noun_senses, same_attribute, same_predicate
-from .names import normalize
+from ..language.lexicon import is_symmetric, is_weak, name_may_denote, noun_senses, same_attribute, same_predicate
+from ..language.names import normalize
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def statement_holds(graph: nx.MultiDiGraph, statement: Statement) -> bool:
     the check more cautious). A statement with an ``absent`` name that is in
     the image does not hold.
 
-    >>> from crepe_gen.scene_graph import build_graph
+    >>> from crepe_gen.vg.graph import build_graph
     >>> graph = build_graph({"image_id": 1, "objects": [
     ...     {"object_id": 1, "names": ["cup"], "synsets": ["cup.n.01"], "x": 0, "y": 0, "w": 2, "h": 2},
     ...     {"object_id": 2, "names": ["table"], "synsets": ["table.n.02"], "x": 0, "y": 2, "w": 9, "h": 9,

@@ -38,7 +38,7 @@ import string
 import unicodedata
 from pathlib import Path
 
-from .errors import ConfigError, InputError
+from ..core.errors import ConfigError, InputError
 
 _SPACES = re.compile(r"\s+")
 _EDGE_PUNCTUATION = string.punctuation.replace("'", "").replace("%", "") + "\u2018\u2019\u201c\u201d"

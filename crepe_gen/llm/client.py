@@ -9,10 +9,10 @@ never lets a bad completion into the benchmark:
   timeouts and dropped connections are retried with exponential backoff and
   seeded jitter, honouring ``Retry-After``; a request that still fails is
   recorded for its item, which falls back to its template text;
-* every response is committed to a SQLite cache (:mod:`crepe_gen.llm_cache`)
+* every response is committed to a SQLite cache (:mod:`crepe_gen.llm.cache`)
   the moment it arrives, so a rerun makes no request twice and a killed run
   resumes where it stopped;
-* every completion is checked by :mod:`crepe_gen.llm_validate`; a failing one
+* every completion is checked by :mod:`crepe_gen.llm.validate`; a failing one
   is asked again (another seed, a warmer temperature) up to ``max_attempts``
   times, then the item keeps its template text;
 * a budget (requests and/or tokens) stops spending; :func:`estimate` says what
@@ -51,10 +51,10 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError
-from .io import read_yaml_mapping
-from .llm_cache import ResponseCache, canonical_json, request_key
-from .llm_validate import Expectation, Scene, check_text, object_words
+from ..core.errors import ConfigError
+from ..core.io import read_yaml_mapping
+from .cache import ResponseCache, canonical_json, request_key
+from .validate import Expectation, Scene, check_text, object_words
 
 log = logging.getLogger(__name__)
 
@@ -499,7 +499,7 @@ class TextTask:
     ``item_id``: a stable id (results come back sorted by it). ``prompt``: a
     prompt template name (:data:`PROMPTS`). ``fields``: the template's fields
     (``facts``, ``draft``). ``fallback``: the template text kept when the LLM
-    fails. ``expect``: what the text must state (:mod:`crepe_gen.llm_validate`).
+    fails. ``expect``: what the text must state (:mod:`crepe_gen.llm.validate`).
     """
 
     item_id: str
@@ -677,7 +677,7 @@ class Estimate:
 def estimate(tasks, config: LLMConfig, *, prompts_dir=None) -> Estimate:
     """Count requests and tokens without sending anything.
 
-    >>> from crepe_gen.llm_validate import Scene
+    >>> from crepe_gen.llm.validate import Scene
     >>> scene = Scene.build({1: "car"}, [(1, "red")])
     >>> task = TextTask("0", "caption", {"facts": "red car", "draft": "red car."}, "red car.",
     ...                 Expectation(scene))
@@ -809,7 +809,7 @@ def rewrite_rows(rows, config: LLMConfig, vocabulary: frozenset[str], *, attribu
 
     *rows*: ``(row_id, foil_type, csv_row, provenance)`` with ``csv_row`` in the
     released layout (``caption``, ``hard_negs``) and ``provenance`` holding the
-    positive's and each foil's scene (see :mod:`crepe_gen.productivity`).
+    positive's and each foil's scene (see :mod:`crepe_gen.productivity.stage`).
 
     A row takes the LLM's texts only if its positive AND every foil passed
     validation and all of them still read differently; otherwise the whole
@@ -817,7 +817,7 @@ def rewrite_rows(rows, config: LLMConfig, vocabulary: frozenset[str], *, attribu
     cue (the fluent candidate is the positive). Each row's provenance gets an
     ``llm`` entry: source, model, prompt hashes, and why a row fell back.
     """
-    from .names import caption_key
+    from ..language.names import caption_key
 
     rows = list(rows)
     tasks_by_row = {row_id: row_tasks(row_id, foil_type, csv_row["caption"], provenance)
@@ -863,7 +863,7 @@ def rewrite_cells(cells: dict, config: LLMConfig, lexicon, *, progress: bool = F
                   client=None) -> tuple[dict, dict]:
     """:func:`rewrite_rows` over the productivity stage's ``{(foil type, n): [(csv row,
     provenance), ...]}``; the object and attribute vocabularies come from *lexicon*
-    (:class:`crepe_gen.lexicon.Lexicon`). Returns the cells in the same shape and
+    (:class:`crepe_gen.language.lexicon.Lexicon`). Returns the cells in the same shape and
     the ``llm`` manifest section."""
     rows = [(f"{foil_type}/{n}/{index}", foil_type, csv_row, provenance)
             for (foil_type, n), kept in sorted(cells.items())

@@ -3,7 +3,7 @@
 A :class:`Scene` is the structured meaning of one caption: object mentions
 (id, canonical name, attributes), relations between them and names said to be
 absent. Positives are scenes read off a subgraph (:func:`scene_from_subgraph`);
-negatives are edited scenes (:mod:`crepe_gen.negatives`). Every candidate of a
+negatives are edited scenes (:mod:`crepe_gen.productivity.negatives`). Every candidate of a
 row is rendered by the same backend and style, so surface form is no cue.
 
 Backends live in :data:`CAPTION_BACKENDS` (the CLI choice is the key); the
@@ -36,9 +36,9 @@ from importlib import resources
 import networkx as nx
 import yaml
 
-from .lexicon import MASS_NOUNS, UNIQUE_NOUNS, attribute_rank, predicate_phrase, word_classes
-from .names import PLURAL_ONLY
-from .truth import Statement
+from ..language.lexicon import MASS_NOUNS, UNIQUE_NOUNS, attribute_rank, predicate_phrase, word_classes
+from ..language.names import PLURAL_ONLY
+from ..vg.truth import Statement
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Scene:
         return next(m for m in self.objects if m.object_id == object_id)
 
     def statement(self) -> Statement:
-        """The scene as a :class:`~crepe_gen.truth.Statement` to check against a graph."""
+        """The scene as a :class:`~crepe_gen.vg.truth.Statement` to check against a graph."""
         return Statement({m.object_id: (m.name, tuple(m.attributes)) for m in self.objects},
                          tuple(self.relations), tuple(self.absent))
 
@@ -80,7 +80,7 @@ class Scene:
 
 
 def scene_from_subgraph(graph: nx.MultiDiGraph, subgraph) -> Scene:
-    """The scene a :class:`~crepe_gen.sampling.Subgraph` of *graph* describes."""
+    """The scene a :class:`~crepe_gen.productivity.sampling.Subgraph` of *graph* describes."""
     attributes = {o: [] for o in subgraph.objects}
     for object_id, attribute in subgraph.attributes:
         attributes[object_id].append(attribute)

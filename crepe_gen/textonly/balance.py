@@ -1,7 +1,7 @@
 """Blind-bias control: pick foils (or rows) so a text-only classifier finds the positive at chance.
 
 A text-only n-gram classifier (the features of the audit,
-:func:`crepe_gen.audit.ngram_features`) is trained to tell positives from
+:func:`crepe_gen.evaluation.audit.ngram_features`) is trained to tell positives from
 foils with cross-validation grouped by image, so every candidate is scored
 by a model that never saw its image (:func:`text_classifier_scores`). Then
 :func:`select_by_rank` chooses, per row, foils such that the positive's rank
@@ -41,7 +41,7 @@ import random
 def text_classifier_scores(items: list[tuple[int, str, list[str]]], *, folds: int, seed: int,
                            train_picks: list | None = None) -> list:
     """Out-of-fold scores of a text-only n-gram classifier (positive vs negative,
-    the features of :func:`crepe_gen.audit.ngram_features`), trained on other
+    the features of :func:`crepe_gen.evaluation.audit.ngram_features`), trained on other
     images only; ``[(positive score, [negative scores])]`` per item.
 
     With *train_picks* (per item, the chosen negatives' indices or None), the
@@ -53,7 +53,7 @@ def text_classifier_scores(items: list[tuple[int, str, list[str]]], *, folds: in
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    from .audit import grouped_folds, ngram_features
+    from ..evaluation.audit import grouped_folds, ngram_features
 
     texts, labels, groups, usable = [], [], [], []
     for number, (image_id, positive, negatives) in enumerate(items):
@@ -166,7 +166,7 @@ def drop_predictable(items: list[tuple[int, str, list[str]]], *, folds: int, see
     """
     import numpy as np
 
-    from .audit import tie_split_credit
+    from ..evaluation.audit import tie_split_credit
 
     keep = [True] * len(items)
     for round_number in range(max_rounds):

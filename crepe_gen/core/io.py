@@ -122,7 +122,7 @@ def update_manifest(out_dir, section: str, data: dict) -> dict:
 def read_yaml_mapping(path, *, what: str = "configuration") -> dict:
     """The mapping at the top of a YAML file (an empty file is ``{}``).
 
-    Every problem is a one-line :class:`~crepe_gen.errors.ConfigError` naming
+    Every problem is a one-line :class:`~crepe_gen.core.errors.ConfigError` naming
     the file.
 
     >>> import tempfile, pathlib

@@ -30,9 +30,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from .errors import InputError, Problems
-from .evaluate import benchmark_files, read_rows
-from .io import atomic_open, write_text_atomic
+from ..core.errors import InputError, Problems
+from ..evaluation.harness import benchmark_files, read_rows
+from ..core.io import atomic_open, write_text_atomic
 
 log = logging.getLogger(__name__)
 

@@ -45,7 +45,7 @@ from typing import Iterator
 
 import yaml
 
-from .errors import ConfigError, InputError
+from ..core.errors import ConfigError, InputError
 
 log = logging.getLogger(__name__)
 

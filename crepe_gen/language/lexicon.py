@@ -426,7 +426,7 @@ class Lexicon:
 class AtomTally:
     """Counts of the atoms a lexicon is built from, one graph at a time.
 
-    >>> from crepe_gen.visual_genome import VisualGenome
+    >>> from crepe_gen.vg.reader import VisualGenome
     >>> tally = AtomTally()
     >>> for graph in VisualGenome().scene_graphs():
     ...     tally.add(graph)

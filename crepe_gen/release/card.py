@@ -25,8 +25,8 @@ from typing import Callable
 
 import yaml
 
-from .evaluate import SYSTEMATICITY_FOILS, benchmark_files, read_rows, _negative_columns
-from .io import atomic_open, write_text_atomic
+from ..evaluation.harness import SYSTEMATICITY_FOILS, benchmark_files, read_rows, _negative_columns
+from ..core.io import atomic_open, write_text_atomic
 
 log = logging.getLogger(__name__)
 
