@@ -24,7 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from llm_fault_server import FaultServer  # noqa: E402
 
-from crepe_gen.llm.client import LLMClient, LLMConfig, Request, TextTask, generate_texts, load_prompt  # noqa: E402
+from crepe_gen.llm.client import LLMClient, Request  # noqa: E402
+from crepe_gen.llm.config import LLMConfig  # noqa: E402
+from crepe_gen.llm.generate import TextTask, generate_texts  # noqa: E402
+from crepe_gen.llm.prompts import load_prompt  # noqa: E402
 from crepe_gen.llm.cache import ResponseCache  # noqa: E402
 from crepe_gen.llm.validate import Expectation, Scene, lemmas  # noqa: E402
 

@@ -11,8 +11,11 @@ import logging
 import pytest
 
 from crepe_gen.core.errors import ConfigError
-from crepe_gen.llm.client import (LLMConfig, TextTask, add_llm_arguments, config_from_args, estimate,
-                           generate_texts, load_prompt, PROMPTS)
+from crepe_gen.commands.llm_options import add_llm_arguments, config_from_args
+from crepe_gen.llm.config import LLMConfig
+from crepe_gen.llm.estimate import estimate
+from crepe_gen.llm.generate import TextTask, generate_texts
+from crepe_gen.llm.prompts import PROMPTS, load_prompt
 from crepe_gen.llm.validate import Expectation, Scene
 
 from llm_fault_server import FaultServer
@@ -213,7 +216,7 @@ def test_productivity_rows_through_the_llm_pass(server, tmp_path):
     """Every template text of a real productivity run passes validation (the
     server echoes the drafts); a row with one rejected text keeps all its
     template texts; the dry run sends nothing and writes nothing."""
-    from crepe_gen.llm.client import rewrite_cells
+    from crepe_gen.productivity.rewording import rewrite_cells
     from crepe_gen.productivity.stage import ProductivityConfig, run_productivity
     from crepe_gen.vg.reader import VisualGenome
 

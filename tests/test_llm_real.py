@@ -12,8 +12,10 @@ import json
 import pytest
 
 from crepe_gen.cli import main
-from crepe_gen.llm.client import LLMConfig, TextTask, generate_texts, row_tasks
+from crepe_gen.llm.config import LLMConfig
+from crepe_gen.llm.generate import TextTask, generate_texts
 from crepe_gen.llm.validate import Expectation, Scene, check_text
+from crepe_gen.productivity.rewording import row_tasks
 from crepe_gen.productivity.stage import COLUMNS
 
 from llm_server import MODEL_NAME, llama_server  # noqa: F401 (a fixture)

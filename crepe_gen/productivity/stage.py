@@ -393,8 +393,8 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
 
     *images_dir*, when given, restricts rows to images whose JPEG is there.
 
-    *llm* (a :class:`crepe_gen.llm.client.LLMConfig`) rewrites the kept rows' template
-    texts fluently through an OpenAI-compatible endpoint (:func:`crepe_gen.llm.client.rewrite_cells`:
+    *llm* (a :class:`crepe_gen.llm.config.LLMConfig`) rewrites the kept rows' template
+    texts fluently through an OpenAI-compatible endpoint (:func:`crepe_gen.productivity.rewording.rewrite_cells`:
     validated, whole rows or nothing); its counts go to the section's ``llm``
     entry. With *llm_dry_run* no request is sent and no benchmark file written
     (only the resumable template parts): the section holds only
@@ -459,7 +459,7 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
     kept_cells, balance_section = balance_cells(cells, config)
     llm_section = None
     if llm is not None:
-        from ..llm.client import cells_estimate, rewrite_cells
+        from .rewording import cells_estimate, rewrite_cells
 
         if llm_dry_run:
             return {"llm_estimate": dataclasses.asdict(cells_estimate(kept_cells, llm))}
