@@ -39,7 +39,8 @@ def estimate(tasks, config: LLMConfig, *, prompts_dir=None) -> Estimate:
     """Count requests and tokens without sending anything.
 
     >>> from crepe_gen.llm.generate import TextTask
-    >>> from crepe_gen.llm.validate import Expectation, Scene
+    >>> from crepe_gen.llm.validate import Expectation
+    >>> from crepe_gen.vg.scene import Scene
     >>> scene = Scene.build({1: "car"}, [(1, "red")])
     >>> task = TextTask("0", "caption", {"facts": "red car", "draft": "red car."}, "red car.",
     ...                 Expectation(scene))

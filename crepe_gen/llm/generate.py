@@ -99,7 +99,7 @@ def _prompt_hash(prompt) -> str:
     return hashlib.sha256(canonical_json(prompt).encode("utf-8")).hexdigest()[:16]
 
 
-def generate_texts(tasks, config: LLMConfig, vocabulary: frozenset[str], *, attributes=frozenset(),
+def generate_texts(tasks, config: LLMConfig, object_words: frozenset[str], *, attribute_words=frozenset(),
                    canon=None, prompts_dir=None, client=None, progress: bool = False) -> TextRun:
     """Ask the LLM for every task, validate, retry, fall back; see :class:`TextRun`.
 
@@ -107,12 +107,13 @@ def generate_texts(tasks, config: LLMConfig, vocabulary: frozenset[str], *, attr
     those that failed validation, ...) so that the set of requests, and hence
     the output given the cache, does not depend on timing.
     """
-    return asyncio.run(agenerate_texts(tasks, config, vocabulary, attributes=attributes, canon=canon,
-                                       prompts_dir=prompts_dir, client=client, progress=progress))
+    return asyncio.run(agenerate_texts(tasks, config, object_words, attribute_words=attribute_words,
+                                       canon=canon, prompts_dir=prompts_dir, client=client, progress=progress))
 
 
-async def agenerate_texts(tasks, config: LLMConfig, vocabulary, *, attributes=frozenset(), canon=None,
-                          prompts_dir=None, client=None, progress: bool = False) -> TextRun:
+async def agenerate_texts(tasks, config: LLMConfig, object_words, *, attribute_words=frozenset(),
+                          canon=None, prompts_dir=None, client=None, progress: bool = False) -> TextRun:
+    """:func:`generate_texts` inside a running event loop."""
     tasks = sorted(tasks, key=lambda t: (t.prompt, t.item_id))  # one template's requests together
     templates = {name: load_prompt(name, prompts_dir) for name in sorted({t.prompt for t in tasks})}
     run = TextRun(prompts={name: t.digest for name, t in templates.items()})
@@ -133,7 +134,7 @@ async def agenerate_texts(tasks, config: LLMConfig, vocabulary, *, attributes=fr
                 still_pending = []
                 for task in pending:
                     outcome = outcomes[requests[task.item_id].key]
-                    done = _judge(task, outcome, attempt, config, vocabulary, attributes, canon,
+                    done = _judge(task, outcome, attempt, config, object_words, attribute_words, canon,
                                   prompt_hashes[task.item_id], failures[task.item_id], run)
                     if not done:
                         still_pending.append(task)
@@ -157,8 +158,8 @@ async def agenerate_texts(tasks, config: LLMConfig, vocabulary, *, attributes=fr
     return run
 
 
-def _judge(task: TextTask, outcome: Outcome, attempt: int, config: LLMConfig, vocabulary, attributes, canon,
-           prompt_hash: str, failures: list[str], run: TextRun) -> bool:
+def _judge(task: TextTask, outcome: Outcome, attempt: int, config: LLMConfig, object_words, attribute_words,
+           canon, prompt_hash: str, failures: list[str], run: TextRun) -> bool:
     """Record the result of *task* if this outcome settles it; False: ask again."""
     if outcome.status in ("failed", "budget"):
         reason = "request_failed" if outcome.status == "failed" else "budget"
@@ -168,7 +169,7 @@ def _judge(task: TextTask, outcome: Outcome, attempt: int, config: LLMConfig, vo
                                                prompt_hash, attempt + 1, reason, tuple(failures))
         return True
     text = _clean(outcome.reply.text)
-    problems = check_text(text, task.expect, vocabulary, attributes=attributes, canon=canon,
+    problems = check_text(text, task.expect, object_words, attribute_words=attribute_words, canon=canon,
                           finish_reason=outcome.reply.finish_reason)
     if problems:
         failures.append(problems[0])

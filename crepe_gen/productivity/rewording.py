@@ -15,7 +15,8 @@ from ..language.names import caption_key
 from ..llm.config import LLMConfig
 from ..llm.estimate import Estimate, estimate
 from ..llm.generate import TextTask, generate_texts
-from ..llm.validate import Expectation, Scene, object_words
+from ..llm.validate import Expectation, plain_words
+from ..vg.scene import Scene
 
 __all__ = ["ROW_PROMPTS", "cells_estimate", "rewrite_cells", "rewrite_rows", "row_estimate", "row_tasks"]
 
@@ -37,11 +38,11 @@ def row_tasks(row_id: str, foil_type: str, caption: str, provenance: dict) -> li
     ...  for t in row_tasks("atom/4/0", "atom", "A red cup.", provenance)]
     [('atom/4/0/0', 'caption', 'red cup', ()), ('atom/4/0/1', 'negative_atom', 'blue cup', ('red',))]
     """
-    positive = Scene.from_dict(provenance["positive"]["scene"])
+    positive = Scene.from_dict(provenance["positive"]["scene"]).in_id_order()
     tasks = [TextTask(f"{row_id}/0", ROW_PROMPTS["caption"], {"facts": positive.facts(), "draft": caption},
                       caption, Expectation(positive, "caption"))]
     for index, negative in enumerate(provenance["negatives"], 1):
-        scene = Scene.from_dict(negative["scene"])
+        scene = Scene.from_dict(negative["scene"]).in_id_order()
         edit = negative.get("edit", {})
         removed = tuple(w for w in edit.get("old", ()) if w not in edit.get("new", ())) \
             if foil_type == "atom" else ()
@@ -51,7 +52,7 @@ def row_tasks(row_id: str, foil_type: str, caption: str, provenance: dict) -> li
     return tasks
 
 
-def rewrite_rows(rows, config: LLMConfig, vocabulary: frozenset[str], *, attributes=frozenset(),
+def rewrite_rows(rows, config: LLMConfig, object_words: frozenset[str], *, attribute_words=frozenset(),
                  progress: bool = False, client=None) -> tuple[list, dict]:
     """Fluent texts for whole benchmark rows; returns ``(rows, manifest section)``.
 
@@ -68,8 +69,8 @@ def rewrite_rows(rows, config: LLMConfig, vocabulary: frozenset[str], *, attribu
     rows = list(rows)
     tasks_by_row = {row_id: row_tasks(row_id, foil_type, csv_row["caption"], provenance)
                     for row_id, foil_type, csv_row, provenance in rows}
-    run = generate_texts([t for tasks in tasks_by_row.values() for t in tasks], config, vocabulary,
-                         attributes=attributes, progress=progress, client=client)
+    run = generate_texts([t for tasks in tasks_by_row.values() for t in tasks], config, object_words,
+                         attribute_words=attribute_words, progress=progress, client=client)
     row_outcomes: collections.Counter = collections.Counter()
     rewritten = []
     for row_id, foil_type, csv_row, provenance in rows:
@@ -114,8 +115,8 @@ def rewrite_cells(cells: dict, config: LLMConfig, lexicon, *, progress: bool = F
     rows = [(f"{foil_type}/{n}/{index}", foil_type, csv_row, provenance)
             for (foil_type, n), kept in sorted(cells.items())
             for index, (csv_row, provenance) in enumerate(kept)]
-    rewritten, section = rewrite_rows(rows, config, object_words(lexicon.object_counts),
-                                      attributes=object_words(lexicon.attribute_counts),
+    rewritten, section = rewrite_rows(rows, config, plain_words(lexicon.object_counts),
+                                      attribute_words=plain_words(lexicon.attribute_counts),
                                       progress=progress, client=client)
     by_id = {row_id: (csv_row, provenance) for row_id, _, csv_row, provenance in rewritten}
     return ({(foil_type, n): [by_id[f"{foil_type}/{n}/{index}"] for index in range(len(kept))]
