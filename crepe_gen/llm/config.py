@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 
 from ..core.errors import ConfigError
-from ..core.io import read_yaml_mapping
+from ..core.config import read_yaml_mapping
 from .endpoints import ENDPOINTS
 
 __all__ = ["LLMConfig"]
