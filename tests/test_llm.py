@@ -182,7 +182,7 @@ def test_config_from_yaml_and_flags(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("llm:\n  base_url: http://h/v1\n  model: m\n  api_key: sk-1\n", "environment variable"),
-    ("llm:\n  base_url: http://h/v1\n  model: m\n  colour: red\n", "unknown llm option"),
+    ("llm:\n  base_url: http://h/v1\n  model: m\n  colour: red\n", "unknown key 'colour'"),
     ("llm:\n  base_url: http://h/v1\n  model: m\n  endpoint: edits\n", "expected one of"),
     ("llm:\n  base_url: http://h/v1\n  model: m\n  max_concurrency: 0\n", "at least 1"),
     ("- a list\n", "expected a mapping"),
@@ -255,3 +255,21 @@ def test_productivity_rows_through_the_llm_pass(server, tmp_path):
     assert llm_section["texts"] == {"llm": 5, "template_validation": 1}
     assert provenance["llm"]["text_sources"] == ["llm"] + ["template"] + ["llm"] * 4
     assert (csv_row["caption"], csv_row["hard_negs"]) == (record["caption"], record["hard_negs"])
+
+
+def test_cache_keys_and_prompt_hashes_are_those_of_existing_caches():
+    """Keys made through core.fingerprint equal the SHA-256 of the canonical
+    JSON that earlier caches were written with (values fixed from that code)."""
+    import hashlib
+
+    from crepe_gen.llm.client import Request
+    from crepe_gen.llm.generate import _prompt_hash
+
+    completions = Request.make(LLMConfig(base_url="http://h/v1", model="m"),
+                               "Facts: red caf\u00e9\nCaption:", ("\n",))
+    assert completions.key == "46dbb0d117d19cd8f84dc09e546a1e28c91e58bae930673f895c9d439a6dae0b"
+    messages = [{"role": "user", "content": "Hi"}]
+    chat = Request.make(LLMConfig(base_url="http://h/v1", model="m", endpoint="chat"), messages, ("\n",), 1)
+    assert chat.key == "2be27ff9bb21c881590d045bdf268e27e7b7c106521a406b013f172c7ff31bc3"
+    legacy = json.dumps(messages, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert _prompt_hash(messages) == hashlib.sha256(legacy.encode("utf-8")).hexdigest()[:16]

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 
 from ..core.errors import ConfigError
-from ..core.config import read_yaml_mapping
+from ..core.config import config_from_mapping, read_yaml_mapping
 from .endpoints import ENDPOINTS
 
 __all__ = ["LLMConfig"]
@@ -72,21 +72,16 @@ class LLMConfig:
 
     @classmethod
     def from_mapping(cls, data: dict, source: str = "llm config") -> "LLMConfig":
-        """From a dict (a YAML file's ``llm`` section); unknown keys are errors.
+        """From a dict (a YAML file's ``llm`` section) through
+        :func:`~crepe_gen.core.config.config_from_mapping`: an unknown key or a
+        refused value is a :class:`~crepe_gen.core.errors.ConfigError` naming *source*.
 
         >>> LLMConfig.from_mapping({"base_url": "http://h/v1", "model": "m", "timeout": 5}).timeout
         5
         """
         if "api_key" in data:  # the message must not echo the value
             raise ConfigError(f"{source}: put the key in an environment variable named by api_key_env")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"{source}: unknown llm option(s) {unknown}; known: {sorted(known)}")
-        try:
-            return cls(**data)
-        except TypeError as error:
-            raise ConfigError(f"{source}: {error}") from None
+        return config_from_mapping(cls, data, source)
 
     @classmethod
     def from_yaml(cls, path, **overrides) -> "LLMConfig":

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import hashlib
 import logging
 from dataclasses import dataclass, field
 
-from .cache import ResponseCache, canonical_json
+from ..core.fingerprint import fingerprint
+from .cache import ResponseCache
 from .client import LLMClient, Outcome, Request
 from .config import LLMConfig
 from .prompts import load_prompt
@@ -96,7 +96,7 @@ class TextRun:
 
 
 def _prompt_hash(prompt) -> str:
-    return hashlib.sha256(canonical_json(prompt).encode("utf-8")).hexdigest()[:16]
+    return fingerprint(prompt, length=16)
 
 
 def generate_texts(tasks, config: LLMConfig, object_words: frozenset[str], *, attribute_words=frozenset(),

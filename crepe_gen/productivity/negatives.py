@@ -60,6 +60,7 @@ from .captions import render
 from ..language.lexicon import Lexicon, draw, name_may_denote, noun_senses, same_attribute
 from ..language.names import caption_key
 from .sampling import usable_object
+from ..vg.geometry import fraction_inside
 from ..vg.scene import Edit, Scene
 from ..vg.truth import name_in_image, object_has_name, statement_holds
 
@@ -326,16 +327,6 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
 
 
 # -- negate -------------------------------------------------------------------------------
-def _overlap(node: dict, box) -> float:
-    x, y, w, h = box
-    left, top = max(node["x"], x), max(node["y"], y)
-    right, bottom = min(node["x"] + node["w"], x + w), min(node["y"] + node["h"], y + h)
-    area = node["w"] * node["h"]
-    if area <= 0 or right <= left or bottom <= top:
-        return 0.0
-    return (right - left) * (bottom - top) / area
-
-
 def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
                  config: NegativeConfig = NegativeConfig(), renderer=None, box=None,
                  absent_weights: dict | None = None, plausibility=None):
@@ -354,7 +345,7 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
         name = node["name"]
         if name not in weights or not usable_object(graph, object_id) or names_clash(name, scene, lexicon):
             continue
-        inside = _overlap(node, box) if box else 1.0
+        inside = fraction_inside((node["x"], node["y"], node["w"], node["h"]), box) if box else 1.0
         present[name] = max(present.get(name, 0.0), inside)
     preferred = sorted(n for n, inside in present.items() if inside >= config.min_overlap)
     others = sorted(n for n, inside in present.items() if inside < config.min_overlap)
