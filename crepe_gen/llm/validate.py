@@ -46,17 +46,14 @@ Examples
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 
 from ..language.names import Canonicalizer, normalize, noun_lemma
+from ..language import tokens as shared_tokens
 from ..vg.scene import Scene
 
-__all__ = ["NEGATIONS", "Expectation", "check_text", "lemmas", "plain_words", "tokens"]
+__all__ = ["Expectation", "check_text", "lemmas", "plain_words"]
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
-NEGATIONS = frozenset({"no", "not", "never", "without", "nothing", "none", "nobody", "neither",
-                       "nor", "isn't", "aren't", "doesn't", "don't", "wasn't", "weren't"})
 #: Words that may join an object to an attribute placed after it: "the shirt is white".
 _LINKING = frozenset({"is", "are", "was", "were", "be", "that", "which", "who", "looks", "look",
                       "appears", "appear", "seems", "very", "quite", "rather", "and", "also",
@@ -104,12 +101,12 @@ def lemmas(word: str) -> frozenset[str]:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens: ``"A man's T-shirt."`` -> ``['a', "man's", 't-shirt']``.
+    """The words of *text* (:func:`crepe_gen.language.tokens.words` of its NFKC form).
 
     >>> tokens("A man's T-shirt.")
     ['a', "man's", 't-shirt']
     """
-    return _TOKEN.findall(normalize(text).replace("\u2019", "'"))
+    return shared_tokens.words(normalize(text))
 
 
 @dataclass
@@ -156,7 +153,7 @@ def plain_words(names) -> frozenset[str]:
     ['man', 't-shirt']
     """
     return frozenset(name for name in names if name and name not in _NOT_OBJECTS
-                     and all(_TOKEN.fullmatch(w) for w in name.split()))
+                     and shared_tokens.words(name) == name.split())
 
 
 def check_text(text: str, expect: Expectation, object_words: frozenset[str], *,
@@ -314,7 +311,7 @@ def _bound(sentence: _Sentence, attribute_span, object_span, object_spans) -> bo
 def _check_negation(words, scene: Scene, object_spans) -> list[str]:
     """A negation word right before each absent name ("there is no umbrella",
     "without an umbrella") and nowhere else."""
-    negation_at = [i for i, w in enumerate(words) if w in NEGATIONS or w.endswith("n't")]
+    negation_at = [i for i, w in enumerate(words) if w in shared_tokens.NEGATION_WORDS or w.endswith("n't")]
     denials = set()
     for name in scene.absent:
         near = {n for start, _ in object_spans[name] for n in negation_at if 0 < start - n <= 3}
