@@ -101,11 +101,34 @@ def _prompt_hash(prompt) -> str:
 
 def generate_texts(tasks, config: LLMConfig, object_words: frozenset[str], *, attribute_words=frozenset(),
                    canon=None, prompts_dir=None, client=None, progress: bool = False) -> TextRun:
-    """Ask the LLM for every task, validate, retry, fall back; see :class:`TextRun`.
+    """Ask the LLM for every task, validate, retry, fall back.
 
     Attempts run in rounds (every pending task's attempt 0, then attempt 1 of
     those that failed validation, ...) so that the set of requests, and hence
     the output given the cache, does not depend on timing.
+
+    Parameters
+    ----------
+    tasks : iterable of TextTask
+        The texts to make fluent.
+    config : LLMConfig
+        Endpoint, sampling, retries, budget and cache file.
+    object_words, attribute_words : frozenset of str
+        Object names and attribute words a completion may not add
+        (:func:`crepe_gen.llm.validate.check_text`).
+    canon : Canonicalizer, optional
+        Object-name aliases for validation.
+    prompts_dir : path, optional
+        Folder of prompt templates (default: the bundled ones).
+    client : optional
+        Replaces the ``openai`` client (tests).
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    TextRun
+        A :class:`TextResult` per task (sorted by item id) and the manifest counts.
     """
     return asyncio.run(agenerate_texts(tasks, config, object_words, attribute_words=attribute_words,
                                        canon=canon, prompts_dir=prompts_dir, client=client, progress=progress))

@@ -98,7 +98,8 @@ class Scene:
     def facts(self) -> str:
         """The scene as prompt text: ``"tall man; white shirt; man wearing shirt"``."""
         parts = [" ".join([*m.attributes, m.name]) for m in self.objects]
-        parts += [f"{self.mention(s).name} {predicate} {self.mention(o).name}" for s, predicate, o in self.relations]
+        parts += [f"{self.mention(s).name} {predicate} {self.mention(o).name}"
+                  for s, predicate, o in self.relations]
         parts += [f"no {name}" for name in self.absent]
         return "; ".join(parts)
 
