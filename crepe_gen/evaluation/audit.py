@@ -42,7 +42,7 @@ once normalized fails the audit in any cell.
 Examples
 --------
 >>> import tempfile, pathlib
->>> from crepe_gen.core.io import write_csv_atomic
+>>> from crepe_gen.bench.writer import write_csv_atomic
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> rows = [{"image_id": i, "caption": "a red cup", "n": 4,
 ...          "hard_negs": ["Not a red cup.", "No red cup at all."]} for i in range(30)]
@@ -57,43 +57,28 @@ False
 
 from __future__ import annotations
 
-import ast
 import collections
-import csv
 import logging
 import math
 import re
 import statistics
 import string
-import sys
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
-
+from ..bench.format import PRODUCTIVITY, SYSTEMATICITY
+from ..bench.reader import ANY_CSV, FileSummary, Item, load_items
 from ..core.errors import InputError, Problems
 from ..language.names import caption_key as normalized  # the equality test, shared with the generators
 from ..textonly.classifier import out_of_fold_scores, tie_split_credit
 
 log = logging.getLogger(__name__)
 
-PRODUCTIVITY = "productivity"
-SYSTEMATICITY = "systematicity"
 POOLED_LEVEL = "all"
-
-PRODUCTIVITY_FOILS = ("atom", "swap", "negate")
-#: Systematicity negative columns, keyed by the foil type they hold.
-SYSTEMATICITY_COLUMNS = {"atom": "valid_hard_negs_atom", "comp": "valid_hard_negs_comp",
-                         "combined": "valid_hard_negs_combined"}
-PRODUCTIVITY_REQUIRED = ("image_id", "caption", "n", "hard_negs")
-SYSTEMATICITY_REQUIRED = ("image_id", "caption") + tuple(SYSTEMATICITY_COLUMNS.values())
 
 NEGATION_WORDS = frozenset("no not without none nobody nothing never neither nor nowhere cannot".split())
 _WORDS = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _LETTER = re.compile(r"[^\W\d_]")
-_FOIL_IN_NAME = re.compile(r"(?<![a-z])(atom|swap|negate)(?![a-z])")
-_SPLIT_IN_NAME = re.compile(r"(?:un)?seen_compounds(?:_in_[a-z0-9]+)?")
 _PUNCTUATION = frozenset(string.punctuation + "\u2018\u2019\u201c\u201d")
 
 
@@ -137,199 +122,6 @@ class AuditConfig:
             raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
         if self.folds < 2:
             raise ValueError(f"folds must be at least 2, got {self.folds}")
-
-
-@dataclass(frozen=True)
-class Item:
-    """One test: the positive caption (candidate 0) and its negatives."""
-
-    kind: str
-    foil: str
-    level: str
-    image_id: int
-    positive: str
-    negatives: tuple[str, ...]
-    source: str = ""
-
-    @property
-    def candidates(self) -> tuple[str, ...]:
-        return (self.positive,) + self.negatives
-
-
-# --------------------------------------------------------------------------
-# Reading CREPE CSVs
-# --------------------------------------------------------------------------
-
-def csv_kind(columns) -> str | None:
-    """``"productivity"``, ``"systematicity"`` or None from a CSV header.
-
-    >>> csv_kind(["image_id", "caption", "n", "hard_negs"])
-    'productivity'
-    >>> csv_kind(["image_id", "caption", "valid_hard_negs_atom"]) is None
-    True
-    """
-    columns = set(columns)
-    if set(SYSTEMATICITY_REQUIRED) <= columns:
-        return SYSTEMATICITY
-    if "hard_negs" in columns:
-        return PRODUCTIVITY
-    return None
-
-
-def productivity_foil(path) -> str | None:
-    """The foil type named by the file name or, failing that, a parent folder.
-
-    >>> productivity_foil("out/productivity/swap/prod_vg_hard_negs_swap_complexity_4.csv")
-    'swap'
-    >>> productivity_foil("x/negate/rows.csv"), productivity_foil("x/rows.csv")
-    ('negate', None)
-    """
-    path = Path(path)
-    for part in (path.stem,) + tuple(reversed(path.parent.parts)):
-        found = _FOIL_IN_NAME.findall(part.lower())
-        if len(set(found)) == 1:
-            return found[0]
-    return None
-
-
-def systematicity_split(path) -> str:
-    """The split named by a systematicity file name (the stem if none).
-
-    >>> systematicity_split("syst_vg_hard_negs_unseen_compounds_in_laion.csv")
-    'unseen_compounds_in_laion'
-    """
-    stem = Path(path).stem
-    found = _SPLIT_IN_NAME.search(stem.lower())
-    return found.group(0) if found else stem
-
-
-def find_csv_files(paths) -> list[Path]:
-    """CSV files named in *paths*, folders searched recursively, sorted."""
-    found = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found.extend(p for p in path.rglob("*") if p.suffix.lower() == ".csv" and p.is_file())
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise InputError(path, "no such file or folder")
-    return sorted(set(found))
-
-
-def parse_image_id(value) -> int:
-    """Image ids as ints; ``"12.0"`` is accepted (pandas writes floats)."""
-    number = float(value)
-    if not number.is_integer():
-        raise ValueError(value)
-    return int(number)
-
-
-def parse_captions(text: str) -> tuple[str, ...]:
-    """A Python-literal list of strings, as the released files store negatives.
-
-    >>> parse_captions("['a cat', \\"a dog's toy\\"]")
-    ('a cat', "a dog's toy")
-    >>> parse_captions("[]")
-    ()
-    """
-    value = ast.literal_eval(text)
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ValueError("not a list of strings")
-    return tuple(value)
-
-
-@dataclass
-class FileSummary:
-    path: str
-    kind: str
-    rows: int = 0
-    items: int = 0
-    empty: int = 0
-
-
-def read_items(path, kind: str, problems: Problems) -> tuple[list[Item], FileSummary]:
-    """Items of one CREPE CSV; bad rows go to *problems* (raise or count)."""
-    path = Path(path)
-    summary = FileSummary(str(path), kind)
-    items: list[Item] = []
-    foil = productivity_foil(path) if kind == PRODUCTIVITY else None
-    if kind == PRODUCTIVITY and foil is None:
-        problems.report(InputError(path, "cannot tell the foil type (atom, swap or negate) "
-                                         "from the file or folder name"))
-        return items, summary
-    try:
-        _read_rows(path, kind, foil, problems, items, summary)
-    except UnicodeDecodeError as error:
-        problems.report(InputError(path, f"bytes that are not UTF-8 ({error.reason})"))
-    except csv.Error as error:
-        problems.report(InputError(path, f"unreadable CSV ({error})"))
-    return items, summary
-
-
-def _read_rows(path: Path, kind: str, foil, problems: Problems, items: list, summary) -> None:
-    split = systematicity_split(path)
-    csv.field_size_limit(sys.maxsize)
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        required = PRODUCTIVITY_REQUIRED if kind == PRODUCTIVITY else SYSTEMATICITY_REQUIRED
-        missing = [c for c in required if c not in (reader.fieldnames or ())]
-        if missing:
-            problems.report(InputError(path, f"missing column(s) {', '.join(missing)}"))
-            return
-        for number, row in enumerate(reader, start=1):
-            summary.rows += 1
-            try:
-                found = _row_items(row, kind, foil, split, f"{path.name}:{number}")
-            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
-                reason, value = _row_reason(row, error)
-                problems.report(InputError(path, reason, record=f"row {number}{value}"))
-                continue
-            summary.empty += sum(1 for item in found if not item.negatives)
-            found = [item for item in found if item.negatives]
-            summary.items += len(found)
-            items.extend(found)
-
-
-class _BadField(ValueError):
-    def __init__(self, column: str):
-        super().__init__(column)
-        self.column = column
-
-
-def _row_items(row: dict, kind: str, foil: str | None, split: str, source: str) -> list[Item]:
-    image_id = _field(row, "image_id", parse_image_id)
-    caption = _field(row, "caption", _caption)
-    if kind == PRODUCTIVITY:
-        level = str(_field(row, "n", parse_image_id))
-        negatives = _field(row, "hard_negs", parse_captions)
-        return [Item(kind, foil, level, image_id, caption, negatives, source)]
-    return [Item(kind, name, split, image_id, caption, _field(row, column, parse_captions), source)
-            for name, column in SYSTEMATICITY_COLUMNS.items()]
-
-
-def _caption(value) -> str:
-    if value is None or not value.strip():
-        raise ValueError("empty")
-    return value
-
-
-def _field(row: dict, column: str, parse):
-    try:
-        return parse(row[column])
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise _BadField(column) from None
-
-
-def _row_reason(row: dict, error: Exception) -> tuple[str, str]:
-    """The reason (shared by every row with the same fault, for the lenient
-    counts) and the offending value, to show after the row number."""
-    if not isinstance(error, _BadField):
-        return f"unreadable row ({type(error).__name__})", ""
-    value = row.get(error.column)
-    shown = "missing" if value is None else repr(value if len(value) <= 40 else value[:37] + "...")
-    expected = {"image_id": "an integer image id", "n": "an integer level",
-                "caption": "a non-empty caption"}.get(error.column, "a Python-literal list of strings")
-    return f"column {error.column} is not {expected}", f" ({error.column} = {shown})"
 
 
 # --------------------------------------------------------------------------
@@ -650,14 +442,26 @@ def _distinct(pool: list[Item]) -> list[int]:
     return sorted(first.values())
 
 
+def cell_level(item: Item) -> str:
+    """The level of an item's cell: the systematicity split, or the
+    productivity level as text.
+
+    >>> cell_level(Item("productivity", "atom", 4, 1, "a cup", ("a mug",)))
+    '4'
+    >>> cell_level(Item("systematicity", "comp", None, 1, "a cup", ("a mug",), split="seen_compounds"))
+    'seen_compounds'
+    """
+    return item.split if item.task == SYSTEMATICITY else str(item.level)
+
+
 def audit_items(items: list[Item], config: AuditConfig = AuditConfig()) -> list[Cell]:
     """Score every baseline on *items* and return the cells, unjudged."""
     pools: dict[tuple, list[Item]] = collections.defaultdict(list)
     for item in items:
-        pools[(item.kind, item.foil)].append(item)
+        pools[(item.task, item.foil)].append(item)
     cells = []
     for (kind, foil), pool in sorted(pools.items()):
-        pool.sort(key=lambda item: (_level_key(item.level), item.image_id, item.source))
+        pool.sort(key=lambda item: (_level_key(cell_level(item)), item.image_id, item.source))
         credits = {}
         for name, baseline in BASELINES.items():
             skipped = config.baselines is not None and name not in config.baselines
@@ -668,7 +472,7 @@ def audit_items(items: list[Item], config: AuditConfig = AuditConfig()) -> list[
             credits[name] = None if scores is None else [tie_split_credit(s) for s in scores]
         by_level = collections.defaultdict(list)
         for index, item in enumerate(pool):
-            by_level[item.level].append(index)
+            by_level[cell_level(item)].append(index)
         for level in sorted(by_level, key=_level_key) + [POOLED_LEVEL]:
             if level == POOLED_LEVEL and len(by_level) == 1:
                 continue
@@ -686,22 +490,7 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     ``config.lenient``) and when no CREPE CSV is found.
     """
     problems = Problems(lenient=config.lenient)
-    explicit = {Path(p) for p in paths if Path(p).is_file()}
-    items: list[Item] = []
-    summaries = []
-    files = find_csv_files(paths)
-    for path in tqdm(files, desc="reading CSVs", disable=not config.progress, leave=False):
-        kind = _header_kind(path, problems)
-        if kind is None:
-            if path in explicit:
-                problems.report(InputError(path, "not a CREPE CSV (no hard_negs or "
-                                                 "valid_hard_negs_* columns)"))
-            else:
-                log.info("ignoring %s: not a CREPE CSV", path)
-            continue
-        found, summary = read_items(path, kind, problems)
-        items.extend(found)
-        summaries.append(summary)
+    items, summaries = load_items(paths, ANY_CSV, problems, progress=config.progress)
     if not items:
         raise InputError(", ".join(map(str, paths)), "no CREPE CSV rows with negatives found")
     log.info("auditing %d items from %d files", len(items), len(summaries))
@@ -710,16 +499,3 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     if problems.counts:
         log.warning("%s", problems.summary())
     return AuditReport(config, cells, summaries, z, problems)
-
-
-def _header_kind(path: Path, problems: Problems) -> str | None:
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), [])
-    except UnicodeDecodeError as error:
-        problems.report(InputError(path, f"bytes that are not UTF-8 ({error.reason})"))
-        return None
-    except (OSError, csv.Error) as error:
-        problems.report(InputError(path, f"unreadable CSV ({error})"))
-        return None
-    return csv_kind(header)

@@ -25,7 +25,8 @@ from typing import Callable
 
 import yaml
 
-from ..evaluation.harness import SYSTEMATICITY_FOILS, benchmark_files, read_rows, _negative_columns
+from ..bench.format import PRODUCTIVITY, SYSTEMATICITY_FOILS
+from ..bench.reader import read_rows, released_files
 from ..core.io import atomic_open, write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -68,12 +69,12 @@ def dataset_sizes(bench_dir) -> dict:
     with how many rows have negatives of each type."""
     productivity: dict = collections.defaultdict(dict)
     systematicity: dict = {}
-    for bench_file in benchmark_files(bench_dir):
+    for bench_file in released_files(bench_dir):
         rows = [row for _, row in read_rows(bench_file)]
-        if bench_file.task == "productivity":
+        if bench_file.task == PRODUCTIVITY:
             productivity[bench_file.foils[0]][bench_file.level] = len(rows)
         else:
-            columns = _negative_columns(bench_file)
+            columns = bench_file.negative_columns
             counts = {"rows": len(rows)}
             for foil in SYSTEMATICITY_FOILS:
                 counts[foil] = sum(1 for row in rows if row[columns[foil]])
