@@ -45,6 +45,9 @@ from ..core.io import versions, write_json_atomic, write_text_atomic
 from ..core.fingerprint import file_digest
 from ..vg.reader import image_path
 
+__all__ = ["EvalConfig", "GROUPINGS", "item_rank", "find_images", "crop_box", "rank_items", "bootstrap_metrics",
+           "summarize", "flat_rows", "evaluate", "default_out", "write_results", "read_results"]
+
 log = logging.getLogger(__name__)
 
 # -- ranking ---------------------------------------------------------------------
@@ -264,6 +267,16 @@ def evaluate(bench_dir, adapter, images_dir=None, config: EvalConfig = EvalConfi
         "skipped_rows": problems.total,
         "groups": summarize(items, ranks, ties, config),
     }
+
+
+def default_out(bench, spec: str) -> Path:
+    """Where the results of model *spec* on *bench* go: ``BENCH/eval/{spec}.json``,
+    with ``/`` and ``:`` made safe for a file name.
+
+    >>> default_out("OUT", "open_clip:ViT-B-32:laion2b").as_posix()
+    'OUT/eval/open_clip__ViT-B-32__laion2b.json'
+    """
+    return Path(bench) / "eval" / (spec.replace("/", "_").replace(":", "__") + ".json")
 
 
 def write_results(results: dict, out_json) -> tuple[Path, Path]:

@@ -35,6 +35,9 @@ import numpy as np
 
 from ..core.errors import ConfigError
 
+__all__ = ["Adapter", "TEXT_RULES", "TextRuleAdapter", "OpenClipAdapter", "CHECKPOINT_SUFFIXES", "ADAPTERS",
+           "parse_model_spec", "load_adapter"]
+
 log = logging.getLogger(__name__)
 
 

@@ -1,8 +1,8 @@
 """The dataset card: Markdown plus PNG plots, written next to the benchmark.
 
 The card states what is in the folder (rows per set, level, foil type and
-split), whether the text-only audit passed (its table, with chance), how the
-set was made (each stage's section of ``OUT/manifest.json``: config, seed,
+split, counted by :mod:`crepe_gen.bench.reader`), whether the text-only
+audit passed (its table, with chance), how the set was made (each stage's section of ``OUT/manifest.json``: config, seed,
 versions, input hashes) and its known limits. Plots are drawn with
 matplotlib's Agg backend; each is a function in :data:`PLOTS` that returns
 None when it has no data.
@@ -28,6 +28,9 @@ import yaml
 from ..bench.format import PRODUCTIVITY, SYSTEMATICITY_FOILS
 from ..bench.reader import read_rows, released_files
 from ..core.io import atomic_open, write_text_atomic
+
+__all__ = ["GENERAL_LIMITS", "CardConfig", "Card", "PLOTS", "dataset_sizes", "sizes_markdown", "plot_rows_per_level",
+           "plot_baseline_margins", "plot_recall_vs_complexity", "save_figure", "card_markdown", "write_card"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,8 @@ class CardConfig:
 
 @dataclass(frozen=True)
 class Card:
+    """What :func:`write_card` wrote: the card, its plots and its text."""
+
     path: Path
     plots: tuple[Path, ...]
     text: str
@@ -222,6 +227,7 @@ PLOTS: dict[str, Callable] = {
 
 
 def save_figure(fig, path: Path, dpi: int) -> None:
+    """Save *fig* as a PNG at *path* (atomically, no metadata) and close it."""
     import matplotlib.pyplot as plt
 
     # No timestamp or version text in the PNG: same data, same bytes.

@@ -4,7 +4,9 @@
 whose YAML front matter lists them (``configs:``), so
 ``datasets.load_dataset("OUT/hf", name="productivity")`` loads it as it is,
 with no loading script. Lists of negatives are real lists of strings, not
-the Python literals of the CSVs.
+the Python literals of the CSVs. The files are read by
+:mod:`crepe_gen.bench.reader`; the parquet column types follow the column
+kinds of :mod:`crepe_gen.bench.format` (:func:`arrow_type`).
 
 Configs and splits
     ``productivity``: splits ``atom``, ``negate``, ``swap`` (the level is the
@@ -34,6 +36,8 @@ from ..core.errors import InputError, Problems
 from ..bench.format import COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, LIST_COLUMNS, PRODUCTIVITY, SYSTEMATICITY
 from ..bench.reader import read_rows, released_files
 from ..core.io import atomic_open, write_text_atomic
+
+__all__ = ["SCHEMAS", "ExportConfig", "arrow_type", "config_split", "export_hf", "front_matter"]
 
 log = logging.getLogger(__name__)
 
