@@ -9,7 +9,9 @@ shortest; the longest; the lower-case one; the one whose casing or
 punctuation differs from the majority; the one closest to the median length;
 the centroid (most word 1-2-grams shared with the other candidates); the one
 with the fewest words never seen in the positives of other images; and the
-text-only n-gram classifier (:mod:`crepe_gen.textonly.classifier`).
+text-only n-gram classifier (:mod:`crepe_gen.textonly.classifier`). Words
+and negations are those of :mod:`crepe_gen.language.tokens`; lengths and the
+length rules are those of :mod:`crepe_gen.evaluation.text_rules`.
 
 Examples
 --------
@@ -27,34 +29,15 @@ import statistics
 import string
 
 from ..bench.reader import Item
+from ..language.tokens import has_negation, words
 from ..textonly.classifier import out_of_fold_scores
+from .text_rules import caption_length, longest, shortest
 
-__all__ = ["BASELINES", "SHORT_NAMES", "NEGATION_WORDS", "words", "has_negation", "casing_signature",
-           "punctuation_signature", "middle_length_scores", "centroid_scores", "unknown_words_scores",
+__all__ = ["BASELINES", "SHORT_NAMES", "casing_signature", "punctuation_signature", "middle_length_scores", "centroid_scores", "unknown_words_scores",
            "classifier_scores"]
 
-NEGATION_WORDS = frozenset("no not without none nobody nothing never neither nor nowhere cannot".split())
-_WORDS = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _LETTER = re.compile(r"[^\W\d_]")
 _PUNCTUATION = frozenset(string.punctuation + "\u2018\u2019\u201c\u201d")
-
-
-def words(text: str) -> list[str]:
-    """Lower-case word tokens; contractions stay whole.
-
-    >>> words("A man isn't riding.")
-    ['a', 'man', "isn't", 'riding']
-    """
-    return _WORDS.findall(text.lower().replace("\u2019", "'"))
-
-
-def has_negation(text: str) -> bool:
-    """True when *text* holds a negation word (no, not, n't, without, ...).
-
-    >>> has_negation("There is no dog"), has_negation("A dog doesn't run"), has_negation("A nose")
-    (True, True, False)
-    """
-    return any(w in NEGATION_WORDS or w.endswith("n't") for w in words(text))
 
 
 def casing_signature(text: str) -> tuple[bool, bool]:
@@ -101,7 +84,7 @@ def middle_length_scores(items: list[Item], config) -> list[list[float]]:
     catches positives that sit in the middle because every foil edits them."""
     scores = []
     for item in items:
-        lengths = [len(c.strip()) for c in item.candidates]
+        lengths = [caption_length(c) for c in item.candidates]
         middle = statistics.median(lengths)
         scores.append([-abs(length - middle) for length in lengths])
     return scores
@@ -183,8 +166,8 @@ def classifier_scores(items: list[Item], config) -> list[list[float]] | None:
 #: to one score array per item (higher = more likely the positive), or None.
 BASELINES = {
     "no_negation": _per_candidate(lambda text: not has_negation(text)),
-    "shortest": _per_candidate(lambda text: -len(text.strip())),
-    "longest": _per_candidate(lambda text: len(text.strip())),
+    "shortest": _per_candidate(shortest),
+    "longest": _per_candidate(longest),
     "lowercase": _per_candidate(lambda text: text == text.lower()),
     "odd_casing": _odd_one_out(casing_signature),
     "odd_punctuation": _odd_one_out(punctuation_signature),
