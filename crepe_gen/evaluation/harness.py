@@ -42,7 +42,7 @@ from ..core.errors import ConfigError, InputError
 from ..bench.reader import Item, load_benchmark
 from ..bench.writer import csv_text
 from ..core.io import versions, write_json_atomic, write_text_atomic
-from ..core.fingerprint import file_digest
+from ..core.fingerprint import file_digest, fingerprint
 from ..vg.reader import image_path
 
 __all__ = ["EvalConfig", "GROUPINGS", "item_rank", "find_images", "crop_box", "rank_items", "bootstrap_metrics",
@@ -141,6 +141,7 @@ def rank_items(items: list[Item], adapter, images_dir=None, config: EvalConfig =
 # -- metrics ---------------------------------------------------------------------
 
 def _stable_seed(*parts) -> int:
+    """The bootstrap seed of one group (its formula decides the published intervals: keep it)."""
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).digest()
     return int.from_bytes(digest[:8], "little")
 
@@ -224,8 +225,8 @@ def flat_rows(groups: list[dict]) -> tuple[list[str], list[dict]]:
 # -- the whole evaluation -----------------------------------------------------------
 
 def _cache_path(cache_dir: Path, spec: str, bench_file: Path) -> Path:
-    key = _stable_seed(spec, file_digest(bench_file))
-    return cache_dir / f"{bench_file.stem}.{key:016x}.json"
+    """The ranks cache of one file: keyed by the model spec and the file's bytes."""
+    return cache_dir / f"{bench_file.stem}.{fingerprint(spec, file_digest(bench_file), length=16)}.json"
 
 
 def evaluate(bench_dir, adapter, images_dir=None, config: EvalConfig = EvalConfig(), *,
