@@ -22,7 +22,8 @@ from crepe_gen.systematicity import counting as vocab
 from crepe_gen.cli import main
 from crepe_gen.systematicity.extract import extract, vocabulary_for
 from crepe_gen.language.names import normalize
-from crepe_gen.systematicity.stage import COLUMNS, output_name, split_of, vocab_counts
+from crepe_gen.systematicity.layout import COLUMNS, output_name
+from crepe_gen.systematicity.splits import read_counts, split_of
 from crepe_gen.vg.reader import VisualGenome
 from crepe_fixtures import write_sample_cut
 
@@ -126,7 +127,7 @@ def test_systematicity_from_the_vocabularies(vocabularies, small_vg, tmp_path, c
 
     vocabulary = vocabulary_for(str(small_vg))
     for name, (path, _) in vocabularies.items():
-        counts = vocab_counts(path)
+        counts = read_counts(path)
         for split in ("seen_compounds", "unseen_compounds"):
             with open(out / "systematicity" / f"{output_name(split, name)}.csv", newline="") as handle:
                 reader = csv.DictReader(handle)
@@ -136,8 +137,9 @@ def test_systematicity_from_the_vocabularies(vocabularies, small_vg, tmp_path, c
             for row in rows:
                 ex = extract(normalize(row["caption"]), "fast", vocabulary)
                 atoms = {"object": ex.objects, "attribute": ex.attributes, "relation": ex.relations}
-                keys = ["|".join(c) for c in ex.attribute_compounds + ex.relation_compounds]
-                assert split_of(atoms, keys, counts, 1) == split, (name, row["caption"])
+                compounds = {"attribute_compound": ex.attribute_compounds,
+                             "relation_compound": ex.relation_compounds}
+                assert split_of(atoms, compounds, counts, 1) == split, (name, row["caption"])
     manifest = json.loads((out / "manifest.json").read_text())["systematicity"]
     assert manifest["standin_corpus"] is False
     assert {v["name"] for v in manifest["vocabularies"].values()} == set(CORPORA)

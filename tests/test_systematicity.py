@@ -21,9 +21,12 @@ from crepe_gen.cli import main
 from crepe_gen.core.errors import ConfigError, InputError
 from crepe_gen.systematicity.extract import extract, vocabulary_for
 from crepe_gen.language.names import noun_lemma, normalize
-from crepe_gen.systematicity.stage import (COLUMNS, BigramIndex, Caption, SystematicityConfig, comp_edits,
-                                     output_name, parse_caption, run_systematicity, split_of,
-                                     tokenize, training_set_tag)
+from crepe_gen.systematicity import SystematicityConfig, run_systematicity
+from crepe_gen.systematicity.bigrams import BigramIndex
+from crepe_gen.systematicity.captions import Caption, parse_caption, tokenize
+from crepe_gen.systematicity.layout import COLUMNS, output_name, training_set_tag
+from crepe_gen.systematicity.negatives import comp_edits
+from crepe_gen.systematicity.splits import split_of
 from crepe_gen.vg.reader import VisualGenome
 from crepe_fixtures import write_sample_cut
 
@@ -139,10 +142,11 @@ def test_split_membership_follows_vocab_counts(built, vocab_files):
 
 def test_split_of_uses_k():
     atoms = {"object": ["cup"], "attribute": ["red"], "relation": []}
-    counts = {("object", "cup"): 5, ("attribute", "red"): 5, ("attribute_compound", "red|cup"): 2}
-    assert split_of(atoms, ["red|cup"], counts, 2) == "seen_compounds"
-    assert split_of(atoms, ["red|cup"], counts, 3) == "unseen_compounds"
-    assert split_of(atoms, ["red|cup"], counts, 6) == "unseen_atoms"
+    counts = {("object", "cup"): 5, ("attribute", "red"): 5, ("attribute_compound", ("red", "cup")): 2}
+    compounds = {"attribute_compound": [("red", "cup")]}
+    assert split_of(atoms, compounds, counts, 2) == "seen_compounds"
+    assert split_of(atoms, compounds, counts, 3) == "unseen_compounds"
+    assert split_of(atoms, compounds, counts, 6) == "unseen_atoms"
 
 
 def test_negatives_are_false_for_the_image(built, small_vg):
@@ -356,7 +360,7 @@ def test_command_on_the_bundled_sample_and_audit(tmp_path, capsys):
 
 
 def test_region_graphs_ground_regions_when_present(small_vg, tmp_path):
-    from crepe_gen.systematicity.stage import ground_regions
+    from crepe_gen.systematicity.grounding import ground_regions
 
     folder = tmp_path / "vg"
     shutil.copytree(small_vg, folder)
