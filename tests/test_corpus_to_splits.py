@@ -20,10 +20,11 @@ import pytest
 
 from crepe_gen.systematicity import counting as vocab
 from crepe_gen.cli import main
-from crepe_gen.systematicity.extract import extract, vocabulary_for
+from crepe_gen.systematicity.extract import extract
 from crepe_gen.language.names import normalize
 from crepe_gen.systematicity.layout import COLUMNS, output_name
 from crepe_gen.systematicity.splits import read_counts, split_of
+from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
 from crepe_fixtures import write_sample_cut
 
@@ -125,7 +126,7 @@ def test_systematicity_from_the_vocabularies(vocabularies, small_vg, tmp_path, c
     assert written == sorted(f"{output_name(split, name)}.csv" for name in CORPORA
                              for split in ("seen_compounds", "unseen_compounds"))
 
-    vocabulary = vocabulary_for(str(small_vg))
+    vocabulary = vg_names(str(small_vg))
     for name, (path, _) in vocabularies.items():
         counts = read_counts(path)
         for split in ("seen_compounds", "unseen_compounds"):

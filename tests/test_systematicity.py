@@ -19,14 +19,15 @@ from crepe_gen.vg import truth
 from crepe_gen.systematicity import counting as vocab
 from crepe_gen.cli import main
 from crepe_gen.core.errors import ConfigError, InputError
-from crepe_gen.systematicity.extract import extract, vocabulary_for
+from crepe_gen.systematicity.extract import extract
 from crepe_gen.language.names import noun_lemma, normalize
 from crepe_gen.systematicity import SystematicityConfig, run_systematicity
 from crepe_gen.systematicity.bigrams import BigramIndex
 from crepe_gen.systematicity.captions import Caption, parse_caption, tokenize
 from crepe_gen.systematicity.layout import COLUMNS, output_name, training_set_tag
 from crepe_gen.systematicity.negatives import comp_edits
-from crepe_gen.systematicity.splits import split_of
+from crepe_gen.systematicity.splits import read_counts, split_of
+from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
 from crepe_fixtures import write_sample_cut
 
@@ -47,7 +48,7 @@ def small_vg(tmp_path_factory) -> Path:
 def vocab_files(small_vg, tmp_path_factory) -> dict[str, Path]:
     """Three training sets, each counting a different two thirds of the captions."""
     folder = tmp_path_factory.mktemp("vocab")
-    vocabulary = vocabulary_for(str(small_vg))
+    vocabulary = vg_names(str(small_vg))
     captions = [region["phrase"] for _, regions in VisualGenome(small_vg).region_descriptions()
                 for region in regions]
     paths = {}
@@ -59,8 +60,8 @@ def vocab_files(small_vg, tmp_path_factory) -> dict[str, Path]:
             ex = extract(normalize(caption), "fast", vocabulary)
             for kind in ("object", "attribute", "relation"):
                 counts.update((kind, atom) for atom in getattr(ex, kind + "s"))
-            counts.update(("attribute_compound", "|".join(c)) for c in ex.attribute_compounds)
-            counts.update(("relation_compound", "|".join(c)) for c in ex.relation_compounds)
+            counts.update(("attribute_compound", c) for c in ex.attribute_compounds)
+            counts.update(("relation_compound", c) for c in ex.relation_compounds)
         paths[name] = folder / f"{name}.parquet"
         vocab.write_vocab(counts, paths[name])
     return paths
@@ -127,13 +128,12 @@ def test_comp_lists_vary_in_length(built):
 def test_split_membership_follows_vocab_counts(built, vocab_files):
     out, _ = built
     for name, split, _, provenance in all_outputs(out):
-        counts = {(k, key if isinstance(key, str) else "|".join(key)): n
-                  for k, counter in vocab.load_vocab(vocab_files[name]).items() for key, n in counter.items()}
+        counts = read_counts(vocab_files[name])
         for record in provenance:
             ex = record["extraction"]
             atoms = [(kind, a) for kind in ("object", "attribute", "relation") for a in ex[kind + "s"]]
-            compounds = [("attribute_compound", "|".join(c)) for c in ex["attribute_compounds"]]
-            compounds += [("relation_compound", "|".join(c)) for c in ex["relation_compounds"]]
+            compounds = [("attribute_compound", tuple(c)) for c in ex["attribute_compounds"]]
+            compounds += [("relation_compound", tuple(c)) for c in ex["relation_compounds"]]
             assert compounds
             assert all(counts.get(a, 0) >= 1 for a in atoms)
             unseen = [c for c in compounds if counts.get(c, 0) < 1]
@@ -206,7 +206,7 @@ def test_edits_are_whole_tokens_and_captions_normalized(built):
 
 def test_atom_replacements_keep_the_kind(built):
     out, _ = built
-    vocabulary = vocabulary_for()
+    vocabulary = vg_names()
     kinds = collections.Counter()
     for _, _, _, provenance in all_outputs(out):
         for record in provenance:
@@ -271,7 +271,7 @@ def test_comp_edits_recombine_atoms():
 
 
 def _parse_sample(text: str) -> Caption:
-    vocabulary = vocabulary_for(None)
+    vocabulary = vg_names(None)
     return parse_caption(text, extract(text, "fast", vocabulary), vocabulary.surfaces)
 
 
@@ -379,7 +379,7 @@ def test_region_graphs_ground_regions_when_present(small_vg, tmp_path):
         {**regions[1482], "objects": [], "relationships": []}]}]
     (folder / "region_graphs.json").write_text(json.dumps(region_graphs))
     vg = VisualGenome(folder)
-    grounded = {r.region_id: r for r in ground_regions(vg, vocabulary_for(str(folder)), SystematicityConfig(),
+    grounded = {r.region_id: r for r in ground_regions(vg, vg_names(str(folder)), SystematicityConfig(),
                                                          collections.Counter(), BigramIndex())}
     assert grounded[1434].matched == {"man": [man], "shirt": [shirt]}
     assert 1482 not in grounded            # its region graph names no man and no glasses

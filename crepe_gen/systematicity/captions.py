@@ -101,7 +101,7 @@ def parse_caption(caption: str, extraction, surfaces: dict) -> Caption:
 
     *surfaces* maps a text form to ``(object, attribute, relation, ...)``
     canonical names (``None`` where the form is not of that kind), as
-    :class:`crepe_gen.systematicity.extract.VGVocabulary` does. Atoms that cannot be found
+    :class:`crepe_gen.systematicity.vg_names.VGNames` does. Atoms that cannot be found
     as whole tokens stay plain text and their compounds are left out (such a
     caption is still split, but offers fewer edits).
 

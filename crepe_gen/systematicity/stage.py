@@ -75,7 +75,7 @@ from . import counting
 from .balancing import balance_sets
 from .bigrams import BigramIndex
 from .config import SystematicityConfig
-from .extract import vocabulary_for
+from .vg_names import VGNames, vg_names
 from .grounding import Region, ground_regions
 from .layout import COLUMNS, output_name, training_set_tag
 from .negatives import AtomPool
@@ -104,7 +104,7 @@ class Inputs:
     vocabs: dict
     standin: bool
     tags: dict
-    names: object
+    names: VGNames
     vg_hashes: dict
     vocab_hashes: dict
     fingerprints: dict
@@ -123,7 +123,7 @@ def resolve_inputs(vg: VisualGenome, vocabs: dict, out_dir: Path, config: System
     if standin:
         vocabs = standin_vocabs(out_dir / "systematicity" / "standin_vocab", str(vg.root), config)
     tags = _tags(vocabs)
-    names = vocabulary_for(str(vg.root))
+    names = vg_names(str(vg.root), lenient=vg.lenient)
     vg_hashes = vg.input_hashes()
     vocab_hashes = {name: file_digest(vocabs[name]) for name in tags}
     fingerprints = {tag: run_fingerprint(config, vg_hashes, vocab_hashes[name], names.digest, tag)
@@ -208,7 +208,7 @@ def _read_counts(inputs: Inputs) -> dict[str, CorpusCounts]:
 
 
 # -- step 2: grounding --------------------------------------------------------------------
-def ground(vg: VisualGenome, names, config: SystematicityConfig, skipped: collections.Counter,
+def ground(vg: VisualGenome, names: VGNames, config: SystematicityConfig, skipped: collections.Counter,
            bigrams: BigramIndex) -> tuple[list[Region], lexicon.Lexicon]:
     """The grounded region captions and the lexicon of replacement atoms, in
     one pass over the scene graphs (every graph also goes into the lexicon)."""
