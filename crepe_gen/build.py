@@ -37,8 +37,10 @@ from pathlib import Path
 from typing import Callable
 
 from .core.errors import ConfigError, InputError
-from .core.io import read_yaml_mapping, versions, write_json_atomic, write_text_atomic
-from .vg.reader import VisualGenome, file_digest
+from .core.config import config_from_mapping, read_yaml_mapping
+from .core.io import versions, write_json_atomic, write_text_atomic
+from .core.fingerprint import file_digest
+from .vg.reader import VisualGenome
 
 log = logging.getLogger(__name__)
 
@@ -100,26 +102,7 @@ def stage_config(config: BuildConfig, stage: str, cls, **fixed):
     values = {**config.section(stage), **{k: v for k, v in fixed.items() if k in names}}
     if "seed" in names:
         values.setdefault("seed", config.seed)
-    return _dataclass_from(cls, values, f"{config.source}: section {stage!r}")
-
-
-def _dataclass_from(cls, values: dict, where: str):
-    """*cls* from a YAML mapping: lists become tuples, mappings nested dataclasses."""
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - set(fields))
-    if unknown:
-        raise ConfigError(f"{where}: unknown keys {', '.join(unknown)} (known: {', '.join(sorted(fields))})")
-    values = dict(values)
-    for name, value in values.items():
-        default = fields[name].default
-        if isinstance(default, tuple) and isinstance(value, list):
-            values[name] = tuple(value)
-        elif dataclasses.is_dataclass(default) and isinstance(value, dict):
-            values[name] = _dataclass_from(type(default), value, f"{where}: {name}")
-    try:
-        return cls(**values)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"{where}: {error}") from error
+    return config_from_mapping(cls, values, f"{config.source}: section {stage!r}")
 
 
 # -- stages ----------------------------------------------------------------------

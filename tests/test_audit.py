@@ -9,7 +9,8 @@ import string
 import pytest
 
 from crepe_gen.evaluation import audit
-from crepe_gen.evaluation.audit import AuditConfig, Item, audit_items, audit_paths, grouped_folds, tie_split_credit
+from crepe_gen.evaluation.audit import AuditConfig, Item, audit_items, audit_paths
+from crepe_gen.textonly.classifier import grouped_folds, tie_split_credit
 from crepe_gen.cli import main
 from crepe_gen.core.errors import InputError
 from crepe_gen.core.io import write_csv_atomic

@@ -43,7 +43,7 @@ def test_bad_configs(tmp_path):
         load_build_config(bad)
     bad.write_text("card: {colour: red}\n")
     config = load_build_config(bad)
-    with pytest.raises(ConfigError, match="section 'card': unknown keys colour"):
+    with pytest.raises(ConfigError, match="section 'card': unknown key 'colour'"):
         build.STAGES["card"].config(build.BuildContext(config, tmp_path))
     bad.write_text("- a list\n")
     assert main(["build", "--config", str(bad), "--out", str(tmp_path / "o")]) == 2

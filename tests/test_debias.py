@@ -3,7 +3,7 @@
 import collections
 import random
 
-from crepe_gen.evaluation.audit import tie_split_credit
+from crepe_gen.textonly.classifier import tie_split_credit
 from crepe_gen.textonly.balance import drop_predictable, select_by_rank, text_classifier_scores
 
 WORDS = ["red", "blue", "green", "cup", "table", "dog", "on", "near", "large", "small"]

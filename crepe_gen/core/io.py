@@ -25,9 +25,6 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-import yaml
-
-from .errors import ConfigError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -117,31 +114,3 @@ def update_manifest(out_dir, section: str, data: dict) -> dict:
     manifest[section] = data
     write_json_atomic(path, manifest)
     return manifest
-
-
-def read_yaml_mapping(path, *, what: str = "configuration") -> dict:
-    """The mapping at the top of a YAML file (an empty file is ``{}``).
-
-    Every problem is a one-line :class:`~crepe_gen.core.errors.ConfigError` naming
-    the file.
-
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "c.yaml"
-    >>> _ = path.write_text("seed: 3\\n")
-    >>> read_yaml_mapping(path)
-    {'seed': 3}
-    """
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: {what} file not found") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read {what}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: malformed YAML: {str(error).splitlines()[0]}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: {what} must be a YAML mapping (expected a mapping of keys)")
-    return data

@@ -66,7 +66,6 @@ import re
 import statistics
 import string
 import sys
-import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -75,6 +74,7 @@ from tqdm import tqdm
 
 from ..core.errors import InputError, Problems
 from ..language.names import caption_key as normalized  # the equality test, shared with the generators
+from ..textonly.classifier import out_of_fold_scores, tie_split_credit
 
 log = logging.getLogger(__name__)
 
@@ -454,72 +454,20 @@ def unknown_words_scores(items: list[Item], config: AuditConfig) -> list[list[fl
     return scores
 
 
-def grouped_folds(groups, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Grouped K-fold ``(train, test)`` index pairs: a group is never on both sides.
-
-    >>> pairs = grouped_folds([1, 1, 2, 2, 3, 3, 4], folds=2, seed=0)
-    >>> len(pairs), sorted(int(i) for _, test in pairs for i in test)
-    (2, [0, 1, 2, 3, 4, 5, 6])
-    """
-    from sklearn.model_selection import GroupKFold
-
-    groups = np.asarray(groups)
-    n_splits = min(folds, len(np.unique(groups)))
-    if n_splits < 2:
-        return []
-    splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    return list(splitter.split(np.zeros(len(groups)), groups=groups))
-
-
-def ngram_features(texts):
-    """Hashed word 1-2-grams and case-sensitive character 3-grams, each row
-    l2-normalized. Hashing needs no fitting, so no vocabulary leaks from the
-    evaluated fold."""
-    from scipy.sparse import hstack
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
-    unique = unique.tolist()
-    word = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=1 << 20,
-                             alternate_sign=False, token_pattern=r"(?u)\b\w+\b|n't")
-    char = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 3), n_features=1 << 20,
-                             alternate_sign=False, lowercase=False)
-    features = hstack([word.transform(unique), char.transform(unique)]).tocsr()
-    # Keep only the hashed columns in use: the solver's cost grows with the width.
-    features = features[:, np.unique(features.indices)]
-    return features[inverse]
-
-
 def classifier_scores(items: list[Item], config: AuditConfig) -> list[list[float]] | None:
-    """Out-of-fold logistic-regression scores of every candidate, trained on the
-    items of other images only (grouped K-fold by image id)."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
-
+    """Out-of-fold scores of the text-only classifier
+    (:func:`crepe_gen.textonly.classifier.out_of_fold_scores`) for every
+    candidate, trained on the items of other images only."""
     texts, labels, groups = [], [], []
     for item in items:
         for position, candidate in enumerate(item.candidates):
             texts.append(candidate)
             labels.append(int(position == 0))
             groups.append(item.image_id)
-    pairs = grouped_folds(groups, config.folds, config.seed)
-    if not pairs:
+    decision = out_of_fold_scores(texts, labels, groups, folds=config.folds, seed=config.seed,
+                                  progress=config.progress, description=f"n-gram classifier ({items[0].foil})")
+    if decision is None:
         return None
-    features = ngram_features(texts)
-    labels = np.array(labels)
-    decision = np.zeros(len(texts))
-    for train, test in tqdm(pairs, desc=f"n-gram classifier ({items[0].foil})",
-                            disable=not config.progress, leave=False):
-        if len(np.unique(labels[train])) < 2:
-            continue
-        # The dual solver is fastest when hashed n-grams outnumber the captions;
-        # it shuffles, so it takes the seed.
-        model = LogisticRegression(C=1.0, solver="liblinear", dual=True, max_iter=1000,
-                                   random_state=config.seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(features[train], labels[train])
-        decision[test] = model.decision_function(features[test])
     scores, start = [], 0
     for item in items:
         end = start + len(item.candidates)
@@ -545,19 +493,6 @@ BASELINES = {
 SHORT_NAMES = {"no_negation": "no-neg", "shortest": "short", "longest": "long",
                "lowercase": "lower", "odd_casing": "case", "odd_punctuation": "punct",
                "middle_length": "middle", "centroid": "centroid", "unknown_words": "unknown", "ngram_classifier": "ngram"}
-
-
-def tie_split_credit(scores, positive: int = 0) -> float:
-    """Recall@1 credit of picking the best-scored candidate, ties split evenly.
-
-    >>> tie_split_credit([3, 3, 1]), tie_split_credit([1, 3, 3]), tie_split_credit([5, 5, 5, 5])
-    (0.5, 0.0, 0.25)
-    """
-    best = max(scores)
-    floor = best - 1e-9 * max(1.0, abs(best))
-    if scores[positive] < floor:
-        return 0.0
-    return 1.0 / sum(1 for score in scores if score >= floor)
 
 
 # --------------------------------------------------------------------------

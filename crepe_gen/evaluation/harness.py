@@ -43,7 +43,8 @@ from tqdm import tqdm
 
 from ..core.errors import ConfigError, InputError, Problems
 from ..core.io import csv_text, versions, write_json_atomic, write_text_atomic
-from ..vg.reader import file_digest, image_path
+from ..core.fingerprint import file_digest
+from ..vg.reader import image_path
 
 log = logging.getLogger(__name__)
 

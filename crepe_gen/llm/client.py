@@ -52,7 +52,7 @@ from pathlib import Path
 import yaml
 
 from ..core.errors import ConfigError
-from ..core.io import read_yaml_mapping
+from ..core.config import read_yaml_mapping
 from .cache import ResponseCache, canonical_json, request_key
 from .validate import Expectation, Scene, check_text, object_words
 

@@ -54,7 +54,8 @@ from tqdm import tqdm
 from .captions import CAPTION_BACKENDS, scene_from_subgraph
 from ..textonly.balance import select_by_rank, text_classifier_scores
 from ..core.errors import ConfigError
-from ..core.io import (csv_text, read_yaml_mapping, update_manifest, versions, write_jsonl_atomic,
+from ..core.config import read_yaml_mapping
+from ..core.io import (csv_text, update_manifest, versions, write_jsonl_atomic,
                  write_text_atomic)
 from ..language.lexicon import AtomTally, Lexicon, LexiconConfig, is_concrete, is_lemma, predicate_phrase
 from .negatives import FOIL_TYPES, NegativeConfig

@@ -1,8 +1,8 @@
 """Blind-bias control: pick foils (or rows) so a text-only classifier finds the positive at chance.
 
-A text-only n-gram classifier (the features of the audit,
-:func:`crepe_gen.evaluation.audit.ngram_features`) is trained to tell positives from
-foils with cross-validation grouped by image, so every candidate is scored
+The text-only classifier of :mod:`crepe_gen.textonly.classifier` (the one
+the audit judges with) is trained to tell positives from foils with
+cross-validation grouped by image, so every candidate is scored
 by a model that never saw its image (:func:`text_classifier_scores`). Then
 :func:`select_by_rank` chooses, per row, foils such that the positive's rank
 among the kept candidates is uniform over the rows: a classifier trained on
@@ -37,24 +37,20 @@ from __future__ import annotations
 import collections
 import random
 
+from .classifier import out_of_fold_scores, tie_split_credit
+
+__all__ = ["text_classifier_scores", "select_by_rank", "drop_predictable"]
+
 
 def text_classifier_scores(items: list[tuple[int, str, list[str]]], *, folds: int, seed: int,
                            train_picks: list | None = None) -> list:
-    """Out-of-fold scores of a text-only n-gram classifier (positive vs negative,
-    the features of :func:`crepe_gen.evaluation.audit.ngram_features`), trained on other
-    images only; ``[(positive score, [negative scores])]`` per item.
+    """Out-of-fold scores of the text-only classifier
+    (:func:`crepe_gen.textonly.classifier.out_of_fold_scores`), trained on
+    other images only; ``[(positive score, [negative scores])]`` per item.
 
     With *train_picks* (per item, the chosen negatives' indices or None), the
     classifier learns from those choices only, as one trained on the final
     set would, and scores every candidate."""
-    import warnings
-
-    import numpy as np
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
-
-    from ..evaluation.audit import grouped_folds, ngram_features
-
     texts, labels, groups, usable = [], [], [], []
     for number, (image_id, positive, negatives) in enumerate(items):
         pick = None if train_picks is None else train_picks[number]
@@ -63,24 +59,13 @@ def text_classifier_scores(items: list[tuple[int, str, list[str]]], *, folds: in
             labels.append(int(position == 0))
             groups.append(image_id)
             usable.append(train_picks is None or (pick is not None and (position == 0 or position - 1 in pick)))
-    decision = np.zeros(len(texts))
-    labels = np.array(labels)
-    usable = np.array(usable)
-    pairs = grouped_folds(groups, folds, seed)
-    features = ngram_features(texts) if pairs else None
-    for train, test in pairs:
-        train = train[usable[train]]
-        if len(np.unique(labels[train])) < 2:
-            continue
-        model = LogisticRegression(C=1.0, solver="liblinear", dual=True, max_iter=1000,
-                                   random_state=seed, class_weight="balanced")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(features[train], labels[train])
-        decision[test] = model.decision_function(features[test])
+    decision = out_of_fold_scores(texts, labels, groups, folds=folds, seed=seed, trainable=usable,
+                                  class_weight="balanced")
+    if decision is None:
+        decision = [0.0] * len(texts)
     scores, start = [], 0
     for _, _, negatives in items:
-        scores.append((float(decision[start]), decision[start + 1:start + 1 + len(negatives)].tolist()))
+        scores.append((float(decision[start]), [float(d) for d in decision[start + 1:start + 1 + len(negatives)]]))
         start += 1 + len(negatives)
     return scores
 
@@ -166,7 +151,6 @@ def drop_predictable(items: list[tuple[int, str, list[str]]], *, folds: int, see
     """
     import numpy as np
 
-    from ..evaluation.audit import tie_split_credit
 
     keep = [True] * len(items)
     for round_number in range(max_rounds):

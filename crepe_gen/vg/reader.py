@@ -24,7 +24,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import warnings
@@ -38,6 +37,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from ..core.errors import InputError, Problems
+from ..core.fingerprint import file_digest
 from ..core.jsonstream import iter_json_array
 from ..language.names import Canonicalizer
 from .graph import build_graph, image_folder
@@ -66,15 +66,6 @@ IMAGE_FOLDERS = ("VG_100K", "VG_100K_2")
 def bundled_sample() -> Path:
     """The folder of the real 100-image VG sample shipped in the package."""
     return Path(str(resources.files("crepe_gen") / "data" / "visual_genome_sample"))
-
-
-def file_digest(path, algorithm: str = "sha256") -> str:
-    """Hex digest of a file, read in blocks."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass

@@ -1,0 +1,133 @@
+"""The one text-only classifier: can a model that never sees the image tell positives from negatives?
+
+A logistic regression on hashed word 1-2-grams and character 3-grams
+(:func:`ngram_features`) learns "positive caption" against "negative
+caption" and scores every candidate *out of fold*: folds are grouped
+(:func:`grouped_folds`), so a candidate is only ever scored by a model
+trained on other groups (images). The generators balance their foils
+against it (:mod:`crepe_gen.textonly.balance`) and the audit judges with it
+(:mod:`crepe_gen.evaluation.audit`): both call :func:`out_of_fold_scores`, and both count a pick of the
+best-scored candidate with :func:`tie_split_credit` (ties split evenly, so a
+rule that carries no information scores chance exactly).
+
+Examples
+--------
+>>> texts = ["a red cup", "a cup red", "a blue hat", "a hat blue"] * 3
+>>> labels = [1, 0, 1, 0] * 3
+>>> groups = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+>>> scores = out_of_fold_scores(texts, labels, groups, folds=3, seed=0)
+>>> len(scores), bool(scores[0] > scores[1])
+(12, True)
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from tqdm import tqdm
+
+__all__ = ["grouped_folds", "ngram_features", "out_of_fold_scores", "tie_split_credit"]
+
+
+def grouped_folds(groups, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Grouped K-fold ``(train, test)`` index pairs: a group is never on both sides.
+
+    >>> pairs = grouped_folds([1, 1, 2, 2, 3, 3, 4], folds=2, seed=0)
+    >>> len(pairs), sorted(int(i) for _, test in pairs for i in test)
+    (2, [0, 1, 2, 3, 4, 5, 6])
+    """
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.asarray(groups)
+    n_splits = min(folds, len(np.unique(groups)))
+    if n_splits < 2:
+        return []
+    splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(groups)), groups=groups))
+
+
+def ngram_features(texts):
+    """Hashed word 1-2-grams and case-sensitive character 3-grams, each row
+    l2-normalized. Hashing needs no fitting, so no vocabulary leaks from the
+    evaluated fold.
+
+    >>> ngram_features(["a red cup", "a red cup", "a cat"]).shape[0]
+    3
+    """
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+    unique = unique.tolist()
+    word = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=1 << 20,
+                             alternate_sign=False, token_pattern=r"(?u)\b\w+\b|n't")
+    char = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 3), n_features=1 << 20,
+                             alternate_sign=False, lowercase=False)
+    features = hstack([word.transform(unique), char.transform(unique)]).tocsr()
+    # Keep only the hashed columns in use: the solver's cost grows with the width.
+    features = features[:, np.unique(features.indices)]
+    return features[inverse]
+
+
+def out_of_fold_scores(texts, labels, groups, *, folds: int, seed: int, trainable=None,
+                       class_weight=None, progress: bool = False,
+                       description: str = "text-only classifier") -> np.ndarray | None:
+    """Decision scores (higher: more likely a positive) of every text, each
+    from a classifier trained on the other folds' groups only.
+
+    Parameters
+    ----------
+    texts, labels, groups : sequences of equal length
+        Candidate texts, 1 for a positive and 0 for a negative, and the group
+        (image id) of each.
+    folds, seed : int
+        Grouped K-fold splits, and the seed of both the split and the solver.
+    trainable : sequence of bool, optional
+        Which texts a classifier may learn from (all by default); every text
+        is scored.
+    class_weight : None or "balanced"
+        Passed to the logistic regression.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        One score per text (0 for a fold whose training part holds one class
+        only), or None when there are fewer than two groups.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    labels = np.asarray(labels)
+    pairs = grouped_folds(groups, folds, seed)
+    if not pairs:
+        return None
+    trainable = np.ones(len(labels), dtype=bool) if trainable is None else np.asarray(trainable, dtype=bool)
+    features = ngram_features(texts)
+    decision = np.zeros(len(labels))
+    for train, test in tqdm(pairs, desc=description, disable=not progress, leave=False):
+        train = train[trainable[train]]
+        if len(np.unique(labels[train])) < 2:
+            continue
+        # The dual solver is fastest when hashed n-grams outnumber the captions;
+        # it shuffles, so it takes the seed.
+        model = LogisticRegression(C=1.0, solver="liblinear", dual=True, max_iter=1000,
+                                   random_state=seed, class_weight=class_weight)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(features[train], labels[train])
+        decision[test] = model.decision_function(features[test])
+    return decision
+
+
+def tie_split_credit(scores, positive: int = 0) -> float:
+    """Recall@1 credit of picking the best-scored candidate, ties split evenly.
+
+    >>> tie_split_credit([3, 3, 1]), tie_split_credit([1, 3, 3]), tie_split_credit([5, 5, 5, 5])
+    (0.5, 0.0, 0.25)
+    """
+    best = max(scores)
+    floor = best - 1e-9 * max(1.0, abs(best))
+    if scores[positive] < floor:
+        return 0.0
+    return 1.0 / sum(1 for score in scores if score >= floor)
