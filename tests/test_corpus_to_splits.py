@@ -22,7 +22,7 @@ from crepe_gen.systematicity import counting as vocab
 from crepe_gen.cli import main
 from crepe_gen.systematicity.extract import extract
 from crepe_gen.language.names import normalize
-from crepe_gen.systematicity.layout import COLUMNS, output_name
+from crepe_gen.bench.format import SYSTEMATICITY_COLUMNS, systematicity_stem
 from crepe_gen.systematicity.splits import read_counts, split_of
 from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
@@ -123,16 +123,16 @@ def test_systematicity_from_the_vocabularies(vocabularies, small_vg, tmp_path, c
     assert main(args) == 0
     assert "stand-in" not in capsys.readouterr().out
     written = sorted(p.name for p in (out / "systematicity").glob("*.csv"))
-    assert written == sorted(f"{output_name(split, name)}.csv" for name in CORPORA
+    assert written == sorted(f"{systematicity_stem(split, name)}.csv" for name in CORPORA
                              for split in ("seen_compounds", "unseen_compounds"))
 
     vocabulary = vg_names(str(small_vg))
     for name, (path, _) in vocabularies.items():
         counts = read_counts(path)
         for split in ("seen_compounds", "unseen_compounds"):
-            with open(out / "systematicity" / f"{output_name(split, name)}.csv", newline="") as handle:
+            with open(out / "systematicity" / f"{systematicity_stem(split, name)}.csv", newline="") as handle:
                 reader = csv.DictReader(handle)
-                assert reader.fieldnames == COLUMNS
+                assert reader.fieldnames == list(SYSTEMATICITY_COLUMNS)
                 rows = list(reader)
             assert rows, (name, split)
             for row in rows:

@@ -23,8 +23,9 @@ from crepe_gen.systematicity.extract import extract
 from crepe_gen.language.names import noun_lemma, normalize
 from crepe_gen.systematicity import SystematicityConfig, run_systematicity
 from crepe_gen.systematicity.bigrams import BigramIndex
-from crepe_gen.systematicity.captions import Caption, parse_caption, tokenize
-from crepe_gen.systematicity.layout import COLUMNS, output_name, training_set_tag
+from crepe_gen.bench.format import SYSTEMATICITY_COLUMNS, systematicity_stem, training_set_tag
+from crepe_gen.language.tokens import tokenize
+from crepe_gen.systematicity.captions import Caption, parse_caption
 from crepe_gen.systematicity.negatives import comp_edits
 from crepe_gen.systematicity.splits import read_counts, split_of
 from crepe_gen.systematicity.vg_names import vg_names
@@ -86,7 +87,7 @@ def read_jsonl(path: Path) -> list[dict]:
 def all_outputs(out: Path):
     for name in SETS:
         for split in SPLITS:
-            stem = out / "systematicity" / output_name(split, name)
+            stem = out / "systematicity" / systematicity_stem(split, name)
             yield name, split, read_rows(stem.with_suffix(".csv")), read_jsonl(stem.with_suffix(".jsonl"))
 
 
@@ -94,11 +95,11 @@ def all_outputs(out: Path):
 def test_six_files_in_the_released_format(built):
     out, section = built
     files = sorted(p.name for p in (out / "systematicity").glob("*.csv"))
-    assert files == sorted(f"{output_name(split, name)}.csv" for name in SETS for split in SPLITS)
+    assert files == sorted(f"{systematicity_stem(split, name)}.csv" for name in SETS for split in SPLITS)
     total = 0
     for name, split, rows, provenance in all_outputs(out):
-        header = (out / "systematicity" / f"{output_name(split, name)}.csv").read_text().splitlines()[0]
-        assert header.split(",") == COLUMNS
+        header = (out / "systematicity" / f"{systematicity_stem(split, name)}.csv").read_text().splitlines()[0]
+        assert header.split(",") == list(SYSTEMATICITY_COLUMNS)
         assert len(rows) == len(provenance) == section["counts"][name][split]
         for row, record in zip(rows, provenance):
             assert (int(row["image_id"]), int(row["region_id"])) == (record["image_id"], record["region_id"])
@@ -244,7 +245,7 @@ def test_reruns_in_another_process_are_byte_identical(built, small_vg, vocab_fil
 def test_another_seed_changes_the_negatives(built, small_vg, vocab_files, tmp_path):
     out, _ = built
     run_systematicity(VisualGenome(small_vg), vocab_files, tmp_path, SystematicityConfig(seed=8))
-    name = output_name("seen_compounds", "laion") + ".csv"
+    name = systematicity_stem("seen_compounds", "laion") + ".csv"
     assert (out / "systematicity" / name).read_bytes() != (tmp_path / "systematicity" / name).read_bytes()
 
 
@@ -338,7 +339,7 @@ def test_unseen_atoms_split_is_optional(small_vg, vocab_files, tmp_path):
     section = run_systematicity(VisualGenome(small_vg), {"laion": vocab_files["laion"]}, tmp_path,
                                 SystematicityConfig(unseen_atoms=True, min_count=2))
     assert set(section["counts"]["laion"]) == {"seen_compounds", "unseen_compounds", "unseen_atoms"}
-    assert (tmp_path / "systematicity" / (output_name("unseen_atoms", "laion") + ".csv")).exists()
+    assert (tmp_path / "systematicity" / (systematicity_stem("unseen_atoms", "laion") + ".csv")).exists()
 
 
 # -- end to end on the bundled sample ----------------------------------------------------------
@@ -389,7 +390,7 @@ def test_region_graphs_ground_regions_when_present(small_vg, tmp_path):
 def test_finished_sets_are_not_redone(small_vg, vocab_files, tmp_path, caplog):
     vocabs = {"laion": vocab_files["laion"]}
     first = run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(seed=7))
-    csv_path = tmp_path / "systematicity" / (output_name("seen_compounds", "laion") + ".csv")
+    csv_path = tmp_path / "systematicity" / (systematicity_stem("seen_compounds", "laion") + ".csv")
     written = csv_path.stat().st_mtime_ns
     with caplog.at_level("INFO", logger="crepe_gen.systematicity.stage"):
         again = run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(seed=7))

@@ -5,7 +5,8 @@ Modules, in pipeline order: ``corpora`` (caption corpora as distributed),
 ``vg_names`` (the VG names table), ``extract`` (caption -> atoms and
 compounds), ``counting`` (a corpus's counts -> vocabulary file), ``captions``,
 ``grounding``, ``splits``, ``bigrams``, ``facts``, ``negatives``, ``rows``,
-``balancing``, ``layout``, ``config`` and ``stage`` (the stage as steps).
+``balancing``, ``config`` and ``stage`` (the stage as steps). The released
+file layout (columns, file names, training-set tags) is :mod:`crepe_gen.bench.format`.
 
 The stage entry points are imported on first use, so that ``crepe-gen vocab``
 does not load the stage.

@@ -9,7 +9,7 @@ import random
 from typing import TYPE_CHECKING
 
 from ..textonly.balance import drop_predictable, select_by_rank, text_classifier_scores
-from .layout import NEGATIVE_COLUMNS
+from ..bench.format import SYSTEMATICITY_NEGATIVE_COLUMNS
 
 if TYPE_CHECKING:
     from .config import SystematicityConfig
@@ -25,7 +25,7 @@ def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, ki
     classifier trained on other images. Lists that cannot be balanced go by
     :func:`discard_lists`.
     """
-    column = NEGATIVE_COLUMNS[kind]
+    column = SYSTEMATICITY_NEGATIVE_COLUMNS[kind]
     keys = [(split, i) for split, rows in training_set.rows.items() for i, row in enumerate(rows)
             if row[column]]
     k = config.max_negatives if kind == "atom" else config.comp_negatives
@@ -66,7 +66,7 @@ def discard_lists(training_set: TrainingSet, kind: str, doomed: set, why: str) -
         return
     training_set.skipped[f"{kind} list {why} (emptied)"] += len(doomed)
     for split, i in doomed:
-        training_set.rows[split][i][NEGATIVE_COLUMNS[kind]] = []
+        training_set.rows[split][i][SYSTEMATICITY_NEGATIVE_COLUMNS[kind]] = []
         training_set.provenance[split][i]["negatives"][kind] = []
 
 
@@ -75,7 +75,7 @@ def drop_predictable_lists(training_sets: list, config: SystematicityConfig, kin
     text-only classifier still finds after rank balancing
     (:func:`crepe_gen.textonly.balance.drop_predictable`), judged over every training set
     at once: the same region's row in two sets is one item, as the audit pools them."""
-    column = NEGATIVE_COLUMNS[kind]
+    column = SYSTEMATICITY_NEGATIVE_COLUMNS[kind]
 
     def key(row):
         return row["image_id"], row["caption"], tuple(row[column])
@@ -97,8 +97,8 @@ def balance_sets(training_sets: list, config: SystematicityConfig) -> None:
     first: it drops rows), then, with ``balance_ranks``, drop the lists a
     text-only classifier still solves (:func:`drop_predictable_lists`)."""
     for state in training_sets:
-        for kind in NEGATIVE_COLUMNS:
+        for kind in SYSTEMATICITY_NEGATIVE_COLUMNS:
             balance_negatives(state, config, kind)
     if config.balance_ranks:
-        for kind in NEGATIVE_COLUMNS:
+        for kind in SYSTEMATICITY_NEGATIVE_COLUMNS:
             drop_predictable_lists(training_sets, config, kind)

@@ -1,11 +1,7 @@
-"""Captions as editable token slots: tokenizing and rendering, :class:`Slot`,
-:class:`Caption`, :func:`parse_caption` (an extraction's atoms located as
-whole-token spans), surface forms of atoms and article agreement.
-
-Examples
---------
->>> render(tokenize("a man's t-shirt , red"))
-"a man's t-shirt, red"
+"""Captions as editable token slots (:class:`Slot`, :class:`Caption`):
+:func:`parse_caption` locates an extraction's atoms as whole-token spans
+(tokens of :mod:`crepe_gen.language.tokens`), :func:`surface_form` writes an
+atom, :func:`fix_articles` makes ``a``/``an`` agree.
 """
 
 from __future__ import annotations
@@ -13,48 +9,18 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
-import re
 from dataclasses import dataclass
-from typing import Iterable
 
 from lemminflect import getInflection
 
 from ..language.names import COUNTABLE_SINGULARS, PLURAL_ONLY
+from ..language.tokens import render, tokenize
 
-__all__ = ["ATOM_KINDS", "Caption", "Slot", "fix_articles", "parse_caption", "render", "surface_form",
-           "tokenize"]
+__all__ = ["ATOM_KINDS", "Caption", "Slot", "fix_articles", "parse_caption", "surface_form"]
 
 #: The kinds of atoms, in the order of a names-table entry (object, attribute, relation).
 ATOM_KINDS = ("object", "attribute", "relation")
-_TOKEN = re.compile(r"[\w'-]+|[^\w\s]")
-_NO_SPACE_BEFORE = frozenset(",.;:!?)%")
 _MAX_SPAN_WORDS = 4
-
-
-def tokenize(caption: str) -> list[str]:
-    """Words (inner hyphens and apostrophes kept) and punctuation marks.
-
-    >>> tokenize("a man's t-shirt, red")
-    ['a', "man's", 't-shirt', ',', 'red']
-    """
-    return _TOKEN.findall(caption)
-
-
-def render(tokens: Iterable[str]) -> str:
-    """Join tokens with single spaces, none before closing punctuation.
-
-    >>> render(["a", "hat", ",", "red"])
-    'a hat, red'
-    """
-    text = ""
-    for token in tokens:
-        if not token:
-            continue
-        if text and token[0] not in _NO_SPACE_BEFORE and not text.endswith("("):
-            text += " "
-        text += token
-    return text
-
 
 
 @dataclass(eq=False)  # slots compare by identity: two "red" tokens are different slots

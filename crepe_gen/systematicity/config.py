@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..bench.format import SPLITS
 from ..core.errors import ConfigError
 
-__all__ = ["SPLITS", "SystematicityConfig"]
-
-#: The splits a caption can fall in, in file order (the last one is optional).
-SPLITS = ("seen_compounds", "unseen_compounds", "unseen_atoms")
+__all__ = ["SystematicityConfig"]
 
 
 @dataclass(frozen=True)

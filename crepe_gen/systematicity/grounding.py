@@ -12,7 +12,9 @@ from tqdm import tqdm
 from ..language.names import normalize
 from . import extract as extract_module
 from .bigrams import BigramIndex
-from .captions import ATOM_KINDS, render, tokenize
+from ..language.tokens import render, tokenize
+from ..vg.geometry import overlap_of_smaller
+from .captions import ATOM_KINDS
 from .extract import Extraction
 
 if TYPE_CHECKING:
@@ -20,23 +22,7 @@ if TYPE_CHECKING:
     from .config import SystematicityConfig
     from .vg_names import VGNames
 
-__all__ = ["Region", "aligned", "ground_objects", "ground_regions", "overlap"]
-
-
-def overlap(box_a, box_b) -> float:
-    """Shared area over the area of the smaller box (0 for empty boxes).
-
-    >>> overlap((0, 0, 10, 10), (5, 0, 10, 10))
-    0.5
-    """
-    ax, ay, aw, ah = box_a
-    bx, by, bw, bh = box_b
-    width = min(ax + aw, bx + bw) - max(ax, bx)
-    height = min(ay + ah, by + bh) - max(ay, by)
-    smaller = min(aw * ah, bw * bh)
-    if width <= 0 or height <= 0 or smaller <= 0:
-        return 0.0
-    return width * height / smaller
+__all__ = ["Region", "aligned", "ground_objects", "ground_regions"]
 
 
 def ground_objects(graph, objects, region_box, *, min_overlap: float,
@@ -53,7 +39,7 @@ def ground_objects(graph, objects, region_box, *, min_overlap: float,
             node = graph.nodes.get(object_id)
             if node is None or name not in node["names"]:
                 continue
-            if region_object_ids is None and overlap(
+            if region_object_ids is None and overlap_of_smaller(
                     (node["x"], node["y"], node["w"], node["h"]), region_box) < min_overlap:
                 continue
             ids.append(object_id)

@@ -19,7 +19,8 @@ from typing import Iterator
 
 from ..language import lexicon
 from .bigrams import BigramIndex
-from .captions import Caption, Slot, fix_articles, surface_form, tokenize
+from ..language.tokens import tokenize
+from .captions import Caption, Slot, fix_articles, surface_form
 from .facts import ImageFacts, false_statements
 
 __all__ = ["AtomPool", "Balance", "Negative", "RowContext", "atom_negatives", "combined_negatives",

@@ -14,7 +14,8 @@ from tqdm import tqdm
 
 from ..language.names import normalize
 from .bigrams import BigramIndex
-from .captions import parse_caption, tokenize
+from ..language.tokens import tokenize
+from .captions import parse_caption
 from .facts import ImageFacts
 from .grounding import Region, aligned
 from .negatives import AtomPool, Balance, RowContext, atom_negatives, combined_negatives, comp_negatives

@@ -70,14 +70,15 @@ from pathlib import Path
 from ..core.errors import ConfigError, InputError
 from ..core.io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..language import lexicon
-from ..vg.reader import VisualGenome, file_digest
+from ..core.fingerprint import file_digest
+from ..vg.reader import VisualGenome
 from . import counting
 from .balancing import balance_sets
 from .bigrams import BigramIndex
 from .config import SystematicityConfig
 from .vg_names import VGNames, vg_names
 from .grounding import Region, ground_regions
-from .layout import COLUMNS, output_name, training_set_tag
+from ..bench.format import SYSTEMATICITY_COLUMNS, TRAINING_SETS, systematicity_stem, training_set_tag
 from .negatives import AtomPool
 from .rows import TrainingSet, make_rows
 from .splits import CorpusCounts, assign_splits, positive_frequencies, read_counts
@@ -88,7 +89,7 @@ __all__ = ["Inputs", "STANDIN_PRESETS", "SystematicityConfig", "ground", "resolv
 log = logging.getLogger(__name__)
 
 #: Stand-in corpus presets (:mod:`crepe_gen.systematicity.counting`) by training-set name.
-STANDIN_PRESETS = {"cc12m": "cc12m", "yfcc": "yfcc15m", "laion": "laion400m"}
+STANDIN_PRESETS = {tag: preset for preset, tag in TRAINING_SETS.items()}
 
 
 # -- step 1: inputs and resume ----------------------------------------------------------
@@ -171,7 +172,7 @@ def _finished(out_dir: Path, previous: dict, tag: str, fingerprint: str, config:
     if (previous.get("fingerprints") or {}).get(tag) != fingerprint or tag not in previous.get("counts", {}):
         return False
     folder = out_dir / "systematicity"
-    return all((folder / f"{output_name(split, tag)}{suffix}").exists()
+    return all((folder / f"{systematicity_stem(split, tag)}{suffix}").exists()
                for split in config.splits() for suffix in (".csv", ".jsonl"))
 
 
@@ -255,7 +256,7 @@ def write_outputs(vg: VisualGenome, inputs: Inputs, sets: list[TrainingSet], reg
         for key in ("vocabularies", "counts"):
             section[key][tag] = previous[key][tag]
         section["skipped_" + tag] = previous.get("skipped_" + tag, {})
-        section["files"] += [f"systematicity/{output_name(split, tag)}.csv" for split in config.splits()]
+        section["files"] += [f"systematicity/{systematicity_stem(split, tag)}.csv" for split in config.splits()]
     for state in sets:
         _write_training_set(out_dir / "systematicity", inputs, state, section)
     section["files"].sort()
@@ -271,8 +272,8 @@ def _write_training_set(folder: Path, inputs: Inputs, state: TrainingSet, sectio
     section["counts"][tag] = {split: len(rows) for split, rows in state.rows.items()}
     section["skipped_" + tag] = dict(sorted(state.skipped.items()))
     for split, rows in state.rows.items():
-        stem = output_name(split, tag)
-        write_text_atomic(folder / f"{stem}.csv", csv_text(COLUMNS, rows))
+        stem = systematicity_stem(split, tag)
+        write_text_atomic(folder / f"{stem}.csv", csv_text(list(SYSTEMATICITY_COLUMNS), rows))
         write_jsonl_atomic(folder / f"{stem}.jsonl", state.provenance[split])
         section["files"].append(f"systematicity/{stem}.csv")
         log.info("%s: %d rows", stem, len(rows))
