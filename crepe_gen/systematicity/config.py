@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..bench.format import SPLITS
 from ..core.errors import ConfigError
+from ..core.fingerprint import NOT_FINGERPRINTED
 
 __all__ = ["SystematicityConfig"]
 
@@ -59,7 +60,7 @@ class SystematicityConfig:
         Rounds of balancing: the first classifier learns from all candidates,
         each later one from the previous round's choices.
     progress : bool
-        Show tqdm progress bars.
+        Show tqdm progress bars (not part of the run's fingerprint).
     """
 
     seed: int = 0
@@ -76,7 +77,7 @@ class SystematicityConfig:
     balance_ranks: bool = True
     classifier_folds: int = 5
     balance_rounds: int = 1
-    progress: bool = False
+    progress: bool = field(default=False, metadata=NOT_FINGERPRINTED)
 
     def __post_init__(self):
         if self.min_count < 1:

@@ -39,7 +39,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -50,6 +49,7 @@ from pathlib import Path
 
 from .corpora import CorpusSpec, Shard, load_corpus_spec, plan_shards, read_shard
 from ..core.errors import InputError
+from ..core.fingerprint import fingerprint
 from ..core.parallel import ExecutorConfig, run_tasks
 from .extract import get_extractor
 from .vg_names import load_names, save_names, vg_names
@@ -190,9 +190,9 @@ def build_vocab(corpus_spec, caption_paths, out_path, config: VocabConfig = Voca
     names_path = work_dir / f"vg-vocabulary-{names.digest}.json"
     if not names_path.exists():
         save_names(names, names_path)
-    fingerprint = _fingerprint(spec, config.extractor, names.digest)
     tasks = [ShardTask(spec, shard, config.extractor, str(names_path),
-                       str(work_dir / f"{_digest(fingerprint + shard.id)}.json")) for shard in shards]
+                       str(work_dir / f"{_shard_key(spec, config.extractor, names.digest, shard)}.json"))
+             for shard in shards]
     todo = [task for task in tasks if _read_shard_result(Path(task.result_path)) is None]
     log.info("%d shards, %d already counted", len(tasks), len(tasks) - len(todo))
     if todo:
@@ -295,9 +295,6 @@ def decode_key(kind: str, text: str):
     return tuple(text.split(SEPARATOR)) if kind in COMPOUND_KINDS else text
 
 
-def _fingerprint(spec: CorpusSpec, extractor: str, names_digest: str) -> str:
-    return json.dumps([SHARD_FORMAT, spec.to_dict(), extractor, names_digest], sort_keys=True)
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+def _shard_key(spec: CorpusSpec, extractor: str, names_digest: str, shard: Shard) -> str:
+    """The name of a shard's result file: what its counts depend on."""
+    return fingerprint(SHARD_FORMAT, spec.to_dict(), extractor, names_digest, shard.id)

@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -70,7 +69,7 @@ from pathlib import Path
 from ..core.errors import ConfigError, InputError
 from ..core.io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..language import lexicon
-from ..core.fingerprint import file_digest
+from ..core.fingerprint import file_digest, fingerprint
 from ..vg.reader import VisualGenome
 from . import counting
 from .balancing import balance_sets
@@ -153,11 +152,9 @@ def _tags(vocabs: dict) -> dict[str, str]:
 
 def run_fingerprint(config: SystematicityConfig, vg_hashes: dict, vocab_hash: str, names_digest: str,
                     tag: str) -> str:
-    """Digest of everything one training set's files depend on."""
-    settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "progress"}
-    payload = [settings, sorted(vg_hashes.items()), vocab_hash, names_digest, tag,
-               versions("lemminflect", "scikit-learn")]
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+    """Digest (:func:`crepe_gen.core.fingerprint.fingerprint`) of everything one
+    training set's files depend on."""
+    return fingerprint(config, vg_hashes, vocab_hash, names_digest, tag, versions("lemminflect", "scikit-learn"))
 
 
 def _previous_section(out_dir: Path) -> dict:
