@@ -34,14 +34,17 @@ class BigramIndex:
 
     @staticmethod
     def bigrams(tokens) -> list[tuple[str, str]]:
+        """The bigrams of *tokens* with sentence-start and -end marks."""
         padded = ["<s>", *tokens, "</s>"]
         return list(zip(padded, padded[1:]))
 
     @classmethod
     def grams(cls, tokens) -> list[tuple]:
+        """The unigrams (1-tuples, with the start mark) and bigrams of *tokens*."""
         return [(t,) for t in ["<s>", *tokens]] + cls.bigrams(tokens)
 
     def add(self, image_id: int, tokens) -> None:
+        """Count one caption of image *image_id*."""
         for gram in self.grams(tokens):
             if len(gram) == 1:
                 self.tokens += 1

@@ -42,6 +42,7 @@ class Caption:
     relation_compounds: list   # [(subject slot, relation slot, object slot)]
 
     def text(self) -> str:
+        """The caption rendered from its slots."""
         return render(slot.text for slot in self.slots)
 
     def copy(self) -> "Caption":
@@ -59,6 +60,7 @@ class Caption:
         return found
 
     def atoms(self) -> list:
+        """The slots that are atoms, in caption order."""
         return [slot for slot in self.slots if slot.kind]
 
 

@@ -89,4 +89,5 @@ class SystematicityConfig:
             raise ConfigError(f"min_overlap must be in (0, 1], got {self.min_overlap}")
 
     def splits(self) -> tuple[str, ...]:
+        """The splits written: ``unseen_atoms`` only with :attr:`unseen_atoms`."""
         return SPLITS if self.unseen_atoms else SPLITS[:2]

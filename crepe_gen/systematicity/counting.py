@@ -228,6 +228,11 @@ def build_vocab(corpus_spec, caption_paths, out_path, config: VocabConfig = Voca
 
 
 def manifest_path(out_path) -> Path:
+    """``VOCAB.manifest.json`` next to the vocabulary file *out_path*.
+
+    >>> manifest_path("v/laion.parquet").as_posix()
+    'v/laion.manifest.json'
+    """
     out_path = Path(out_path)
     return out_path.with_name(out_path.stem + ".manifest.json")
 

@@ -29,11 +29,15 @@ __all__ = ["AtomPool", "Balance", "Negative", "RowContext", "atom_negatives", "c
 
 @dataclass
 class Negative:
+    """One negative caption: its text, the edit that made it and the
+    statements it makes that are false for the image."""
+
     text: str
     edit: dict
     false: list
 
     def provenance(self) -> dict:
+        """The negative as written to the JSONL provenance records."""
         return {"text": self.text, "edit": self.edit, "false": [list(s) for s in self.false]}
 
 
@@ -50,7 +54,7 @@ class AtomPool:
     frequencies : dict
         ``{kind: Counter}`` of atoms among the positives (the weights).
     counts : dict
-        The training set's vocabulary, ``{(kind, key): count}``.
+        The training set's :data:`~crepe_gen.systematicity.splits.CorpusCounts`.
     min_count : int
         Atoms counted fewer times are unseen and never drawn.
     """
@@ -95,6 +99,7 @@ class Balance:
         return sorted(keys, key=keys.get)
 
     def record(self, kind: str, removed: str, inserted: str) -> None:
+        """Count one replacement of *removed* by *inserted*."""
         self.surplus[kind, removed] -= 1
         self.surplus[kind, inserted] += 1
 

@@ -113,6 +113,7 @@ class Inputs:
 
     @property
     def todo(self) -> dict:
+        """``{name: tag}`` of the training sets to (re)write."""
         return {name: tag for name, tag in self.tags.items() if tag not in self.done}
 
 

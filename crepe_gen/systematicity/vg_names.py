@@ -124,12 +124,14 @@ class VGNames:
         return cls.build(objects, attributes, relations, canon=vg.canon, min_count=min_count)
 
     def to_dict(self) -> dict:
+        """A JSON-ready form (:meth:`from_dict` reads it back)."""
         return {"objects": sorted(self.objects), "attributes": sorted(self.attributes),
                 "relations": sorted(self.relations),
                 "surfaces": {s: list(v) for s, v in self.surfaces.items()}, "digest": self.digest}
 
     @classmethod
     def from_dict(cls, data: dict) -> "VGNames":
+        """The names table of :meth:`to_dict`'s form."""
         return cls(frozenset(data["objects"]), frozenset(data["attributes"]),
                    frozenset(data["relations"]),
                    {s: tuple(v) for s, v in data["surfaces"].items()}, data["digest"])
@@ -167,4 +169,5 @@ def save_names(names: VGNames, path) -> None:
 
 
 def load_names(path) -> VGNames:
+    """The names table written by :func:`save_names`."""
     return VGNames.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
