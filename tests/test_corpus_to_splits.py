@@ -23,7 +23,8 @@ from crepe_gen.cli import main
 from crepe_gen.systematicity.extract import extract
 from crepe_gen.language.names import normalize
 from crepe_gen.bench.format import SYSTEMATICITY_COLUMNS, systematicity_stem
-from crepe_gen.systematicity.splits import read_counts, split_of
+from crepe_gen.systematicity.counting import read_counts
+from crepe_gen.systematicity.splits import split_of
 from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
 from crepe_fixtures import write_sample_cut

@@ -27,7 +27,8 @@ from crepe_gen.bench.format import SYSTEMATICITY_COLUMNS, systematicity_stem, tr
 from crepe_gen.language.tokens import tokenize
 from crepe_gen.systematicity.captions import Caption, parse_caption
 from crepe_gen.systematicity.negatives import comp_edits
-from crepe_gen.systematicity.splits import read_counts, split_of
+from crepe_gen.systematicity.counting import read_counts
+from crepe_gen.systematicity.splits import split_of
 from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
 from crepe_fixtures import write_sample_cut

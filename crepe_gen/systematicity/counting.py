@@ -55,8 +55,9 @@ from .extract import get_extractor
 from .vg_names import load_names, save_names, vg_names
 from ..core.io import atomic_open, versions, write_json_atomic
 
-__all__ = ["COMPOUND_KINDS", "KINDS", "SEPARATOR", "ShardTask", "VocabConfig", "build_vocab", "count_captions", "count_shard",
-           "decode_key", "encode_key", "load_vocab", "manifest_path", "standin_corpus_dir", "write_vocab"]
+__all__ = ["COMPOUND_KINDS", "KINDS", "SEPARATOR", "CorpusCounts", "ShardTask", "VocabConfig", "build_vocab",
+           "count_captions", "count_shard", "decode_key", "encode_key", "load_vocab", "manifest_path",
+           "read_counts", "standin_corpus_dir", "write_vocab"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,10 @@ COMPOUND_KINDS = frozenset({"attribute_compound", "relation_compound"})
 SEPARATOR = "|"
 #: Bump when the shard file layout changes, so old shard files are not reused.
 SHARD_FORMAT = 1
+
+#: A training set's counts: ``{(kind, key): captions mentioning it}``; the key
+#: is a name for atoms and a tuple of names for compounds (``("red", "shirt")``).
+CorpusCounts = dict
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,7 @@ def standin_corpus_dir() -> Path:
 
 
 def count_captions(captions, extractor) -> Counter:
-    """``{(kind, key): captions mentioning it}`` over *captions*.
+    """The :data:`CorpusCounts` of *captions* (a Counter).
 
     >>> from crepe_gen.systematicity.extract import get_extractor
     >>> counts = count_captions(["a red shirt", "a red shirt on a man"], get_extractor("fast"))
@@ -276,6 +281,12 @@ def load_vocab(path) -> dict[str, Counter]:
             raise InputError(path, f"unknown kind {kind!r}", record=f"row {index}")
         vocab[kind][decode_key(kind, key)] += count
     return vocab
+
+
+def read_counts(path) -> CorpusCounts:
+    """The :data:`CorpusCounts` of a vocabulary parquet (:func:`load_vocab`, flattened)."""
+    return {(kind, key): int(count)
+            for kind, counter in load_vocab(path).items() for key, count in counter.items()}
 
 
 def encode_key(kind: str, key) -> str:

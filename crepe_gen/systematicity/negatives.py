@@ -54,7 +54,7 @@ class AtomPool:
     frequencies : dict
         ``{kind: Counter}`` of atoms among the positives (the weights).
     counts : dict
-        The training set's :data:`~crepe_gen.systematicity.splits.CorpusCounts`.
+        The training set's :data:`~crepe_gen.systematicity.counting.CorpusCounts`.
     min_count : int
         Atoms counted fewer times are unseen and never drawn.
     """

@@ -1,30 +1,19 @@
-"""Seen and unseen splits: a training set's corpus counts (:data:`CorpusCounts`,
-read from its vocabulary file) and the split of each caption (:func:`split_of`)."""
+"""Seen and unseen splits: the split of each caption (:func:`split_of`) under
+a training set's :data:`~crepe_gen.systematicity.counting.CorpusCounts`."""
 
 from __future__ import annotations
 
 import collections
 from typing import TYPE_CHECKING, Iterable
 
-from . import counting
+from .counting import CorpusCounts
 from .captions import ATOM_KINDS
 
 if TYPE_CHECKING:
     from .config import SystematicityConfig
     from .grounding import Region
 
-__all__ = ["CorpusCounts", "assign_splits", "positive_frequencies", "read_counts", "split_of"]
-
-
-#: A training set's counts: ``{(kind, key): captions mentioning it}``; the key
-#: is a name for atoms and a tuple of names for compounds (``("red", "shirt")``).
-CorpusCounts = dict
-
-
-def read_counts(path) -> CorpusCounts:
-    """The :data:`CorpusCounts` of a vocabulary parquet (:func:`crepe_gen.systematicity.counting.load_vocab`)."""
-    return {(kind, key): int(count)
-            for kind, counter in counting.load_vocab(path).items() for key, count in counter.items()}
+__all__ = ["assign_splits", "positive_frequencies", "split_of"]
 
 
 def split_of(atoms: dict[str, list[str]], compounds: dict[str, list[tuple]], counts: CorpusCounts,

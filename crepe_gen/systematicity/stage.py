@@ -80,7 +80,8 @@ from .grounding import Region, ground_regions
 from ..bench.format import SYSTEMATICITY_COLUMNS, TRAINING_SETS, systematicity_stem, training_set_tag
 from .negatives import AtomPool
 from .rows import TrainingSet, make_rows
-from .splits import CorpusCounts, assign_splits, positive_frequencies, read_counts
+from .counting import CorpusCounts, read_counts
+from .splits import assign_splits, positive_frequencies
 
 __all__ = ["Inputs", "STANDIN_PRESETS", "SystematicityConfig", "ground", "resolve_inputs",
            "run_fingerprint", "run_systematicity", "standin_vocabs", "training_set", "write_outputs"]
