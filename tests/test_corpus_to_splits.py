@@ -7,23 +7,20 @@ vocab`` counts each, then ``crepe-gen systematicity`` writes the splits.
 """
 
 from __future__ import annotations
-
 import csv
 import gzip
 import json
 import urllib.parse
 from pathlib import Path
-
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from crepe_gen.systematicity import counting as vocab
 from crepe_gen.cli import main
 from crepe_gen.systematicity.extract import extract
 from crepe_gen.language.names import normalize
 from crepe_gen.bench.format import SYSTEMATICITY_COLUMNS, systematicity_stem
-from crepe_gen.systematicity.counting import read_counts
+from crepe_gen.systematicity.counting import manifest_path, read_counts
 from crepe_gen.systematicity.splits import split_of
 from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
@@ -107,7 +104,7 @@ def vocabularies(small_vg, phrases, tmp_path_factory) -> dict:
 
 def test_vocab_of_every_format_counts_captions_and_bad_rows(vocabularies, phrases):
     for name, (path, bad) in vocabularies.items():
-        summary = json.loads(vocab.manifest_path(path).read_text())
+        summary = json.loads(manifest_path(path).read_text())
         assert summary["stand_in"] is False
         expected = len([p for i, p in enumerate(phrases) if i % 4 != CORPORA[name][2]])
         if name == "yfcc":

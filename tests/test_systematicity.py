@@ -2,7 +2,6 @@
 the image, whole-token edits, determinism, the command and the audit."""
 
 from __future__ import annotations
-
 import ast
 import collections
 import csv
@@ -12,11 +11,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-
 import pytest
-
 from crepe_gen.vg import truth
-from crepe_gen.systematicity import counting as vocab
 from crepe_gen.cli import main
 from crepe_gen.core.errors import ConfigError, InputError
 from crepe_gen.systematicity.extract import extract
@@ -27,7 +23,7 @@ from crepe_gen.bench.format import SYSTEMATICITY_COLUMNS, systematicity_stem, tr
 from crepe_gen.language.tokens import tokenize
 from crepe_gen.systematicity.captions import Caption, parse_caption
 from crepe_gen.systematicity.negatives import comp_edits
-from crepe_gen.systematicity.counting import read_counts
+from crepe_gen.systematicity.counting import read_counts, write_vocab
 from crepe_gen.systematicity.splits import split_of
 from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
@@ -65,7 +61,7 @@ def vocab_files(small_vg, tmp_path_factory) -> dict[str, Path]:
             counts.update(("attribute_compound", c) for c in ex.attribute_compounds)
             counts.update(("relation_compound", c) for c in ex.relation_compounds)
         paths[name] = folder / f"{name}.parquet"
-        vocab.write_vocab(counts, paths[name])
+        write_vocab(counts, paths[name])
     return paths
 
 
