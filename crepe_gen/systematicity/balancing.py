@@ -8,8 +8,8 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from ..textonly.balance import drop_predictable, select_by_rank, text_classifier_scores
 from ..bench.format import SYSTEMATICITY_NEGATIVE_COLUMNS
+from ..textonly.balance import drop_predictable, select_by_rank, text_classifier_scores
 
 if TYPE_CHECKING:
     from .config import SystematicityConfig

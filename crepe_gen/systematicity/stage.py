@@ -66,22 +66,22 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..bench.format import SYSTEMATICITY_COLUMNS, TRAINING_SETS, systematicity_stem, training_set_tag
 from ..core.errors import ConfigError, InputError
+from ..core.fingerprint import file_digest, fingerprint
 from ..core.io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..language import lexicon
-from ..core.fingerprint import file_digest, fingerprint
 from ..vg.reader import VisualGenome
 from . import counting
 from .balancing import balance_sets
 from .bigrams import BigramIndex
 from .config import SystematicityConfig
-from .vg_names import VGNames, vg_names
+from .counting import CorpusCounts, read_counts
 from .grounding import Region, ground_regions
-from ..bench.format import SYSTEMATICITY_COLUMNS, TRAINING_SETS, systematicity_stem, training_set_tag
 from .negatives import AtomPool
 from .rows import TrainingSet, make_rows
-from .counting import CorpusCounts, read_counts
 from .splits import assign_splits, positive_frequencies
+from .vg_names import VGNames, vg_names
 
 __all__ = ["Inputs", "STANDIN_PRESETS", "SystematicityConfig", "ground", "resolve_inputs",
            "run_fingerprint", "run_systematicity", "standin_vocabs", "training_set", "write_outputs"]
