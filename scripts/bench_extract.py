@@ -58,7 +58,7 @@ def main() -> None:
     paths = sorted(glob.glob(f"{args.corpus}/*.parquet"))[:args.shards]
     if not paths:
         raise SystemExit(f"no parquet shards in {args.corpus}")
-    get_extractor("fast")  # builds the VG vocabulary once before forking
+    get_extractor("fast")  # builds the VG names table once before forking
     wall = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:
         results = pool.map(bench_shard, paths, chunksize=1)

@@ -3,8 +3,8 @@
 Runs both extractors over the region descriptions of a Visual Genome folder
 (default: the bundled sample, 7,278 regions) and prints, per kind, the
 micro-averaged precision and recall of the fast extractor taking the
-reference as truth. Both extractors only report names of the VG vocabulary,
-so every compound compared has its atoms in that vocabulary.
+reference as truth. Both extractors only report names of the VG names table,
+so every compound compared has its atoms in that table.
 
 With the bundled sample it then scores both extractors against a hand-made
 gold standard (``tests/data/extractor_gold.jsonl``: 120 region descriptions
@@ -21,7 +21,8 @@ import json
 import time
 from pathlib import Path
 
-from crepe_gen.systematicity.extract import get_extractor, vocabulary_for
+from crepe_gen.systematicity.extract import get_extractor
+from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
 
 GOLD = Path(__file__).resolve().parent.parent / "tests" / "data" / "extractor_gold.jsonl"
@@ -36,8 +37,8 @@ def main() -> None:
 
     captions = [region["phrase"] for _, regions in VisualGenome(args.vg, lenient=True).region_descriptions()
                 for region in regions]
-    vocabulary = vocabulary_for(args.vg)
-    fast, reference = get_extractor("fast", vocabulary), get_extractor("spacy", vocabulary)
+    names = vg_names(args.vg)
+    fast, reference = get_extractor("fast", names), get_extractor("spacy", names)
     started = time.perf_counter()
     fast_results = [fast(c) for c in captions]
     fast_seconds = time.perf_counter() - started

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from crepe_gen.systematicity.extract import vocabulary_for
+from crepe_gen.systematicity.vg_names import vg_names
 
 TEMPLATES = [
     "{A} {O} {R} the {O2}",
@@ -47,10 +47,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    vocabulary = vocabulary_for()
-    objects = np.array(sorted(vocabulary.objects))
-    attributes = np.array(sorted(vocabulary.attributes))
-    relations = np.array(sorted(vocabulary.relations))
+    names = vg_names()
+    objects = np.array(sorted(names.objects))
+    attributes = np.array(sorted(names.attributes))
+    relations = np.array(sorted(names.relations))
     filler = np.array(FILLER)
     args.out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)

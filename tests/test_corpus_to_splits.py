@@ -7,22 +7,22 @@ vocab`` counts each, then ``crepe-gen systematicity`` writes the splits.
 """
 
 from __future__ import annotations
-
 import csv
 import gzip
 import json
 import urllib.parse
 from pathlib import Path
-
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from crepe_gen.systematicity import counting as vocab
 from crepe_gen.cli import main
-from crepe_gen.systematicity.extract import extract, vocabulary_for
+from crepe_gen.systematicity.extract import extract
 from crepe_gen.language.names import normalize
-from crepe_gen.systematicity.stage import COLUMNS, output_name, split_of, vocab_counts
+from crepe_gen.bench.format import SYSTEMATICITY_COLUMNS, systematicity_stem
+from crepe_gen.systematicity.counting import manifest_path, read_counts
+from crepe_gen.systematicity.splits import split_of
+from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
 from crepe_fixtures import write_sample_cut
 
@@ -104,7 +104,7 @@ def vocabularies(small_vg, phrases, tmp_path_factory) -> dict:
 
 def test_vocab_of_every_format_counts_captions_and_bad_rows(vocabularies, phrases):
     for name, (path, bad) in vocabularies.items():
-        summary = json.loads(vocab.manifest_path(path).read_text())
+        summary = json.loads(manifest_path(path).read_text())
         assert summary["stand_in"] is False
         expected = len([p for i, p in enumerate(phrases) if i % 4 != CORPORA[name][2]])
         if name == "yfcc":
@@ -121,23 +121,24 @@ def test_systematicity_from_the_vocabularies(vocabularies, small_vg, tmp_path, c
     assert main(args) == 0
     assert "stand-in" not in capsys.readouterr().out
     written = sorted(p.name for p in (out / "systematicity").glob("*.csv"))
-    assert written == sorted(f"{output_name(split, name)}.csv" for name in CORPORA
+    assert written == sorted(f"{systematicity_stem(split, name)}.csv" for name in CORPORA
                              for split in ("seen_compounds", "unseen_compounds"))
 
-    vocabulary = vocabulary_for(str(small_vg))
+    vocabulary = vg_names(str(small_vg))
     for name, (path, _) in vocabularies.items():
-        counts = vocab_counts(path)
+        counts = read_counts(path)
         for split in ("seen_compounds", "unseen_compounds"):
-            with open(out / "systematicity" / f"{output_name(split, name)}.csv", newline="") as handle:
+            with open(out / "systematicity" / f"{systematicity_stem(split, name)}.csv", newline="") as handle:
                 reader = csv.DictReader(handle)
-                assert reader.fieldnames == COLUMNS
+                assert reader.fieldnames == list(SYSTEMATICITY_COLUMNS)
                 rows = list(reader)
             assert rows, (name, split)
             for row in rows:
                 ex = extract(normalize(row["caption"]), "fast", vocabulary)
                 atoms = {"object": ex.objects, "attribute": ex.attributes, "relation": ex.relations}
-                keys = ["|".join(c) for c in ex.attribute_compounds + ex.relation_compounds]
-                assert split_of(atoms, keys, counts, 1) == split, (name, row["caption"])
+                compounds = {"attribute_compound": ex.attribute_compounds,
+                             "relation_compound": ex.relation_compounds}
+                assert split_of(atoms, compounds, counts, 1) == split, (name, row["caption"])
     manifest = json.loads((out / "manifest.json").read_text())["systematicity"]
     assert manifest["standin_corpus"] is False
     assert {v["name"] for v in manifest["vocabularies"].values()} == set(CORPORA)

@@ -1,16 +1,17 @@
 import pytest
 
 from crepe_gen.core.errors import ConfigError
-from crepe_gen.systematicity.extract import (EXTRACTORS, Extraction, FastExtractor, VGVocabulary, extract,
-                               get_extractor, load_vocabulary, save_vocabulary, trie_pattern,
-                               vocabulary_for)
+from crepe_gen.systematicity.extract import EXTRACTORS, extract, get_extractor
+from crepe_gen.systematicity.extraction import Extraction
+from crepe_gen.systematicity.fast_extractor import FastExtractor, trie_pattern
+from crepe_gen.systematicity.vg_names import VGNames, load_names, save_names, vg_names
 from crepe_gen.language.names import Canonicalizer
 
 
 @pytest.fixture(scope="module")
 def small():
     canon = Canonicalizer(object_aliases={"guy": "man"}, predicate_aliases={"laying on": "on"})
-    return VGVocabulary.build({"man": 5, "shirt": 3, "stop sign": 2, "orange": 1, "plate": 2,
+    return VGNames.build({"man": 5, "shirt": 3, "stop sign": 2, "orange": 1, "plate": 2,
                                "back of": 4, "table": 2},
                               {"red": 4, "white": 2, "orange": 3, "tall": 1, "a": 9},
                               {"on": 9, "wearing": 3, "next to": 2, "on top of": 1, "in": 5},
@@ -61,20 +62,20 @@ def test_trie_pattern_longest_word_on_a_boundary():
 
 
 def test_default_vocabulary_is_the_bundled_sample():
-    vocabulary = vocabulary_for()
+    vocabulary = vg_names()
     assert {"man", "shirt", "tree"} <= vocabulary.objects
     assert extract("a man wearing a shirt").relation_compounds == (("man", "wearing", "shirt"),)
 
 
 def test_vocabulary_round_trip(tmp_path, small):
-    save_vocabulary(small, tmp_path / "v.json")
-    loaded = load_vocabulary(tmp_path / "v.json")
+    save_names(small, tmp_path / "v.json")
+    loaded = load_names(tmp_path / "v.json")
     assert loaded == small and loaded.surfaces == small.surfaces and loaded.digest == small.digest
 
 
 def test_deterministic_digest():
-    a = VGVocabulary.build({"b": 1, "a": 1}, {}, {})
-    b = VGVocabulary.build({"a": 1, "b": 1}, {}, {})
+    a = VGNames.build({"b": 1, "a": 1}, {}, {})
+    b = VGNames.build({"a": 1, "b": 1}, {}, {})
     assert a.digest == b.digest
 
 
@@ -98,7 +99,7 @@ def test_spacy_reference_agrees_on_simple_captions(small):
 
 def test_vocabulary_leaves_out_non_predicates():
     canon = Canonicalizer(predicate_aliases={"is on": "on"})
-    vocabulary = VGVocabulary.build({"chair": 3, "side": 2}, {"empty": 2},
+    vocabulary = VGNames.build({"chair": 3, "side": 2}, {"empty": 2},
                                     {"on": 5, "chair in": 1, "are empty": 1, "on side of": 2}, canon=canon)
     assert "chair in" not in vocabulary.surfaces      # a noun, not a predicate
     assert "is on" not in vocabulary.surfaces         # the auxiliary stays a gap word
@@ -111,7 +112,7 @@ def test_noun_phrase_heads(small):
     # a noun modifying a noun: the attribute belongs to the head
     assert ("red", "table") in fast("a red plate table").attribute_compounds
     # "X of Y REL Z": the relation belongs to X
-    of_vocabulary = VGVocabulary.build({"glass": 2, "milk": 1, "table": 3}, {"empty": 1}, {"of": 4, "on": 5})
+    of_vocabulary = VGNames.build({"glass": 2, "milk": 1, "table": 3}, {"empty": 1}, {"of": 4, "on": 5})
     assert ("glass", "on", "table") in FastExtractor(of_vocabulary)("a glass of milk on the table").relation_compounds
     assert ("empty", "glass") in FastExtractor(of_vocabulary)("the glass of milk is empty").attribute_compounds
     # coordinated subjects: the relation belongs to the first
@@ -122,7 +123,7 @@ def test_noun_phrase_heads(small):
 
 
 def test_predicates_around_participles_and_attributes():
-    vocabulary = VGVocabulary.build(
+    vocabulary = VGNames.build(
         {"car": 5, "street": 4, "man": 5, "shirt": 3, "computer": 4, "white": 1, "skirt": 2, "wears": 1},
         {"parked": 3, "along": 1, "white": 6, "black": 4, "blue": 3, "computer": 1, "turned on": 2},
         {"along": 5, "has": 4, "wears": 3})
@@ -140,7 +141,7 @@ def test_predicates_around_participles_and_attributes():
 
 
 def test_predicates_of_the_clause_subject():
-    vocabulary = VGVocabulary.build(
+    vocabulary = VGNames.build(
         {"cabinet": 4, "sink": 4, "carpet": 3, "man": 5, "horse": 2, "street": 3, "white": 1, "photo": 2,
          "sun": 2, "sign": 3, "can": 2, "tree": 3, "door": 3, "bag": 3, "sidewalk": 2, "woman": 3, "lamp": 2,
          "book": 3, "floor has tile": 1, "floor": 3, "tile": 2, "television": 2, "long": 1},
@@ -172,13 +173,13 @@ def test_predicates_of_the_clause_subject():
 
 
 def test_reference_folds_phrasal_prepositions_without_a_subject():
-    vocabulary = VGVocabulary.build({"rug": 3, "door": 3, "front": 1}, {}, {"in front of": 4, "of": 5, "in": 5})
+    vocabulary = VGNames.build({"rug": 3, "door": 3, "front": 1}, {}, {"in front of": 4, "of": 5, "in": 5})
     reference = get_extractor("spacy", vocabulary)
     assert ("front", "of", "door") not in reference("rug in front of the door").relation_compounds
 
 
 def test_reference_adjective_of_a_noun_noun_compound_goes_to_its_head():
-    vocabulary = VGVocabulary.build({"pot": 3, "holder": 2, "bowl": 2, "cushion": 2, "wrist": 1},
+    vocabulary = VGNames.build({"pot": 3, "holder": 2, "bowl": 2, "cushion": 2, "wrist": 1},
                                     {"black": 4, "red": 3}, {"on": 5})
     reference = get_extractor("spacy", vocabulary)
     assert reference("a black pot holder resting on a bowl").attribute_compounds == (("black", "holder"),)
@@ -202,7 +203,7 @@ def test_fast_extractor_against_the_hand_made_gold_standard():
     import json
     from pathlib import Path
 
-    vocabulary = vocabulary_for()
+    vocabulary = vg_names()
     gold = [json.loads(line) for line in
             (Path(__file__).parent / "data" / "extractor_gold.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(gold) == 120

@@ -2,7 +2,6 @@
 the image, whole-token edits, determinism, the command and the audit."""
 
 from __future__ import annotations
-
 import ast
 import collections
 import csv
@@ -12,18 +11,21 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-
 import pytest
-
 from crepe_gen.vg import truth
-from crepe_gen.systematicity import counting as vocab
 from crepe_gen.cli import main
 from crepe_gen.core.errors import ConfigError, InputError
-from crepe_gen.systematicity.extract import extract, vocabulary_for
+from crepe_gen.systematicity.extract import extract
 from crepe_gen.language.names import noun_lemma, normalize
-from crepe_gen.systematicity.stage import (COLUMNS, BigramIndex, Caption, SystematicityConfig, comp_edits,
-                                     output_name, parse_caption, run_systematicity, split_of,
-                                     tokenize, training_set_tag)
+from crepe_gen.systematicity import SystematicityConfig, run_systematicity
+from crepe_gen.systematicity.bigrams import BigramIndex
+from crepe_gen.bench.format import SYSTEMATICITY_COLUMNS, systematicity_stem, training_set_tag
+from crepe_gen.language.tokens import tokenize
+from crepe_gen.systematicity.captions import Caption, parse_caption
+from crepe_gen.systematicity.negatives import comp_edits
+from crepe_gen.systematicity.counting import read_counts, write_vocab
+from crepe_gen.systematicity.splits import split_of
+from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
 from crepe_fixtures import write_sample_cut
 
@@ -44,7 +46,7 @@ def small_vg(tmp_path_factory) -> Path:
 def vocab_files(small_vg, tmp_path_factory) -> dict[str, Path]:
     """Three training sets, each counting a different two thirds of the captions."""
     folder = tmp_path_factory.mktemp("vocab")
-    vocabulary = vocabulary_for(str(small_vg))
+    vocabulary = vg_names(str(small_vg))
     captions = [region["phrase"] for _, regions in VisualGenome(small_vg).region_descriptions()
                 for region in regions]
     paths = {}
@@ -56,10 +58,10 @@ def vocab_files(small_vg, tmp_path_factory) -> dict[str, Path]:
             ex = extract(normalize(caption), "fast", vocabulary)
             for kind in ("object", "attribute", "relation"):
                 counts.update((kind, atom) for atom in getattr(ex, kind + "s"))
-            counts.update(("attribute_compound", "|".join(c)) for c in ex.attribute_compounds)
-            counts.update(("relation_compound", "|".join(c)) for c in ex.relation_compounds)
+            counts.update(("attribute_compound", c) for c in ex.attribute_compounds)
+            counts.update(("relation_compound", c) for c in ex.relation_compounds)
         paths[name] = folder / f"{name}.parquet"
-        vocab.write_vocab(counts, paths[name])
+        write_vocab(counts, paths[name])
     return paths
 
 
@@ -82,7 +84,7 @@ def read_jsonl(path: Path) -> list[dict]:
 def all_outputs(out: Path):
     for name in SETS:
         for split in SPLITS:
-            stem = out / "systematicity" / output_name(split, name)
+            stem = out / "systematicity" / systematicity_stem(split, name)
             yield name, split, read_rows(stem.with_suffix(".csv")), read_jsonl(stem.with_suffix(".jsonl"))
 
 
@@ -90,11 +92,11 @@ def all_outputs(out: Path):
 def test_six_files_in_the_released_format(built):
     out, section = built
     files = sorted(p.name for p in (out / "systematicity").glob("*.csv"))
-    assert files == sorted(f"{output_name(split, name)}.csv" for name in SETS for split in SPLITS)
+    assert files == sorted(f"{systematicity_stem(split, name)}.csv" for name in SETS for split in SPLITS)
     total = 0
     for name, split, rows, provenance in all_outputs(out):
-        header = (out / "systematicity" / f"{output_name(split, name)}.csv").read_text().splitlines()[0]
-        assert header.split(",") == COLUMNS
+        header = (out / "systematicity" / f"{systematicity_stem(split, name)}.csv").read_text().splitlines()[0]
+        assert header.split(",") == list(SYSTEMATICITY_COLUMNS)
         assert len(rows) == len(provenance) == section["counts"][name][split]
         for row, record in zip(rows, provenance):
             assert (int(row["image_id"]), int(row["region_id"])) == (record["image_id"], record["region_id"])
@@ -124,13 +126,12 @@ def test_comp_lists_vary_in_length(built):
 def test_split_membership_follows_vocab_counts(built, vocab_files):
     out, _ = built
     for name, split, _, provenance in all_outputs(out):
-        counts = {(k, key if isinstance(key, str) else "|".join(key)): n
-                  for k, counter in vocab.load_vocab(vocab_files[name]).items() for key, n in counter.items()}
+        counts = read_counts(vocab_files[name])
         for record in provenance:
             ex = record["extraction"]
             atoms = [(kind, a) for kind in ("object", "attribute", "relation") for a in ex[kind + "s"]]
-            compounds = [("attribute_compound", "|".join(c)) for c in ex["attribute_compounds"]]
-            compounds += [("relation_compound", "|".join(c)) for c in ex["relation_compounds"]]
+            compounds = [("attribute_compound", tuple(c)) for c in ex["attribute_compounds"]]
+            compounds += [("relation_compound", tuple(c)) for c in ex["relation_compounds"]]
             assert compounds
             assert all(counts.get(a, 0) >= 1 for a in atoms)
             unseen = [c for c in compounds if counts.get(c, 0) < 1]
@@ -139,10 +140,11 @@ def test_split_membership_follows_vocab_counts(built, vocab_files):
 
 def test_split_of_uses_k():
     atoms = {"object": ["cup"], "attribute": ["red"], "relation": []}
-    counts = {("object", "cup"): 5, ("attribute", "red"): 5, ("attribute_compound", "red|cup"): 2}
-    assert split_of(atoms, ["red|cup"], counts, 2) == "seen_compounds"
-    assert split_of(atoms, ["red|cup"], counts, 3) == "unseen_compounds"
-    assert split_of(atoms, ["red|cup"], counts, 6) == "unseen_atoms"
+    counts = {("object", "cup"): 5, ("attribute", "red"): 5, ("attribute_compound", ("red", "cup")): 2}
+    compounds = {"attribute_compound": [("red", "cup")]}
+    assert split_of(atoms, compounds, counts, 2) == "seen_compounds"
+    assert split_of(atoms, compounds, counts, 3) == "unseen_compounds"
+    assert split_of(atoms, compounds, counts, 6) == "unseen_atoms"
 
 
 def test_negatives_are_false_for_the_image(built, small_vg):
@@ -202,7 +204,7 @@ def test_edits_are_whole_tokens_and_captions_normalized(built):
 
 def test_atom_replacements_keep_the_kind(built):
     out, _ = built
-    vocabulary = vocabulary_for()
+    vocabulary = vg_names()
     kinds = collections.Counter()
     for _, _, _, provenance in all_outputs(out):
         for record in provenance:
@@ -240,7 +242,7 @@ def test_reruns_in_another_process_are_byte_identical(built, small_vg, vocab_fil
 def test_another_seed_changes_the_negatives(built, small_vg, vocab_files, tmp_path):
     out, _ = built
     run_systematicity(VisualGenome(small_vg), vocab_files, tmp_path, SystematicityConfig(seed=8))
-    name = output_name("seen_compounds", "laion") + ".csv"
+    name = systematicity_stem("seen_compounds", "laion") + ".csv"
     assert (out / "systematicity" / name).read_bytes() != (tmp_path / "systematicity" / name).read_bytes()
 
 
@@ -267,7 +269,7 @@ def test_comp_edits_recombine_atoms():
 
 
 def _parse_sample(text: str) -> Caption:
-    vocabulary = vocabulary_for(None)
+    vocabulary = vg_names(None)
     return parse_caption(text, extract(text, "fast", vocabulary), vocabulary.surfaces)
 
 
@@ -334,7 +336,7 @@ def test_unseen_atoms_split_is_optional(small_vg, vocab_files, tmp_path):
     section = run_systematicity(VisualGenome(small_vg), {"laion": vocab_files["laion"]}, tmp_path,
                                 SystematicityConfig(unseen_atoms=True, min_count=2))
     assert set(section["counts"]["laion"]) == {"seen_compounds", "unseen_compounds", "unseen_atoms"}
-    assert (tmp_path / "systematicity" / (output_name("unseen_atoms", "laion") + ".csv")).exists()
+    assert (tmp_path / "systematicity" / (systematicity_stem("unseen_atoms", "laion") + ".csv")).exists()
 
 
 # -- end to end on the bundled sample ----------------------------------------------------------
@@ -356,7 +358,7 @@ def test_command_on_the_bundled_sample_and_audit(tmp_path, capsys):
 
 
 def test_region_graphs_ground_regions_when_present(small_vg, tmp_path):
-    from crepe_gen.systematicity.stage import ground_regions
+    from crepe_gen.systematicity.grounding import ground_regions
 
     folder = tmp_path / "vg"
     shutil.copytree(small_vg, folder)
@@ -375,7 +377,7 @@ def test_region_graphs_ground_regions_when_present(small_vg, tmp_path):
         {**regions[1482], "objects": [], "relationships": []}]}]
     (folder / "region_graphs.json").write_text(json.dumps(region_graphs))
     vg = VisualGenome(folder)
-    grounded = {r.region_id: r for r in ground_regions(vg, vocabulary_for(str(folder)), SystematicityConfig(),
+    grounded = {r.region_id: r for r in ground_regions(vg, vg_names(str(folder)), SystematicityConfig(),
                                                          collections.Counter(), BigramIndex())}
     assert grounded[1434].matched == {"man": [man], "shirt": [shirt]}
     assert 1482 not in grounded            # its region graph names no man and no glasses
@@ -385,7 +387,7 @@ def test_region_graphs_ground_regions_when_present(small_vg, tmp_path):
 def test_finished_sets_are_not_redone(small_vg, vocab_files, tmp_path, caplog):
     vocabs = {"laion": vocab_files["laion"]}
     first = run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(seed=7))
-    csv_path = tmp_path / "systematicity" / (output_name("seen_compounds", "laion") + ".csv")
+    csv_path = tmp_path / "systematicity" / (systematicity_stem("seen_compounds", "laion") + ".csv")
     written = csv_path.stat().st_mtime_ns
     with caplog.at_level("INFO", logger="crepe_gen.systematicity.stage"):
         again = run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(seed=7))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.errors import ConfigError
-from ..systematicity.stage import SystematicityConfig, run_systematicity
+from ..systematicity import SystematicityConfig, run_systematicity
 from ..vg.reader import VisualGenome
 
 NAME = "systematicity"

@@ -30,7 +30,8 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     config = VocabConfig(extractor=args.extractor, executor=args.executor, workers=args.workers,
-                         scheduler=args.scheduler, vg_root=args.vg, work_dir=args.work_dir)
+                         scheduler=args.scheduler, vg_root=args.vg, work_dir=args.work_dir,
+                         lenient=args.lenient)
     summary = build_vocab(args.corpus, args.captions, args.out, config)
     if summary["stand_in"]:
         print(f"note: no --captions given: counted the stand-in corpus for {args.corpus}, not a real training set")

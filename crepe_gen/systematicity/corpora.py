@@ -45,12 +45,16 @@ from typing import Iterator
 
 import yaml
 
+from ..bench.format import TRAINING_SETS
 from ..core.errors import ConfigError, InputError
+
+__all__ = ["FORMATS", "PRESETS", "CorpusSpec", "Format", "Shard", "load_corpus_spec", "plan_shards",
+           "preset_path", "read_shard"]
 
 log = logging.getLogger(__name__)
 
 #: Preset corpus names (files ``splits/NAME.yaml`` in the package).
-PRESETS = ("cc12m", "yfcc15m", "laion400m")
+PRESETS = tuple(TRAINING_SETS)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class CorpusSpec:
             raise ConfigError(f"corpus {self.name!r}: rows_per_shard and max_caption_chars must be positive")
 
     def to_dict(self) -> dict:
+        """The spec as a plain dict (manifests, fingerprints)."""
         return {"name": self.name, "format": self.format, "files": list(self.files),
                 "columns": list(self.columns), "header": self.header,
                 "url_decoded": self.url_decoded, "rows_per_shard": self.rows_per_shard,
@@ -90,12 +95,14 @@ class Shard:
 
     @property
     def id(self) -> str:
+        """A stable name of the shard: its file, and its row groups if any."""
         if self.first_group is None:
             return self.path
         return f"{self.path}#row-groups-{self.first_group}-{self.stop_group}"
 
 
 def preset_path(name: str) -> Path:
+    """The YAML file of a preset corpus shipped in the package."""
     return Path(str(resources.files("crepe_gen") / "splits" / f"{name}.yaml"))
 
 

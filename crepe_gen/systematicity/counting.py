@@ -19,6 +19,9 @@ column                type    meaning
 ====================  ======  ==========================================
 
 rows sorted by ``kind`` then ``key``, so the same input gives the same bytes.
+In memory a compound key is a tuple of names (``("red", "shirt")``), from
+counting to the splits: only the files join it (:func:`encode_key`,
+:func:`decode_key`).
 Next to ``VOCAB`` a manifest ``VOCAB.manifest.json`` records the corpus, the
 inputs, the extractor, per-shard counts and skipped rows by reason.
 
@@ -36,7 +39,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -47,26 +49,39 @@ from pathlib import Path
 
 from .corpora import CorpusSpec, Shard, load_corpus_spec, plan_shards, read_shard
 from ..core.errors import InputError
+from ..core.fingerprint import fingerprint
 from ..core.parallel import ExecutorConfig, run_tasks
-from .extract import get_extractor, load_vocabulary, save_vocabulary, vocabulary_for
+from .extract import get_extractor
+from .vg_names import load_names, save_names, vg_names
 from ..core.io import atomic_open, versions, write_json_atomic
+
+__all__ = ["COMPOUND_KINDS", "KINDS", "SEPARATOR", "CorpusCounts", "ShardTask", "VocabConfig", "build_vocab",
+           "count_captions", "count_shard", "decode_key", "encode_key", "load_vocab", "manifest_path",
+           "read_counts", "standin_corpus_dir", "write_vocab"]
 
 log = logging.getLogger(__name__)
 
 #: The kinds of vocabulary entries, in file order.
 KINDS = ("attribute", "attribute_compound", "object", "relation", "relation_compound")
+#: The kinds whose keys are tuples of names.
+COMPOUND_KINDS = frozenset({"attribute_compound", "relation_compound"})
 SEPARATOR = "|"
 #: Bump when the shard file layout changes, so old shard files are not reused.
 SHARD_FORMAT = 1
+
+#: A training set's counts: ``{(kind, key): captions mentioning it}``; the key
+#: is a name for atoms and a tuple of names for compounds (``("red", "shirt")``).
+CorpusCounts = dict
 
 
 @dataclass(frozen=True)
 class VocabConfig:
     """Options of :func:`build_vocab`.
 
-    ``vg_root`` is the Visual Genome folder whose names make the extractor's
-    vocabulary (None: the bundled sample); ``work_dir`` holds the shard files
-    (default ``VOCAB.shards/`` next to the output).
+    ``vg_root`` is the Visual Genome folder whose names table the extractor
+    looks names up in (None: the bundled sample), read with the reader's
+    ``lenient``; ``work_dir`` holds the shard files (default ``VOCAB.shards/``
+    next to the output).
     """
 
     extractor: str = "fast"
@@ -76,6 +91,7 @@ class VocabConfig:
     vg_root: str | None = None
     work_dir: str | None = None
     progress: bool = True
+    lenient: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,7 @@ class ShardTask:
     corpus: CorpusSpec
     shard: Shard
     extractor: str
-    vocabulary_path: str
+    names_path: str
     result_path: str
 
 
@@ -95,11 +111,11 @@ def standin_corpus_dir() -> Path:
 
 
 def count_captions(captions, extractor) -> Counter:
-    """``{(kind, key): captions mentioning it}`` over *captions*.
+    """The :data:`CorpusCounts` of *captions* (a Counter).
 
     >>> from crepe_gen.systematicity.extract import get_extractor
     >>> counts = count_captions(["a red shirt", "a red shirt on a man"], get_extractor("fast"))
-    >>> counts["attribute_compound", "red|shirt"], counts["relation_compound", "shirt|on|man"]
+    >>> counts["attribute_compound", ("red", "shirt")], counts["relation_compound", ("shirt", "on", "man")]
     (2, 1)
     """
     counts: Counter = Counter()
@@ -112,15 +128,15 @@ def count_captions(captions, extractor) -> Counter:
         for name in ex.relations:
             counts["relation", name] += 1
         for pair in ex.attribute_compounds:
-            counts["attribute_compound", SEPARATOR.join(pair)] += 1
+            counts["attribute_compound", pair] += 1
         for triple in ex.relation_compounds:
-            counts["relation_compound", SEPARATOR.join(triple)] += 1
+            counts["relation_compound", triple] += 1
     return counts
 
 
 def count_shard(task: ShardTask) -> dict:
     """Count one shard and write its result file; returns the shard's stats."""
-    extractor = get_extractor(task.extractor, _vocabulary(task.vocabulary_path))
+    extractor = get_extractor(task.extractor, _names(task.names_path))
     skipped: dict = {}
     started = time.perf_counter()
     captions = [0]
@@ -133,18 +149,19 @@ def count_shard(task: ShardTask) -> dict:
     counts = count_captions(counted(read_shard(task.corpus, task.shard, skipped)), extractor)
     stats = {"shard": task.shard.id, "captions": captions[0], "skipped": dict(sorted(skipped.items())),
              "seconds": round(time.perf_counter() - started, 3)}
-    rows = sorted([kind, key, n] for (kind, key), n in counts.items())
+    rows = sorted([kind, encode_key(kind, key), n] for (kind, key), n in counts.items())
     write_json_atomic(task.result_path, {"format": SHARD_FORMAT, "stats": stats, "counts": rows})
     return stats
 
 
-_VOCABULARIES: dict = {}
+_NAMES: dict = {}
 
 
-def _vocabulary(path: str):
-    if path not in _VOCABULARIES:
-        _VOCABULARIES[path] = load_vocabulary(path)
-    return _VOCABULARIES[path]
+def _names(path: str):
+    """The names table saved at *path*, loaded once per worker process."""
+    if path not in _NAMES:
+        _NAMES[path] = load_names(path)
+    return _NAMES[path]
 
 
 def _read_shard_result(path: Path) -> dict | None:
@@ -174,13 +191,13 @@ def build_vocab(corpus_spec, caption_paths, out_path, config: VocabConfig = Voca
     work_dir = Path(config.work_dir) if config.work_dir else out_path.with_name(out_path.name + ".shards")
     work_dir.mkdir(parents=True, exist_ok=True)
 
-    vocabulary = vocabulary_for(config.vg_root)
-    vocabulary_path = work_dir / f"vg-vocabulary-{vocabulary.digest}.json"
-    if not vocabulary_path.exists():
-        save_vocabulary(vocabulary, vocabulary_path)
-    fingerprint = _fingerprint(spec, config.extractor, vocabulary.digest)
-    tasks = [ShardTask(spec, shard, config.extractor, str(vocabulary_path),
-                       str(work_dir / f"{_digest(fingerprint + shard.id)}.json")) for shard in shards]
+    names = vg_names(config.vg_root, lenient=config.lenient)
+    names_path = work_dir / f"vg-vocabulary-{names.digest}.json"
+    if not names_path.exists():
+        save_names(names, names_path)
+    tasks = [ShardTask(spec, shard, config.extractor, str(names_path),
+                       str(work_dir / f"{_shard_key(spec, config.extractor, names.digest, shard)}.json"))
+             for shard in shards]
     todo = [task for task in tasks if _read_shard_result(Path(task.result_path)) is None]
     log.info("%d shards, %d already counted", len(tasks), len(tasks) - len(todo))
     if todo:
@@ -194,7 +211,7 @@ def build_vocab(corpus_spec, caption_paths, out_path, config: VocabConfig = Voca
         if result is None:
             raise InputError(task.result_path, "shard result missing after counting")
         for kind, key, n in result["counts"]:
-            totals[kind, key] += n
+            totals[kind, decode_key(kind, key)] += n
         shard_stats.append(result["stats"])
         skipped.update(result["stats"]["skipped"])
     write_vocab(totals, out_path)
@@ -203,7 +220,7 @@ def build_vocab(corpus_spec, caption_paths, out_path, config: VocabConfig = Voca
         "corpus": spec.to_dict(), "stand_in": stand_in,
         "inputs": sorted(str(p) for p in caption_paths), "out": str(out_path),
         "extractor": config.extractor, "executor": config.executor,
-        "vg_vocabulary": {"root": config.vg_root or "bundled sample", "digest": vocabulary.digest},
+        "vg_vocabulary": {"root": config.vg_root or "bundled sample", "digest": names.digest},
         "shards": len(tasks), "resumed_shards": len(tasks) - len(todo),
         "captions": sum(s["captions"] for s in shard_stats),
         "skipped": dict(sorted(skipped.items())),
@@ -216,16 +233,22 @@ def build_vocab(corpus_spec, caption_paths, out_path, config: VocabConfig = Voca
 
 
 def manifest_path(out_path) -> Path:
+    """``VOCAB.manifest.json`` next to the vocabulary file *out_path*.
+
+    >>> manifest_path("v/laion.parquet").as_posix()
+    'v/laion.manifest.json'
+    """
     out_path = Path(out_path)
     return out_path.with_name(out_path.stem + ".manifest.json")
 
 
 def write_vocab(counts: Counter, path) -> None:
-    """Write ``{(kind, key): count}`` as the vocabulary parquet, sorted, atomically."""
+    """Write ``{(kind, key): count}`` as the vocabulary parquet, sorted, atomically
+    (compound keys are tuples, written joined with ``|``)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = sorted(counts.items())
+    rows = sorted(((kind, encode_key(kind, key)), n) for (kind, key), n in counts.items())
     table = pa.table({"kind": pa.array([k for (k, _), _ in rows], pa.string()),
                       "key": pa.array([key for (_, key), _ in rows], pa.string()),
                       "count": pa.array([n for _, n in rows], pa.int64())})
@@ -256,13 +279,38 @@ def load_vocab(path) -> dict[str, Counter]:
     for index, (kind, key, count) in enumerate(columns):
         if kind not in vocab:
             raise InputError(path, f"unknown kind {kind!r}", record=f"row {index}")
-        vocab[kind][tuple(key.split(SEPARATOR)) if kind.endswith("compound") else key] += count
+        vocab[kind][decode_key(kind, key)] += count
     return vocab
 
 
-def _fingerprint(spec: CorpusSpec, extractor: str, vocabulary_digest: str) -> str:
-    return json.dumps([SHARD_FORMAT, spec.to_dict(), extractor, vocabulary_digest], sort_keys=True)
+def read_counts(path) -> CorpusCounts:
+    """The :data:`CorpusCounts` of a vocabulary parquet (:func:`load_vocab`, flattened)."""
+    return {(kind, key): int(count)
+            for kind, counter in load_vocab(path).items() for key, count in counter.items()}
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+def encode_key(kind: str, key) -> str:
+    """A key as the files write it: compound tuples joined with ``|``.
+
+    >>> encode_key("attribute_compound", ("red", "shirt")), encode_key("object", "stop sign")
+    ('red|shirt', 'stop sign')
+    """
+    if kind in COMPOUND_KINDS:
+        if not isinstance(key, tuple):
+            raise TypeError(f"{kind} key must be a tuple of names, got {key!r}")
+        return SEPARATOR.join(key)
+    return key
+
+
+def decode_key(kind: str, text: str):
+    """A key as read from a file (the inverse of :func:`encode_key`).
+
+    >>> decode_key("relation_compound", "man|on|horse"), decode_key("object", "man")
+    (('man', 'on', 'horse'), 'man')
+    """
+    return tuple(text.split(SEPARATOR)) if kind in COMPOUND_KINDS else text
+
+
+def _shard_key(spec: CorpusSpec, extractor: str, names_digest: str, shard: Shard) -> str:
+    """The name of a shard's result file: what its counts depend on."""
+    return fingerprint(SHARD_FORMAT, spec.to_dict(), extractor, names_digest, shard.id)

@@ -1,0 +1,93 @@
+"""The options of the systematicity stage (:class:`SystematicityConfig`) and its splits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..bench.format import SPLITS
+from ..core.errors import ConfigError
+from ..core.fingerprint import NOT_FINGERPRINTED
+
+__all__ = ["SystematicityConfig"]
+
+
+@dataclass(frozen=True)
+class SystematicityConfig:
+    """Options of the systematicity stage.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every random draw; same inputs and seed give identical files.
+    min_count : int
+        ``k``: an atom or compound is *seen* in a training set when its count
+        in that set's vocabulary is at least ``k``.
+    unseen_atoms : bool
+        Also write the ``unseen_atoms`` split.
+    extractor : str
+        Name of the :func:`crepe_gen.systematicity.extract.extract` extractor.
+    max_negatives : int
+        At most this many HN-Atom negatives per row.
+    comp_negatives : int
+        At most this many HN-Comp and, separately, combined negatives per row.
+        Each recombination is one edit away from the positive, so with more
+        than one the positive is the candidate closest to all the others, a
+        text-only cue (the audit's centroid rule).
+    min_overlap : float
+        A scene-graph object grounds a caption object when at least this
+        fraction of the smaller of its box and the region box is shared.
+    max_tries : int
+        At most this many replacement candidates are tried per atom.
+    likely_comp_only : bool
+        Keep only HN-Comp and combined negatives whose new word pairs occur in
+        other images' captions and that are at least as likely as the
+        positive under their bigram model (within ``plausibility_tolerance``
+        nats). Few captions have one; the default leaves the text-only bias
+        of recombinations to rank balancing instead.
+    plausibility_tolerance : float
+        With ``likely_comp_only``: how many nats less likely than its positive
+        a negative may be.
+    candidate_pool : int
+        Candidates made per row for each list, before ranks are balanced.
+    balance_ranks : bool
+        Pick each row's negatives of each list from its candidates so that the
+        rank of the positive under a text-only n-gram classifier (trained on
+        other images) is uniform over the rows. Off: the first
+        ``max_negatives`` candidates are kept.
+    classifier_folds : int
+        Grouped cross-validation folds of that classifier.
+    balance_rounds : int
+        Rounds of balancing: the first classifier learns from all candidates,
+        each later one from the previous round's choices.
+    progress : bool
+        Show tqdm progress bars (not part of the run's fingerprint).
+    """
+
+    seed: int = 0
+    min_count: int = 1
+    unseen_atoms: bool = False
+    extractor: str = "fast"
+    max_negatives: int = 3
+    comp_negatives: int = 1
+    min_overlap: float = 0.5
+    max_tries: int = 40
+    likely_comp_only: bool = False
+    plausibility_tolerance: float = 0.0
+    candidate_pool: int = 8
+    balance_ranks: bool = True
+    classifier_folds: int = 5
+    balance_rounds: int = 1
+    progress: bool = field(default=False, metadata=NOT_FINGERPRINTED)
+
+    def __post_init__(self):
+        if self.min_count < 1:
+            raise ConfigError(f"min_count must be at least 1, got {self.min_count}")
+        if self.max_negatives < 1 or self.comp_negatives < 1:
+            raise ConfigError(f"max_negatives and comp_negatives must be at least 1, "
+                              f"got {self.max_negatives} and {self.comp_negatives}")
+        if not 0 < self.min_overlap <= 1:
+            raise ConfigError(f"min_overlap must be in (0, 1], got {self.min_overlap}")
+
+    def splits(self) -> tuple[str, ...]:
+        """The splits written: ``unseen_atoms`` only with :attr:`unseen_atoms`."""
+        return SPLITS if self.unseen_atoms else SPLITS[:2]
