@@ -67,8 +67,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..bench.format import SYSTEMATICITY_COLUMNS, TRAINING_SETS, systematicity_stem, training_set_tag
-from ..core.errors import ConfigError, InputError
 from ..bench.writer import csv_text
+from ..core.errors import ConfigError, InputError
 from ..core.fingerprint import file_digest, fingerprint
 from ..core.io import update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..language import lexicon
