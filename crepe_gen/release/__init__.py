@@ -1,0 +1,3 @@
+"""Publishing a built benchmark: :mod:`~crepe_gen.release.card` (the dataset card with
+sizes, audit and results) and :mod:`~crepe_gen.release.export` (parquet files a
+``datasets`` loader reads)."""
