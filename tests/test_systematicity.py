@@ -27,6 +27,7 @@ from crepe_gen.systematicity.counting import read_counts, write_vocab
 from crepe_gen.systematicity.splits import split_of
 from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
+from crepe_gen.vg.scene import Edit
 from crepe_fixtures import write_sample_cut
 
 SETS = ("cc12m", "yfcc", "laion")
@@ -191,9 +192,9 @@ def test_edits_are_whole_tokens_and_captions_normalized(built):
                     assert negative == normalize(negative) and "  " not in negative
                     assert normalize(negative) != normalize(positive)
             for negative in record["negatives"]["atom"]:
-                edit = negative["edit"]
+                (new,) = negative["edit"]["new"]
                 new_words = set(tokenize(negative["text"])) - words - {"a", "an"}
-                inserted = set(edit["to"].split()) | {w + s for w in edit["to"].split() for s in ("s", "es")}
+                inserted = set(new.split()) | {w + s for w in new.split() for s in ("s", "es")}
                 assert new_words <= inserted | {noun_lemma(w) for w in new_words if noun_lemma(w) in inserted}, \
                     (positive, negative["text"])
             for negative in record["negatives"]["comp"]:
@@ -209,11 +210,32 @@ def test_atom_replacements_keep_the_kind(built):
     for _, _, _, provenance in all_outputs(out):
         for record in provenance:
             for negative in record["negatives"]["atom"]:
-                edit = negative["edit"]
-                assert edit["from"] in record["extraction"][edit["kind"] + "s"]
-                kinds[edit["kind"]] += 1
+                edit = Edit.from_dict(negative["edit"])
+                assert edit.type == "atom" and edit.rule.startswith("replace_") and not edit.parts
+                kind = edit.rule.removeprefix("replace_")
+                assert edit.old[0] in record["extraction"][kind + "s"]
+                kinds[kind] += 1
     assert set(kinds) == {"object", "attribute", "relation"}
     assert vocabulary is not None
+
+
+def test_edit_records_name_the_foil_type(built):
+    out, _ = built
+    rules = collections.Counter()
+    for _, _, _, provenance in all_outputs(out):
+        for record in provenance:
+            for negative in record["negatives"]["comp"]:
+                edit = Edit.from_dict(negative["edit"])
+                assert edit.type == "comp" and not edit.parts
+                assert edit.rule in {"swap_attributes", "move_attribute", "swap_relation_ends"}
+            for negative in record["negatives"]["combined"]:
+                edit = Edit.from_dict(negative["edit"])
+                comp, atom = edit.parts
+                assert (edit.type, comp.type, atom.type) == ("combined", "comp", "atom")
+                assert edit.rule == f"{comp.rule}+{atom.rule}"
+                assert edit.to_dict() == negative["edit"]
+                rules[comp.rule] += 1
+    assert rules
 
 
 # -- determinism ------------------------------------------------------------------------
@@ -259,12 +281,16 @@ def _parse(text: str) -> Caption:
 
 def test_comp_edits_recombine_atoms():
     caption = _parse("a man in a red shirt and black pants")
-    texts = {edit["type"]: [] for edit, _ in comp_edits(caption)}
+    texts = {edit.rule: [] for edit, _ in comp_edits(caption)}
     for edit, edited in comp_edits(caption):
-        texts[edit["type"]].append(edited.text())
+        texts[edit.rule].append(edited.text())
+        assert edit.type == "comp"
         assert edited.statements() != caption.statements()
     assert "a man in a black shirt and red pants" in texts["swap_attributes"]
     assert "a red man in a shirt and black pants" in texts["move_attribute"]
+    edits = {edit for edit, _ in comp_edits(caption)}
+    assert Edit("comp", "swap_attributes", ("shirt", "pant"), ("red", "black"), ("black", "red")) in edits
+    assert Edit("comp", "move_attribute", ("red",), ("shirt",), ("man",)) in edits
     assert caption.text() == "a man in a red shirt and black pants"  # edits work on copies
 
 
@@ -276,7 +302,7 @@ def _parse_sample(text: str) -> Caption:
 def test_only_attributive_attributes_are_swapped():
     caption = _parse_sample("a red car and the sky is blue")
     assert caption.attribute_compounds  # both compounds found
-    assert "swap_attributes" not in {edit["type"] for edit, _ in comp_edits(caption)}
+    assert "swap_attributes" not in {edit.rule for edit, _ in comp_edits(caption)}
 
 
 def test_relation_swap_keeps_a_countable_singular():
@@ -286,8 +312,9 @@ def test_relation_swap_keeps_a_countable_singular():
 
 def test_relation_swap_keeps_number_with_the_position():
     caption = _parse("bikes are parked near a tree")
-    swaps = [edited.text() for edit, edited in comp_edits(caption) if edit["type"] == "swap_relation_ends"]
-    assert swaps == ["trees are parked near a bike"]
+    swaps = [(edit, edited.text()) for edit, edited in comp_edits(caption) if edit.rule == "swap_relation_ends"]
+    assert swaps == [(Edit("comp", "swap_relation_ends", ("near",), ("bike", "tree"), ("tree", "bike")),
+                      "trees are parked near a bike")]
 
 
 def test_bigram_index_leaves_the_image_out():

@@ -1,6 +1,8 @@
 """Hard negatives of one row: HN-Atom (:func:`atom_negatives`), HN-Comp
 (:func:`comp_negatives`, from the recombinations of :func:`comp_edits`) and
-combined (:func:`combined_negatives`), each checked false for the image.
+combined (:func:`combined_negatives`), each checked false for the image and
+each with the :class:`~crepe_gen.vg.scene.Edit` that made it (type ``atom``,
+``comp`` or ``combined``; a combined edit chains its comp and atom edits).
 
 Replacement atoms come from an :class:`AtomPool` (seen atoms of the same sense
 or category); a :class:`Balance` keeps the atoms a list inserts in step with
@@ -20,6 +22,7 @@ from typing import Iterator
 from ..language import lexicon
 from .bigrams import BigramIndex
 from ..language.tokens import tokenize
+from ..vg.scene import Edit
 from .captions import Caption, Slot, fix_articles, surface_form
 from .facts import ImageFacts, false_statements
 
@@ -33,12 +36,12 @@ class Negative:
     statements it makes that are false for the image."""
 
     text: str
-    edit: dict
+    edit: Edit
     false: list
 
     def provenance(self) -> dict:
         """The negative as written to the JSONL provenance records."""
-        return {"text": self.text, "edit": self.edit, "false": [list(s) for s in self.false]}
+        return {"text": self.text, "edit": self.edit.to_dict(), "false": [list(s) for s in self.false]}
 
 
 class AtomPool:
@@ -103,6 +106,10 @@ class Balance:
         self.surplus[kind, removed] -= 1
         self.surplus[kind, inserted] += 1
 
+    def record_edit(self, edit: Edit) -> None:
+        """Count the replacement an atom edit (``replace_<kind>``, see :func:`replacements`) made."""
+        self.record(edit.rule.removeprefix("replace_"), edit.old[0], edit.new[0])
+
 
 
 @dataclass
@@ -153,7 +160,7 @@ def atom_negatives(ctx: RowContext, balance: Balance, *, limit: int, forbidden: 
         if len(best) >= limit:
             break
     for negative, _ in best:
-        balance.record(negative.edit["kind"], negative.edit["from"], negative.edit["to"])
+        balance.record_edit(negative.edit)
     return [negative for negative, _ in best]
 
 
@@ -167,6 +174,7 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
     bigram model of other images' captions, the way a real caption's word is
     drawn, so the positive's word does not stand out. With *as_likely*, only
     edits at least as likely as the positive are kept (see :meth:`RowContext.plausible`).
+    Each negative's edit is ``Edit("atom", "replace_<kind>", (), (old,), (new,))``.
     """
     old = base.atoms()[index]
     in_caption = {s.name for s in base.atoms() if s.kind == old.kind}
@@ -184,7 +192,7 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
             continue
         false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
-            edit = {"type": "replace", "kind": old.kind, "from": old.name, "to": name}
+            edit = Edit("atom", f"replace_{old.kind}", (), (old.name,), (name,))
             valid.append((ctx.log_likelihood(edited), Negative(text, edit, false), edited))
     if not valid:
         return []
@@ -193,8 +201,17 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
     return [valid[i][1:] for i in lexicon.draw(ctx.rng, weights, limit)]
 
 
-def comp_edits(caption: Caption) -> Iterator[tuple[dict, Caption]]:
-    """Every recombination of the caption's atoms into other compounds."""
+def comp_edits(caption: Caption) -> Iterator[tuple[Edit, Caption]]:
+    """Every recombination of the caption's atoms into other compounds, with its
+    ``comp`` :class:`~crepe_gen.vg.scene.Edit`:
+
+    * ``swap_attributes``: target the two objects, old their attributes, new
+      the attributes swapped;
+    * ``move_attribute``: target the attribute, old its object, new the object
+      it moves to;
+    * ``swap_relation_ends``: target the relation, old ``(subject, object)``,
+      new ``(object, subject)``.
+    """
     pairs = caption.attribute_compounds
     attributive = [(a, o) for a, o in pairs if a in _noun_phrase(caption, o)]  # "red car", not "car is red"
     for i, (a1, o1) in enumerate(attributive):
@@ -205,8 +222,8 @@ def comp_edits(caption: Caption) -> Iterator[tuple[dict, Caption]]:
                 ia, ib = caption.atoms().index(a1), caption.atoms().index(a2)
                 slots[ia].name, slots[ia].text, slots[ib].name, slots[ib].text = (
                     slots[ib].name, slots[ib].text, slots[ia].name, slots[ia].text)
-                yield {"type": "swap_attributes", "attributes": [a1.name, a2.name],
-                       "objects": [o1.name, o2.name]}, edited
+                yield Edit("comp", "swap_attributes", (o1.name, o2.name), (a1.name, a2.name),
+                           (a2.name, a1.name)), edited
     objects = [s for s in caption.atoms() if s.kind == "object"]
     for attribute, owner in pairs:
         if caption.slots.index(attribute) + 1 != caption.slots.index(owner):
@@ -222,8 +239,7 @@ def comp_edits(caption: Caption) -> Iterator[tuple[dict, Caption]]:
             edited.attribute_compounds = [(a, new_owner if a is moved else o)
                                           for a, o in edited.attribute_compounds]
             fix_articles(edited.slots)
-            yield {"type": "move_attribute", "attribute": attribute.name,
-                   "from": owner.name, "to": target.name}, edited
+            yield Edit("comp", "move_attribute", (attribute.name,), (owner.name,), (target.name,)), edited
     for subject, relation, obj in caption.relation_compounds:
         if subject.name == obj.name:
             continue
@@ -245,8 +261,8 @@ def comp_edits(caption: Caption) -> Iterator[tuple[dict, Caption]]:
         edited.relation_compounds = [(o, r, s) if (x, y, z) == (s, r, o) else (x, y, z)
                                      for x, y, z in edited.relation_compounds]
         fix_articles(edited.slots)
-        yield {"type": "swap_relation_ends", "relation": relation.name,
-               "subject": subject.name, "object": obj.name}, edited
+        yield Edit("comp", "swap_relation_ends", (relation.name,), (subject.name, obj.name),
+                   (obj.name, subject.name)), edited
 
 
 def _has_attributive(caption: Caption, obj: Slot) -> bool:
@@ -284,7 +300,8 @@ def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set,
 def combined_negatives(ctx: RowContext, comps: list, balance: Balance, *, limit: int,
                        forbidden: set, likely_only: bool = False) -> list[Negative]:
     """Combined: each HN-Comp negative with one atom replaced as in HN-Atom
-    (with *likely_only*, only when :meth:`RowContext.plausible`)."""
+    (with *likely_only*, only when :meth:`RowContext.plausible`); the edit is
+    ``combined``, with the comp and the atom edit as its parts."""
     found = []
     for comp, edited in comps[:limit]:
         taken = forbidden | {n.text for n in found} | {c.text for c, _ in comps}
@@ -292,8 +309,9 @@ def combined_negatives(ctx: RowContext, comps: list, balance: Balance, *, limit:
             result = replacements(ctx, edited, index, forbidden=taken, limit=1, as_likely=likely_only)
             if result:
                 negative = result[0][0]
-                balance.record(negative.edit["kind"], negative.edit["from"], negative.edit["to"])
-                negative.edit = {"type": "combined", "comp": comp.edit, "atom": negative.edit}
+                balance.record_edit(negative.edit)
+                parts = (comp.edit, negative.edit)
+                negative.edit = Edit("combined", "+".join(part.rule for part in parts), (), (), (), parts)
                 found.append(negative)
                 break
     return found

@@ -1,13 +1,14 @@
 """What a caption states about an image's scene graph: :class:`Scene`,
-:class:`Mention` and the :class:`Edit` that turns a scene into a foil.
+:class:`Mention` and the :class:`Edit` that made a foil.
 
 A :class:`Scene` is the structured meaning of one caption: object mentions
 (graph node id, canonical name, attributes), relations between them as
 ``(subject id, predicate, object id)`` and names said to be absent ("there is
 no umbrella"). The productivity set renders scenes into captions
 (:mod:`crepe_gen.productivity.captions`) and edits them into foils
-(:mod:`crepe_gen.productivity.negatives`), each foil with its :class:`Edit`;
-the LLM pass checks that a fluent sentence states exactly its scene
+(:mod:`crepe_gen.productivity.negatives`), each foil with its :class:`Edit`
+(as is each systematicity foil, :mod:`crepe_gen.systematicity.negatives`); the
+LLM pass checks that a fluent sentence states exactly its scene
 (:mod:`crepe_gen.llm.validate`). Rows' provenance holds :meth:`Scene.to_dict`.
 
 Examples
@@ -106,16 +107,58 @@ class Scene:
 
 @dataclass(frozen=True)
 class Edit:
-    """What a foil changed. ``rule``: e.g. ``replace_object``, ``permute_names``;
-    ``target``: which atoms (object ids, relation indexes); ``old``/``new``: the words."""
+    """What a foil changed: one edit record for every foil of both sets.
+
+    Parameters
+    ----------
+    type : str
+        The foil type: ``atom``, ``swap`` or ``negate`` (productivity);
+        ``atom``, ``comp`` or ``combined`` (systematicity).
+    rule : str
+        Which edit, e.g. ``replace_object``, ``permute_names``,
+        ``swap_attributes``, ``move_attribute``, ``swap_relation_ends``; a
+        chained edit joins its parts' rules with ``+``.
+    target : tuple
+        What the edit is applied to: object ids or relation indexes
+        (productivity), the words of the atoms the changed words belong to
+        (systematicity); empty when *old* names it.
+    old, new : tuple
+        The words before and after the edit.
+    parts : tuple of Edit, optional
+        The edits a chained edit applies in order (a systematicity
+        ``combined`` foil: its ``comp`` edit, then its ``atom`` edit); empty
+        for a single edit, and then left out of :meth:`to_dict`.
+
+    Examples
+    --------
+    >>> atom = Edit("atom", "replace_attribute", (), ("red",), ("blue",))
+    >>> atom.to_dict()
+    {'type': 'atom', 'rule': 'replace_attribute', 'target': [], 'old': ['red'], 'new': ['blue']}
+    >>> swap = Edit("comp", "swap_attributes", ("shirt", "pants"), ("red", "black"), ("black", "red"))
+    >>> combined = Edit("combined", "swap_attributes+replace_attribute", (), (), (), (swap, atom))
+    >>> [part["rule"] for part in combined.to_dict()["parts"]]
+    ['swap_attributes', 'replace_attribute']
+    >>> Edit.from_dict(combined.to_dict()) == combined
+    True
+    """
 
     type: str
     rule: str
     target: tuple
     old: tuple
     new: tuple
+    parts: tuple = ()
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Edit:
+        """From :meth:`to_dict` (the foils' provenance)."""
+        return cls(data["type"], data["rule"], tuple(data["target"]), tuple(data["old"]),
+                   tuple(data["new"]), tuple(cls.from_dict(part) for part in data.get("parts", ())))
 
     def to_dict(self) -> dict:
-        """The edit as JSON data (the foils' provenance)."""
-        return {"type": self.type, "rule": self.rule, "target": list(self.target),
+        """The edit as JSON data (the foils' provenance); ``parts`` only when there are any."""
+        data = {"type": self.type, "rule": self.rule, "target": list(self.target),
                 "old": list(self.old), "new": list(self.new)}
+        if self.parts:
+            data["parts"] = [part.to_dict() for part in self.parts]
+        return data
