@@ -12,9 +12,11 @@ How rows are made, per image (pure and seeded, so images can go to worker
 processes in any grouping): for each foil type and level, subgraphs are drawn
 (:mod:`crepe_gen.productivity.sampling`) until one admits enough valid foils
 (:mod:`crepe_gen.productivity.negatives`); each image gives at most ``rows_per_image``
-rows per cell and never the same subgraph twice. Rows are then kept in image
+rows per cell and never the same subgraph twice. Every image's work shares
+the atom statistics of one first pass (:mod:`crepe_gen.productivity.weights`).
+Rows are then balanced against a text-only classifier and kept in image
 order, the same number in every (type, level) cell: ``per_level`` if given,
-else as many as the sparsest cell holds.
+else as many as the sparsest cell holds (:mod:`crepe_gen.productivity.balancing`).
 
 Bad input never stops a run: empty graphs, graphs too small for a level and
 objects without a usable box are skipped and counted in the manifest (bad
@@ -79,8 +81,9 @@ class ProductivityConfig:
 
     ``per_level``: rows per level and foil type (None: as many as every cell
     can hold); ``max_images``: read at most this many images;
-    ``vocabulary_images``: count the lexicon over the first this many (None: all); ``workers``:
-    processes (the output does not depend on it); ``style``: a caption style
+    ``vocabulary_images``: count the atom statistics (lexicon, absent-name
+    weights, compounds) over the first this many (None: all); ``workers``:
+    processes (the output does not depend on it, nor does the fingerprint); ``style``: a caption style
     of the backend, or None to draw one per row.
 
     ``balance_ranks``: choose atom foils (among ``atom_candidates`` per row)
@@ -170,12 +173,20 @@ class ProductivityConfig:
 
 
 def output_path(out_dir, foil_type: str, n: int, suffix: str = ".csv") -> Path:
-    """``OUT/productivity/{type}/prod_vg_hard_negs_{type}_complexity_{n}.csv``."""
+    """``OUT/productivity/{type}/prod_vg_hard_negs_{type}_complexity_{n}.csv`` (or its *suffix* twin).
+
+    >>> output_path("out", "swap", 4, ".jsonl").as_posix()
+    'out/productivity/swap/prod_vg_hard_negs_swap_complexity_4.jsonl'
+    """
     return Path(out_dir) / "productivity" / foil_type / f"prod_vg_hard_negs_{foil_type}_complexity_{n}{suffix}"
 
 
 def row_seed(seed: int, image_id: int, foil_type: str, n: int) -> int:
-    """The seed of one (image, type, level) cell: independent of any other cell."""
+    """The seed of one (image, type, level) cell: independent of any other cell.
+
+    >>> row_seed(0, 1, "atom", 4) == row_seed(0, 1, "atom", 4) != row_seed(0, 1, "atom", 5)
+    True
+    """
     digest = hashlib.sha256(f"{seed}:{image_id}:{foil_type}:{n}".encode()).digest()
     return int.from_bytes(digest[:8], "big")
 
