@@ -19,9 +19,10 @@ def scaled(x):
     return x * shared_state()["factor"]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_pool_shares_state_across_batches(workers):
-    with TaskPool(ExecutorConfig("local", workers=workers), shared={"factor": 3}) as pool:
+@pytest.mark.parametrize("name, workers", [("local", 1), ("local", 2),
+                                           pytest.param("dask", 2, marks=pytest.mark.slow)])
+def test_pool_shares_state_across_batches(name, workers):
+    with TaskPool(ExecutorConfig(name, workers=workers), shared={"factor": 3}) as pool:
         assert pool.map(scaled, range(5)) == [0, 3, 6, 9, 12]
         assert pool.map(scaled, [10]) == [30]
     assert shared_state() == {}

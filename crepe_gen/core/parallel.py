@@ -128,7 +128,7 @@ class DaskBackend:
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                         dashboard_address=None, host="127.0.0.1")
             self.client = Client(self.cluster)
-        self.shared = self.client.scatter(shared, broadcast=True) if shared else None
+        self.shared = self.client.scatter([shared], broadcast=True)[0] if shared else None
 
     def imap(self, function: Callable, tasks: list) -> Iterator[tuple[int, object]]:
         from dask.distributed import as_completed
