@@ -66,6 +66,11 @@ class BuildConfig:
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "defaults") -> "BuildConfig":
+        """The build config of a mapping (a YAML file's, named by *source* in errors).
+
+        Stage sections are checked to be mappings here and read into their
+        stage's config dataclass (:func:`stage_config`) when the stage runs.
+        """
         data = dict(data or {})
         unknown = sorted(set(data) - {"out", "seed", "visual_genome", "images", "stages"} - set(STAGES))
         if unknown:
@@ -86,6 +91,7 @@ class BuildConfig:
                    stages=stages, sections=tuple(sections), source=source)
 
     def section(self, stage: str) -> dict:
+        """The stage's section of the config file (``{}`` when it has none)."""
         return json.loads(dict(self.sections).get(stage, "{}"))
 
 
@@ -122,6 +128,7 @@ class BuildContext:
 
     @property
     def vg(self) -> VisualGenome:
+        """The Visual Genome folder of the build, opened on first use."""
         if self._vg is None:
             self._vg = VisualGenome(self.config.visual_genome, lenient=self.lenient, progress=self.progress)
         return self._vg
@@ -360,6 +367,8 @@ def is_done(ctx: BuildContext, name: str, key: str) -> bool:
 
 @dataclass
 class BuildResult:
+    """What :func:`run_build` did: stages run and skipped, the audit verdict, stage summaries."""
+
     out: Path
     ran: list[str]
     skipped: list[str]
