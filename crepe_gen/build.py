@@ -254,8 +254,7 @@ def _eval_config(ctx):
 
 
 def _run_eval(ctx):
-    from .commands.eval import default_out
-    from .evaluation.harness import EvalConfig, evaluate, write_results
+    from .evaluation.harness import EvalConfig, default_out, evaluate, write_results
     from .evaluation.models import load_adapter
 
     stage = _eval_config(ctx)

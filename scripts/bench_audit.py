@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from crepe_fixtures import PRODUCTIVITY_COLUMNS, write_productivity_set  # noqa: E402
 
-from crepe_gen.evaluation.audit import (AuditConfig, audit_paths, find_csv_files, normalized,  # noqa: E402
-                             read_items, tie_split_credit)
+from crepe_gen.bench.reader import ANY_CSV, load_items  # noqa: E402
+from crepe_gen.evaluation.audit import AuditConfig, audit_paths, normalized, tie_split_credit  # noqa: E402
 from crepe_gen.core.errors import Problems  # noqa: E402
-from crepe_gen.core.io import write_csv_atomic  # noqa: E402
+from crepe_gen.bench.writer import write_csv_atomic  # noqa: E402
 from crepe_gen.vg.reader import VisualGenome  # noqa: E402
 
 
@@ -68,10 +68,8 @@ def reference_classifier(folder: Path, seed: int) -> tuple[dict, float, float]:
 
     wall, cpu = time.perf_counter(), time.process_time()
     pools: dict[str, list] = {}
-    for path in find_csv_files([folder]):
-        items, _ = read_items(path, "productivity", Problems())
-        for item in items:
-            pools.setdefault(item.foil, []).append(item)
+    for item in load_items([folder], ANY_CSV, Problems())[0]:
+        pools.setdefault(item.foil, []).append(item)
     recall = {}
     for foil, items in sorted(pools.items()):
         texts = [c for item in items for c in item.candidates]

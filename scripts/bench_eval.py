@@ -25,8 +25,9 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from crepe_gen.evaluation.harness import EvalConfig, bootstrap_metrics, evaluate, item_rank, load_benchmark  # noqa: E402
-from crepe_gen.core.io import write_csv_atomic  # noqa: E402
+from crepe_gen.bench.reader import load_benchmark  # noqa: E402
+from crepe_gen.evaluation.harness import EvalConfig, bootstrap_metrics, evaluate, item_rank  # noqa: E402
+from crepe_gen.bench.writer import write_csv_atomic  # noqa: E402
 from crepe_gen.evaluation.models import TextRuleAdapter, load_adapter  # noqa: E402
 
 COLUMNS = ["image_id", "caption", "n", "n_objects", "n_relations", "n_attributes",

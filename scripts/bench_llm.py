@@ -24,14 +24,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from llm_fault_server import FaultServer  # noqa: E402
 
-from crepe_gen.llm.client import LLMClient, LLMConfig, Request, TextTask, generate_texts, load_prompt  # noqa: E402
+from crepe_gen.llm.client import LLMClient, Request  # noqa: E402
+from crepe_gen.llm.config import LLMConfig  # noqa: E402
+from crepe_gen.llm.generate import TextTask, generate_texts  # noqa: E402
+from crepe_gen.llm.prompts import load_prompt  # noqa: E402
 from crepe_gen.llm.cache import ResponseCache  # noqa: E402
-from crepe_gen.llm.validate import Expectation, Scene, lemmas  # noqa: E402
+from crepe_gen.llm.validate import Expectation, lemmas  # noqa: E402
+from crepe_gen.vg.scene import Scene  # noqa: E402
 
 SCENE = Scene.build({1: "man", 2: "shirt", 3: "table"}, [(1, "tall"), (2, "white"), (3, "wooden")],
                     [(1, "wearing", 2), (1, "near", 3)])
 DRAFT = "tall man wearing white shirt. tall man near wooden table."
-VOCABULARY = frozenset({"man", "shirt", "table", "hat", "dog"})
+OBJECT_WORDS = frozenset({"man", "shirt", "table", "hat", "dog"})
 
 
 def _serve(delay: float, pipe) -> None:
@@ -84,10 +88,10 @@ def cached_rerun(items: int, workdir: Path) -> tuple[float, float, dict]:
         config = LLMConfig(base_url=server.base_url, model="bench", max_concurrency=32,
                            cache_path=str(workdir / "rerun.sqlite"))
         start = time.perf_counter()
-        first = generate_texts(tasks, config, VOCABULARY)
+        first = generate_texts(tasks, config, OBJECT_WORDS)
         fill = time.perf_counter() - start
         start = time.perf_counter()
-        second = generate_texts(tasks, config, VOCABULARY)
+        second = generate_texts(tasks, config, OBJECT_WORDS)
         rerun = time.perf_counter() - start
     assert server.requests == first.requests == items and second.requests == 0, \
         (server.requests, first.requests, first.retries, second.requests)

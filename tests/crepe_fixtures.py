@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 from crepe_gen.evaluation.audit import normalized
-from crepe_gen.core.io import write_csv_atomic
+from crepe_gen.bench.writer import write_csv_atomic
 from crepe_gen.vg.reader import bundled_sample
 
 

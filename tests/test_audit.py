@@ -13,7 +13,7 @@ from crepe_gen.evaluation.audit import AuditConfig, Item, audit_items, audit_pat
 from crepe_gen.textonly.classifier import grouped_folds, tie_split_credit
 from crepe_gen.cli import main
 from crepe_gen.core.errors import InputError
-from crepe_gen.core.io import write_csv_atomic
+from crepe_gen.bench.writer import write_csv_atomic
 
 from crepe_fixtures import (PRODUCTIVITY_COLUMNS, write_productivity_set,
                             write_systematicity_file)

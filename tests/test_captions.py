@@ -4,7 +4,8 @@ import random
 
 import pytest
 
-from crepe_gen.productivity.captions import CAPTION_BACKENDS, Mention, Scene, indefinite_article, render, scene_from_subgraph
+from crepe_gen.productivity.captions import CAPTION_BACKENDS, indefinite_article, render, scene_from_subgraph
+from crepe_gen.vg.scene import Mention, Scene
 from crepe_gen.productivity.sampling import sample_subgraph
 from crepe_gen.vg.reader import VisualGenome
 

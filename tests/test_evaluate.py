@@ -10,9 +10,9 @@ import pytest
 
 from crepe_gen.cli import main
 from crepe_gen.core.errors import InputError
-from crepe_gen.evaluation.harness import (EvalConfig, bootstrap_metrics, evaluate, load_benchmark, read_results,
-                                write_results)
-from crepe_gen.core.io import write_csv_atomic
+from crepe_gen.bench.reader import load_benchmark
+from crepe_gen.evaluation.harness import EvalConfig, bootstrap_metrics, evaluate, read_results, write_results
+from crepe_gen.bench.writer import write_csv_atomic
 from crepe_gen.evaluation.models import TextRuleAdapter
 
 PROD_COLUMNS = ["image_id", "caption", "n", "n_objects", "n_relations", "n_attributes",

@@ -11,14 +11,18 @@ import logging
 import pytest
 
 from crepe_gen.core.errors import ConfigError
-from crepe_gen.llm.client import (LLMConfig, TextTask, add_llm_arguments, config_from_args, estimate,
-                           generate_texts, load_prompt, PROMPTS)
-from crepe_gen.llm.validate import Expectation, Scene
+from crepe_gen.commands.llm_options import add_llm_arguments, config_from_args
+from crepe_gen.llm.config import LLMConfig
+from crepe_gen.llm.estimate import estimate
+from crepe_gen.llm.generate import TextTask, generate_texts
+from crepe_gen.llm.prompts import PROMPTS, load_prompt
+from crepe_gen.llm.validate import Expectation
+from crepe_gen.vg.scene import Scene
 
 from llm_fault_server import FaultServer
 
 SCENE = Scene.build({1: "man", 2: "shirt"}, [(1, "tall"), (2, "white")], [(1, "wearing", 2)])
-VOCABULARY = frozenset({"man", "shirt", "hat", "dog", "tree"})
+OBJECT_WORDS = frozenset({"man", "shirt", "hat", "dog", "tree"})
 DRAFT = "tall man wearing white shirt."
 
 
@@ -45,7 +49,7 @@ def server():
 def test_faults_are_retried_and_no_item_is_lost(server, tmp_path):
     server.plan = {"#1": ["429", "ok"], "#2": ["500", "500", "ok"], "#3": ["slow", "ok"],
                    "#4": ["empty", "ok"], "#5": ["cut", "ok"], "#6": ["text: A dog.", "ok"]}
-    run = generate_texts(tasks(8), config(server, tmp_path), VOCABULARY)
+    run = generate_texts(tasks(8), config(server, tmp_path), OBJECT_WORDS)
     assert sorted(run.results) == [f"row{i:03d}" for i in range(8)]
     assert all(r.source == "llm" and r.text == DRAFT for r in run.results.values())
     assert run.outcomes == {"llm": 8}
@@ -60,7 +64,7 @@ def test_faults_are_retried_and_no_item_is_lost(server, tmp_path):
 def test_retry_after_is_honoured(tmp_path):
     with FaultServer(retry_after="1") as server:
         server.plan = {"#0": ["429", "ok"]}
-        generate_texts(tasks(1), config(server, tmp_path), VOCABULARY)
+        generate_texts(tasks(1), config(server, tmp_path), OBJECT_WORDS)
         (first, action, _), (second, _, _) = server.log
     assert action == "429"
     assert second - first >= 1.0
@@ -68,7 +72,7 @@ def test_retry_after_is_honoured(tmp_path):
 
 def test_permanent_failures_are_recorded_per_item(server, tmp_path):
     server.plan = {"#0": ["500"] * 3, "#1": ["400"]}
-    run = generate_texts(tasks(3), config(server, tmp_path, max_retries=2), VOCABULARY)
+    run = generate_texts(tasks(3), config(server, tmp_path, max_retries=2), OBJECT_WORDS)
     failed, refused, fine = run.results.values()
     assert (failed.source, failed.reason, failed.text) == ("template", "request_failed", DRAFT)
     assert (refused.source, refused.reason) == ("template", "request_failed")
@@ -80,7 +84,7 @@ def test_permanent_failures_are_recorded_per_item(server, tmp_path):
 
 def test_failed_validation_falls_back_to_the_template(server, tmp_path):
     server.plan = {"#0": ["text: A tall man wearing a white shirt and a hat."] * 3}
-    run = generate_texts(tasks(2), config(server, tmp_path), VOCABULARY)
+    run = generate_texts(tasks(2), config(server, tmp_path), OBJECT_WORDS)
     result = run.results["row000"]
     assert (result.source, result.reason, result.text, result.attempts) == \
         ("template", "validation", DRAFT, 3)
@@ -91,9 +95,9 @@ def test_failed_validation_falls_back_to_the_template(server, tmp_path):
 
 
 def test_rerun_is_served_by_the_cache(server, tmp_path):
-    first = generate_texts(tasks(6), config(server, tmp_path), VOCABULARY)
+    first = generate_texts(tasks(6), config(server, tmp_path), OBJECT_WORDS)
     sent = server.requests
-    second = generate_texts(tasks(6), config(server, tmp_path), VOCABULARY)
+    second = generate_texts(tasks(6), config(server, tmp_path), OBJECT_WORDS)
     assert server.requests == sent == 6
     assert second.requests == 0 and second.cache_hits == 6
     assert second.results == first.results
@@ -101,13 +105,13 @@ def test_rerun_is_served_by_the_cache(server, tmp_path):
 
 def test_concurrency_is_bounded(tmp_path):
     with FaultServer(delay=0.2) as server:
-        generate_texts(tasks(12), config(server, tmp_path, max_concurrency=3, timeout=5), VOCABULARY)
+        generate_texts(tasks(12), config(server, tmp_path, max_concurrency=3, timeout=5), OBJECT_WORDS)
     assert server.max_in_flight == 3
 
 
 def test_request_budget_stops_spending(server, tmp_path):
     run = generate_texts(tasks(5), config(server, tmp_path, max_requests=2, max_concurrency=1),
-                         VOCABULARY)
+                         OBJECT_WORDS)
     assert server.requests == 2
     assert run.outcomes == {"llm": 2, "template_budget": 3}
 
@@ -115,7 +119,7 @@ def test_request_budget_stops_spending(server, tmp_path):
 def test_token_budget_stops_spending(server, tmp_path):
     one = estimate(tasks(1), config(server, tmp_path)).tokens
     run = generate_texts(tasks(5), config(server, tmp_path, max_total_tokens=one * 2 + 1,
-                                          max_concurrency=1), VOCABULARY)
+                                          max_concurrency=1), OBJECT_WORDS)
     assert 1 <= server.requests <= 2
     assert run.outcomes["template_budget"] >= 3
 
@@ -126,14 +130,14 @@ def test_dry_run_spends_nothing(server, tmp_path):
     assert server.requests == 0
     assert (before.tasks, before.cached, before.requests, before.worst_case_requests) == (4, 0, 4, 12)
     assert before.tokens > 4 * cfg.max_tokens
-    generate_texts(tasks(4), cfg, VOCABULARY)
+    generate_texts(tasks(4), cfg, OBJECT_WORDS)
     after = estimate(tasks(4), cfg)
     assert (after.cached, after.requests, after.tokens) == (4, 0, 0)
     assert "4 answered by the cache" in after.format()
 
 
 def test_chat_endpoint(server, tmp_path):
-    run = generate_texts(tasks(2), config(server, tmp_path, endpoint="chat"), VOCABULARY)
+    run = generate_texts(tasks(2), config(server, tmp_path, endpoint="chat"), OBJECT_WORDS)
     assert run.outcomes == {"llm": 2}
     assert server.log[0][2].startswith("Facts:")
 
@@ -144,7 +148,7 @@ def test_api_key_is_used_but_never_written(server, tmp_path, monkeypatch, caplog
     caplog.set_level(logging.DEBUG)
     cfg = config(server, tmp_path, api_key_env="CREPE_TEST_LLM_KEY")
     server.plan = {"#0": ["429", "ok"], "#1": ["400"]}
-    run = generate_texts(tasks(3), cfg, VOCABULARY)
+    run = generate_texts(tasks(3), cfg, OBJECT_WORDS)
     assert server.auth_headers[0] == f"Bearer {secret}"
     written = [json.dumps(run.manifest(cfg)), repr(cfg), caplog.text,
                json.dumps([r.provenance() for r in run.results.values()])]
@@ -158,7 +162,7 @@ def test_results_do_not_depend_on_concurrency(server, tmp_path):
     for concurrency in (1, 6):
         server.plan = {"#2": ["text: A man."] * 2, "#4": ["500", "ok"]}
         runs.append(generate_texts(tasks(6), config(server, tmp_path / str(concurrency),
-                                                    max_concurrency=concurrency), VOCABULARY))
+                                                    max_concurrency=concurrency), OBJECT_WORDS))
     assert runs[0].results == runs[1].results
     assert runs[0].outcomes == runs[1].outcomes == {"llm": 6}
 
@@ -178,7 +182,7 @@ def test_config_from_yaml_and_flags(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("llm:\n  base_url: http://h/v1\n  model: m\n  api_key: sk-1\n", "environment variable"),
-    ("llm:\n  base_url: http://h/v1\n  model: m\n  colour: red\n", "unknown llm option"),
+    ("llm:\n  base_url: http://h/v1\n  model: m\n  colour: red\n", "unknown key 'colour'"),
     ("llm:\n  base_url: http://h/v1\n  model: m\n  endpoint: edits\n", "expected one of"),
     ("llm:\n  base_url: http://h/v1\n  model: m\n  max_concurrency: 0\n", "at least 1"),
     ("- a list\n", "expected a mapping"),
@@ -201,11 +205,11 @@ def test_every_prompt_renders_for_both_endpoints(name):
 
 
 def test_cache_is_keyed_by_parameters(server, tmp_path):
-    generate_texts(tasks(2), config(server, tmp_path), VOCABULARY)
-    generate_texts(tasks(2), config(server, tmp_path, max_tokens=32), VOCABULARY)
-    generate_texts(tasks(2), config(server, tmp_path, model="other"), VOCABULARY)
+    generate_texts(tasks(2), config(server, tmp_path), OBJECT_WORDS)
+    generate_texts(tasks(2), config(server, tmp_path, max_tokens=32), OBJECT_WORDS)
+    generate_texts(tasks(2), config(server, tmp_path, model="other"), OBJECT_WORDS)
     assert server.requests == 6
-    generate_texts(tasks(2), dataclasses.replace(config(server, tmp_path), timeout=3), VOCABULARY)
+    generate_texts(tasks(2), dataclasses.replace(config(server, tmp_path), timeout=3), OBJECT_WORDS)
     assert server.requests == 6  # the timeout does not change a completion
 
 
@@ -213,7 +217,7 @@ def test_productivity_rows_through_the_llm_pass(server, tmp_path):
     """Every template text of a real productivity run passes validation (the
     server echoes the drafts); a row with one rejected text keeps all its
     template texts; the dry run sends nothing and writes nothing."""
-    from crepe_gen.llm.client import rewrite_cells
+    from crepe_gen.productivity.rewording import rewrite_cells
     from crepe_gen.productivity.stage import ProductivityConfig, run_productivity
     from crepe_gen.vg.reader import VisualGenome
 
@@ -251,3 +255,21 @@ def test_productivity_rows_through_the_llm_pass(server, tmp_path):
     assert llm_section["texts"] == {"llm": 5, "template_validation": 1}
     assert provenance["llm"]["text_sources"] == ["llm"] + ["template"] + ["llm"] * 4
     assert (csv_row["caption"], csv_row["hard_negs"]) == (record["caption"], record["hard_negs"])
+
+
+def test_cache_keys_and_prompt_hashes_are_those_of_existing_caches():
+    """Keys made through core.fingerprint equal the SHA-256 of the canonical
+    JSON that earlier caches were written with (values fixed from that code)."""
+    import hashlib
+
+    from crepe_gen.llm.client import Request
+    from crepe_gen.llm.generate import _prompt_hash
+
+    completions = Request.make(LLMConfig(base_url="http://h/v1", model="m"),
+                               "Facts: red caf\u00e9\nCaption:", ("\n",))
+    assert completions.key == "46dbb0d117d19cd8f84dc09e546a1e28c91e58bae930673f895c9d439a6dae0b"
+    messages = [{"role": "user", "content": "Hi"}]
+    chat = Request.make(LLMConfig(base_url="http://h/v1", model="m", endpoint="chat"), messages, ("\n",), 1)
+    assert chat.key == "2be27ff9bb21c881590d045bdf268e27e7b7c106521a406b013f172c7ff31bc3"
+    legacy = json.dumps(messages, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert _prompt_hash(messages) == hashlib.sha256(legacy.encode("utf-8")).hexdigest()[:16]

@@ -22,11 +22,12 @@ CONCURRENCY = 4
 CHILD = textwrap.dedent("""
     import sys
     sys.path.insert(0, {tests!r})
-    from test_llm import tasks, VOCABULARY
-    from crepe_gen.llm.client import LLMConfig, generate_texts
+    from test_llm import tasks, OBJECT_WORDS
+    from crepe_gen.llm.config import LLMConfig
+    from crepe_gen.llm.generate import generate_texts
     config = LLMConfig(base_url=sys.argv[1], model="fault-model", cache_path=sys.argv[2],
                        max_concurrency={concurrency}, timeout=30)
-    run = generate_texts(tasks({items}), config, VOCABULARY)
+    run = generate_texts(tasks({items}), config, OBJECT_WORDS)
     print(run.outcomes["llm"], run.requests, run.cache_hits)
 """)
 

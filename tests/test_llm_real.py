@@ -12,15 +12,18 @@ import json
 import pytest
 
 from crepe_gen.cli import main
-from crepe_gen.llm.client import LLMConfig, TextTask, generate_texts, row_tasks
-from crepe_gen.llm.validate import Expectation, Scene, check_text
+from crepe_gen.llm.config import LLMConfig
+from crepe_gen.llm.generate import TextTask, generate_texts
+from crepe_gen.llm.validate import Expectation, check_text
+from crepe_gen.vg.scene import Scene
+from crepe_gen.productivity.rewording import row_tasks
 from crepe_gen.productivity.stage import COLUMNS
 
 from llm_server import MODEL_NAME, llama_server  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.slow
 
-VOCABULARY = frozenset({"man", "shirt", "dog", "grass", "frisbee", "hat", "car", "bicycle", "tree"})
+OBJECT_WORDS = frozenset({"man", "shirt", "dog", "grass", "frisbee", "hat", "car", "bicycle", "tree"})
 MAN = Scene.build({1: "man", 2: "shirt"}, [(1, "tall"), (2, "white")], [(1, "wearing", 2)])
 DOG = Scene.build({1: "dog", 2: "grass"}, [(1, "brown")], [(1, "on", 2)], ["frisbee"])
 BICYCLE = Scene.build({1: "bicycle", 2: "tree"}, [(1, "blue")], [(1, "near", 2)])
@@ -42,13 +45,13 @@ def tasks() -> list[TextTask]:
 def test_real_server_texts_are_validated_or_fall_back(llama_server, tmp_path):  # noqa: F811
     config = LLMConfig(base_url=llama_server, model=MODEL_NAME, timeout=600, max_attempts=2,
                        max_concurrency=2, cache_path=str(tmp_path / "cache.sqlite"))
-    run = generate_texts(tasks(), config, VOCABULARY)
+    run = generate_texts(tasks(), config, OBJECT_WORDS)
     expectations = {t.item_id: t for t in tasks()}
     assert sorted(run.results) == ["dog", "man", "mismatch"]
     for item_id, result in run.results.items():
         task = expectations[item_id]
         if result.source == "llm":
-            assert check_text(result.text, task.expect, VOCABULARY) == []
+            assert check_text(result.text, task.expect, OBJECT_WORDS) == []
         else:
             assert (result.text, result.reason, result.attempts) == (task.fallback, "validation", 2)
             assert len(result.failures) == 2
@@ -57,7 +60,7 @@ def test_real_server_texts_are_validated_or_fall_back(llama_server, tmp_path):  
     assert sum(run.validation_failures.values()) >= 2
     assert run.requests >= 4 and run.completion_tokens > 0
 
-    again = generate_texts(tasks(), config, VOCABULARY)
+    again = generate_texts(tasks(), config, OBJECT_WORDS)
     assert again.requests == 0 and again.results == run.results
 
 

@@ -40,7 +40,7 @@ def draw_images(bench, images_dir):
     """Synthetic JPEGs: a coloured rectangle per row box, so crops differ."""
     from PIL import Image, ImageDraw
 
-    from crepe_gen.evaluation.harness import load_benchmark
+    from crepe_gen.bench.reader import load_benchmark
 
     items, _ = load_benchmark(bench)
     (images_dir / "VG_100K").mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from crepe_gen.evaluation.audit import has_negation, normalized
+from crepe_gen.evaluation.audit import normalized
+from crepe_gen.language.tokens import has_negation
 from crepe_gen.productivity.captions import render, scene_from_subgraph
 from crepe_gen.productivity.negatives import FOIL_TYPES, NegativeConfig
 from crepe_gen.productivity.weights import atom_statistics as build_vocabulary, plausibility_scorer

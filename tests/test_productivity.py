@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 import crepe_gen.productivity.stage as productivity
-from crepe_gen.productivity.captions import Scene
+from crepe_gen.vg.scene import Scene
 from crepe_gen.cli import main
 from crepe_gen.productivity.stage import COLUMNS, LEVELS, ProductivityConfig, output_path, run_productivity
 from crepe_gen.textonly.balance import select_rows_by_rank

@@ -11,6 +11,8 @@ from ..evaluation.audit import BASELINES, AuditConfig, audit_paths
 from ..core.errors import ConfigError
 from ..core.io import write_json_atomic
 
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
 NAME = "audit"
 HELP = ("Recall@1 of text-only baselines (negation word, length, casing, centroid, unknown "
         "words, n-gram classifier) on CREPE-format CSVs; fails when one beats chance")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..evaluation.harness import EvalConfig, evaluate, write_results
+from ..evaluation.harness import EvalConfig, default_out, evaluate, write_results
 from ..evaluation.models import ADAPTERS, TEXT_RULES, load_adapter
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "eval"
 HELP = "evaluate a model on a CREPE-format benchmark folder (Recall@1/3/5, mean rank, 95% CIs)"
@@ -25,10 +27,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--bootstrap", type=int, default=EvalConfig.n_bootstrap, help="bootstrap resamples")
     parser.add_argument("--seed", type=int, default=EvalConfig.seed)
     parser.add_argument("--device", default="cpu", help="torch device for open_clip (cpu, cuda)")
-
-
-def default_out(bench, spec: str) -> Path:
-    return Path(bench) / "eval" / (spec.replace("/", "_").replace(":", "__") + ".json")
 
 
 def run(args) -> int:

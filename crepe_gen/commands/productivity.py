@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from ..core.errors import ConfigError
-from ..llm.client import Estimate, add_llm_arguments, config_from_args
+from ..llm.estimate import Estimate
+from .llm_options import add_llm_arguments, config_from_args
 from ..productivity.stage import ProductivityConfig, run_productivity
 from ..vg.reader import VisualGenome
 

@@ -1,4 +1,4 @@
-"""Atomic output files, CSV rows in the released CREPE format, and manifests.
+"""Atomic output files and manifests (CSV rows in the released format: :mod:`crepe_gen.bench.writer`).
 
 Every output is written to a temporary file in the same folder and renamed
 into place, so a killed run never leaves a half-written file behind.
@@ -15,8 +15,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import os
 import platform
@@ -25,9 +23,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["atomic_open", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "csv_text",
-           "write_csv_atomic", "versions", "update_manifest"]
-
+__all__ = ["atomic_open", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "versions",
+           "update_manifest"]
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -69,20 +66,6 @@ def write_jsonl_atomic(path, rows) -> None:
     with atomic_open(path) as handle:
         for row in rows:
             handle.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
-
-
-def csv_text(columns: list[str], rows) -> str:
-    """CSV text with a header, ``\\n`` line ends, lists as Python literals."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([repr(row[c]) if isinstance(row[c], list) else row[c] for c in columns])
-    return buffer.getvalue()
-
-
-def write_csv_atomic(path, columns: list[str], rows) -> None:
-    write_text_atomic(path, csv_text(columns, rows))
 
 
 def versions(*packages: str) -> dict[str, str]:

@@ -1,5 +1,9 @@
 """Blind-bias audit: can the positive be found without looking at the image?
 
+This module holds the audit's configuration, its cells, verdicts and report;
+the text-only baselines are in :mod:`crepe_gen.evaluation.baselines` and the
+files are read by :mod:`crepe_gen.bench.reader` (any CSV under a folder).
+
 Any folder of CREPE-format CSVs (the released set or one this project made) is
 read into *items*: one positive caption and its negatives for one image. For
 every item, text-only baselines score each candidate and pick the best one;
@@ -19,7 +23,7 @@ Kinds and cells:
   from the column (``atom``, ``comp``, ``combined``) and the level from the
   split in the file name (``seen_compounds_in_cc12m``, ...).
 
-Baselines (:data:`BASELINES`): the only candidate without a negation word;
+Baselines (:data:`~crepe_gen.evaluation.baselines.BASELINES`): the only candidate without a negation word;
 the shortest; the longest; the lower-case one; the one whose casing or
 punctuation differs from the majority; the one closest to the median length;
 the centroid (most word 1-2-grams shared with the other candidates: one-edit
@@ -42,7 +46,7 @@ once normalized fails the audit in any cell.
 Examples
 --------
 >>> import tempfile, pathlib
->>> from crepe_gen.core.io import write_csv_atomic
+>>> from crepe_gen.bench.writer import write_csv_atomic
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> rows = [{"image_id": i, "caption": "a red cup", "n": 4,
 ...          "hard_negs": ["Not a red cup.", "No red cup at all."]} for i in range(30)]
@@ -57,44 +61,26 @@ False
 
 from __future__ import annotations
 
-import ast
 import collections
-import csv
 import logging
 import math
-import re
 import statistics
-import string
-import sys
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-import numpy as np
-from tqdm import tqdm
-
+from ..bench.format import SYSTEMATICITY
+from ..bench.reader import ANY_CSV, FileSummary, Item, load_items
 from ..core.errors import InputError, Problems
 from ..language.names import caption_key as normalized  # the equality test, shared with the generators
-from ..textonly.classifier import out_of_fold_scores, tie_split_credit
+from ..textonly.classifier import tie_split_credit
+from .baselines import BASELINES, SHORT_NAMES
+
+__all__ = ["POOLED_LEVEL", "AuditConfig", "Cell", "AuditReport", "cell_level", "audit_items", "audit_paths",
+           "normalized", "BASELINES"]
 
 log = logging.getLogger(__name__)
 
-PRODUCTIVITY = "productivity"
-SYSTEMATICITY = "systematicity"
+#: The level of a cell that pools every level of a foil type.
 POOLED_LEVEL = "all"
-
-PRODUCTIVITY_FOILS = ("atom", "swap", "negate")
-#: Systematicity negative columns, keyed by the foil type they hold.
-SYSTEMATICITY_COLUMNS = {"atom": "valid_hard_negs_atom", "comp": "valid_hard_negs_comp",
-                         "combined": "valid_hard_negs_combined"}
-PRODUCTIVITY_REQUIRED = ("image_id", "caption", "n", "hard_negs")
-SYSTEMATICITY_REQUIRED = ("image_id", "caption") + tuple(SYSTEMATICITY_COLUMNS.values())
-
-NEGATION_WORDS = frozenset("no not without none nobody nothing never neither nor nowhere cannot".split())
-_WORDS = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
-_LETTER = re.compile(r"[^\W\d_]")
-_FOIL_IN_NAME = re.compile(r"(?<![a-z])(atom|swap|negate)(?![a-z])")
-_SPLIT_IN_NAME = re.compile(r"(?:un)?seen_compounds(?:_in_[a-z0-9]+)?")
-_PUNCTUATION = frozenset(string.punctuation + "\u2018\u2019\u201c\u201d")
 
 
 @dataclass(frozen=True)
@@ -137,362 +123,6 @@ class AuditConfig:
             raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
         if self.folds < 2:
             raise ValueError(f"folds must be at least 2, got {self.folds}")
-
-
-@dataclass(frozen=True)
-class Item:
-    """One test: the positive caption (candidate 0) and its negatives."""
-
-    kind: str
-    foil: str
-    level: str
-    image_id: int
-    positive: str
-    negatives: tuple[str, ...]
-    source: str = ""
-
-    @property
-    def candidates(self) -> tuple[str, ...]:
-        return (self.positive,) + self.negatives
-
-
-# --------------------------------------------------------------------------
-# Reading CREPE CSVs
-# --------------------------------------------------------------------------
-
-def csv_kind(columns) -> str | None:
-    """``"productivity"``, ``"systematicity"`` or None from a CSV header.
-
-    >>> csv_kind(["image_id", "caption", "n", "hard_negs"])
-    'productivity'
-    >>> csv_kind(["image_id", "caption", "valid_hard_negs_atom"]) is None
-    True
-    """
-    columns = set(columns)
-    if set(SYSTEMATICITY_REQUIRED) <= columns:
-        return SYSTEMATICITY
-    if "hard_negs" in columns:
-        return PRODUCTIVITY
-    return None
-
-
-def productivity_foil(path) -> str | None:
-    """The foil type named by the file name or, failing that, a parent folder.
-
-    >>> productivity_foil("out/productivity/swap/prod_vg_hard_negs_swap_complexity_4.csv")
-    'swap'
-    >>> productivity_foil("x/negate/rows.csv"), productivity_foil("x/rows.csv")
-    ('negate', None)
-    """
-    path = Path(path)
-    for part in (path.stem,) + tuple(reversed(path.parent.parts)):
-        found = _FOIL_IN_NAME.findall(part.lower())
-        if len(set(found)) == 1:
-            return found[0]
-    return None
-
-
-def systematicity_split(path) -> str:
-    """The split named by a systematicity file name (the stem if none).
-
-    >>> systematicity_split("syst_vg_hard_negs_unseen_compounds_in_laion.csv")
-    'unseen_compounds_in_laion'
-    """
-    stem = Path(path).stem
-    found = _SPLIT_IN_NAME.search(stem.lower())
-    return found.group(0) if found else stem
-
-
-def find_csv_files(paths) -> list[Path]:
-    """CSV files named in *paths*, folders searched recursively, sorted."""
-    found = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found.extend(p for p in path.rglob("*") if p.suffix.lower() == ".csv" and p.is_file())
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise InputError(path, "no such file or folder")
-    return sorted(set(found))
-
-
-def parse_image_id(value) -> int:
-    """Image ids as ints; ``"12.0"`` is accepted (pandas writes floats)."""
-    number = float(value)
-    if not number.is_integer():
-        raise ValueError(value)
-    return int(number)
-
-
-def parse_captions(text: str) -> tuple[str, ...]:
-    """A Python-literal list of strings, as the released files store negatives.
-
-    >>> parse_captions("['a cat', \\"a dog's toy\\"]")
-    ('a cat', "a dog's toy")
-    >>> parse_captions("[]")
-    ()
-    """
-    value = ast.literal_eval(text)
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ValueError("not a list of strings")
-    return tuple(value)
-
-
-@dataclass
-class FileSummary:
-    path: str
-    kind: str
-    rows: int = 0
-    items: int = 0
-    empty: int = 0
-
-
-def read_items(path, kind: str, problems: Problems) -> tuple[list[Item], FileSummary]:
-    """Items of one CREPE CSV; bad rows go to *problems* (raise or count)."""
-    path = Path(path)
-    summary = FileSummary(str(path), kind)
-    items: list[Item] = []
-    foil = productivity_foil(path) if kind == PRODUCTIVITY else None
-    if kind == PRODUCTIVITY and foil is None:
-        problems.report(InputError(path, "cannot tell the foil type (atom, swap or negate) "
-                                         "from the file or folder name"))
-        return items, summary
-    try:
-        _read_rows(path, kind, foil, problems, items, summary)
-    except UnicodeDecodeError as error:
-        problems.report(InputError(path, f"bytes that are not UTF-8 ({error.reason})"))
-    except csv.Error as error:
-        problems.report(InputError(path, f"unreadable CSV ({error})"))
-    return items, summary
-
-
-def _read_rows(path: Path, kind: str, foil, problems: Problems, items: list, summary) -> None:
-    split = systematicity_split(path)
-    csv.field_size_limit(sys.maxsize)
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        required = PRODUCTIVITY_REQUIRED if kind == PRODUCTIVITY else SYSTEMATICITY_REQUIRED
-        missing = [c for c in required if c not in (reader.fieldnames or ())]
-        if missing:
-            problems.report(InputError(path, f"missing column(s) {', '.join(missing)}"))
-            return
-        for number, row in enumerate(reader, start=1):
-            summary.rows += 1
-            try:
-                found = _row_items(row, kind, foil, split, f"{path.name}:{number}")
-            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
-                reason, value = _row_reason(row, error)
-                problems.report(InputError(path, reason, record=f"row {number}{value}"))
-                continue
-            summary.empty += sum(1 for item in found if not item.negatives)
-            found = [item for item in found if item.negatives]
-            summary.items += len(found)
-            items.extend(found)
-
-
-class _BadField(ValueError):
-    def __init__(self, column: str):
-        super().__init__(column)
-        self.column = column
-
-
-def _row_items(row: dict, kind: str, foil: str | None, split: str, source: str) -> list[Item]:
-    image_id = _field(row, "image_id", parse_image_id)
-    caption = _field(row, "caption", _caption)
-    if kind == PRODUCTIVITY:
-        level = str(_field(row, "n", parse_image_id))
-        negatives = _field(row, "hard_negs", parse_captions)
-        return [Item(kind, foil, level, image_id, caption, negatives, source)]
-    return [Item(kind, name, split, image_id, caption, _field(row, column, parse_captions), source)
-            for name, column in SYSTEMATICITY_COLUMNS.items()]
-
-
-def _caption(value) -> str:
-    if value is None or not value.strip():
-        raise ValueError("empty")
-    return value
-
-
-def _field(row: dict, column: str, parse):
-    try:
-        return parse(row[column])
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise _BadField(column) from None
-
-
-def _row_reason(row: dict, error: Exception) -> tuple[str, str]:
-    """The reason (shared by every row with the same fault, for the lenient
-    counts) and the offending value, to show after the row number."""
-    if not isinstance(error, _BadField):
-        return f"unreadable row ({type(error).__name__})", ""
-    value = row.get(error.column)
-    shown = "missing" if value is None else repr(value if len(value) <= 40 else value[:37] + "...")
-    expected = {"image_id": "an integer image id", "n": "an integer level",
-                "caption": "a non-empty caption"}.get(error.column, "a Python-literal list of strings")
-    return f"column {error.column} is not {expected}", f" ({error.column} = {shown})"
-
-
-# --------------------------------------------------------------------------
-# Baselines: each maps a pool of items to one score array per item
-# --------------------------------------------------------------------------
-
-def words(text: str) -> list[str]:
-    """Lower-case word tokens; contractions stay whole.
-
-    >>> words("A man isn't riding.")
-    ['a', 'man', "isn't", 'riding']
-    """
-    return _WORDS.findall(text.lower().replace("\u2019", "'"))
-
-
-def has_negation(text: str) -> bool:
-    """True when *text* holds a negation word (no, not, n't, without, ...).
-
-    >>> has_negation("There is no dog"), has_negation("A dog doesn't run"), has_negation("A nose")
-    (True, True, False)
-    """
-    return any(w in NEGATION_WORDS or w.endswith("n't") for w in words(text))
-
-
-def casing_signature(text: str) -> tuple[bool, bool]:
-    """(starts upper case, has upper case after the first letter).
-
-    >>> casing_signature("A dog"), casing_signature("a TV"), casing_signature("1 cat")
-    ((True, False), (False, True), (False, False))
-    """
-    first = _LETTER.search(text)
-    if first is None:
-        return (False, False)
-    rest = text[first.end():]
-    return (first.group().isupper(), rest != rest.lower())
-
-
-def punctuation_signature(text: str) -> tuple[str, str]:
-    """(punctuation inside the text, the final punctuation mark)."""
-    stripped = text.strip()
-    inner = "".join(sorted(c for c in stripped[:-1] if c in _PUNCTUATION))
-    last = stripped[-1:] if stripped[-1:] in _PUNCTUATION else ""
-    return inner, last
-
-
-def _per_candidate(function):
-    def baseline(items, config):
-        return [[float(function(c)) for c in item.candidates] for item in items]
-    baseline.__doc__ = function.__doc__
-    return baseline
-
-
-def _odd_one_out(signature):
-    def baseline(items, config):
-        scores = []
-        for item in items:
-            keys = [signature(c) for c in item.candidates]
-            counts = collections.Counter(keys)
-            scores.append([float(-counts[k]) for k in keys])
-        return scores
-    return baseline
-
-
-def middle_length_scores(items: list[Item], config: AuditConfig) -> list[list[float]]:
-    """Minus the distance of each candidate's length to the row's median length:
-    catches positives that sit in the middle because every foil edits them."""
-    scores = []
-    for item in items:
-        lengths = [len(c.strip()) for c in item.candidates]
-        middle = statistics.median(lengths)
-        scores.append([-abs(length - middle) for length in lengths])
-    return scores
-
-
-def centroid_scores(items: list[Item], config: AuditConfig) -> list[list[float]]:
-    """Summed word 1-2-gram Jaccard similarity to the other candidates of the row.
-
-    When every negative is a different one-edit foil of the positive, the
-    positive is the candidate closest to all others: this rule finds it.
-
-    >>> item = Item("productivity", "atom", "4", 1, "a red cup on a table",
-    ...             ("a blue cup on a table", "a red mug on a table", "a red cup under a table"))
-    >>> scores = centroid_scores([item], AuditConfig())[0]
-    >>> max(range(4), key=scores.__getitem__)
-    0
-    """
-    scores = []
-    for item in items:
-        grams = []
-        for candidate in item.candidates:
-            tokens = words(candidate)
-            grams.append(frozenset(tokens).union(zip(tokens, tokens[1:])))
-        total = [0.0] * len(grams)
-        for i in range(len(grams)):
-            for j in range(i + 1, len(grams)):
-                shared = len(grams[i] & grams[j])
-                union = len(grams[i]) + len(grams[j]) - shared
-                similarity = shared / union if union else 1.0
-                total[i] += similarity
-                total[j] += similarity
-        scores.append(total)
-    return scores
-
-
-def unknown_words_scores(items: list[Item], config: AuditConfig) -> list[list[float]]:
-    """Minus the number of words never seen in the positives of *other* images."""
-    images_by_word: dict[str, set] = collections.defaultdict(set)
-    for item in items:
-        for word in set(words(item.positive)):
-            images_by_word[word].add(item.image_id)
-    scores = []
-    for item in items:
-        row = []
-        for candidate in item.candidates:
-            unknown = 0
-            for word in words(candidate):
-                seen_in = images_by_word.get(word, ())
-                if not seen_in or (len(seen_in) == 1 and item.image_id in seen_in):
-                    unknown += 1
-            row.append(float(-unknown))
-        scores.append(row)
-    return scores
-
-
-def classifier_scores(items: list[Item], config: AuditConfig) -> list[list[float]] | None:
-    """Out-of-fold scores of the text-only classifier
-    (:func:`crepe_gen.textonly.classifier.out_of_fold_scores`) for every
-    candidate, trained on the items of other images only."""
-    texts, labels, groups = [], [], []
-    for item in items:
-        for position, candidate in enumerate(item.candidates):
-            texts.append(candidate)
-            labels.append(int(position == 0))
-            groups.append(item.image_id)
-    decision = out_of_fold_scores(texts, labels, groups, folds=config.folds, seed=config.seed,
-                                  progress=config.progress, description=f"n-gram classifier ({items[0].foil})")
-    if decision is None:
-        return None
-    scores, start = [], 0
-    for item in items:
-        end = start + len(item.candidates)
-        scores.append(decision[start:end].tolist())
-        start = end
-    return scores
-
-
-#: Text-only baselines, in report order. Each maps (items of one pool, config)
-#: to one score array per item (higher = more likely the positive), or None.
-BASELINES = {
-    "no_negation": _per_candidate(lambda text: not has_negation(text)),
-    "shortest": _per_candidate(lambda text: -len(text.strip())),
-    "longest": _per_candidate(lambda text: len(text.strip())),
-    "lowercase": _per_candidate(lambda text: text == text.lower()),
-    "odd_casing": _odd_one_out(casing_signature),
-    "odd_punctuation": _odd_one_out(punctuation_signature),
-    "middle_length": middle_length_scores,
-    "centroid": centroid_scores,
-    "unknown_words": unknown_words_scores,
-    "ngram_classifier": classifier_scores,
-}
-SHORT_NAMES = {"no_negation": "no-neg", "shortest": "short", "longest": "long",
-               "lowercase": "lower", "odd_casing": "case", "odd_punctuation": "punct",
-               "middle_length": "middle", "centroid": "centroid", "unknown_words": "unknown", "ngram_classifier": "ngram"}
 
 
 # --------------------------------------------------------------------------
@@ -546,6 +176,8 @@ class Cell:
 
 @dataclass
 class AuditReport:
+    """The judged cells, the files read, the noise guard's ``z`` and the skipped problems."""
+
     config: AuditConfig
     cells: list[Cell]
     files: list[FileSummary]
@@ -650,14 +282,26 @@ def _distinct(pool: list[Item]) -> list[int]:
     return sorted(first.values())
 
 
+def cell_level(item: Item) -> str:
+    """The level of an item's cell: the systematicity split, or the
+    productivity level as text.
+
+    >>> cell_level(Item("productivity", "atom", 4, 1, "a cup", ("a mug",)))
+    '4'
+    >>> cell_level(Item("systematicity", "comp", None, 1, "a cup", ("a mug",), split="seen_compounds"))
+    'seen_compounds'
+    """
+    return item.split if item.task == SYSTEMATICITY else str(item.level)
+
+
 def audit_items(items: list[Item], config: AuditConfig = AuditConfig()) -> list[Cell]:
     """Score every baseline on *items* and return the cells, unjudged."""
     pools: dict[tuple, list[Item]] = collections.defaultdict(list)
     for item in items:
-        pools[(item.kind, item.foil)].append(item)
+        pools[(item.task, item.foil)].append(item)
     cells = []
     for (kind, foil), pool in sorted(pools.items()):
-        pool.sort(key=lambda item: (_level_key(item.level), item.image_id, item.source))
+        pool.sort(key=lambda item: (_level_key(cell_level(item)), item.image_id, item.source))
         credits = {}
         for name, baseline in BASELINES.items():
             skipped = config.baselines is not None and name not in config.baselines
@@ -668,7 +312,7 @@ def audit_items(items: list[Item], config: AuditConfig = AuditConfig()) -> list[
             credits[name] = None if scores is None else [tie_split_credit(s) for s in scores]
         by_level = collections.defaultdict(list)
         for index, item in enumerate(pool):
-            by_level[item.level].append(index)
+            by_level[cell_level(item)].append(index)
         for level in sorted(by_level, key=_level_key) + [POOLED_LEVEL]:
             if level == POOLED_LEVEL and len(by_level) == 1:
                 continue
@@ -686,22 +330,7 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     ``config.lenient``) and when no CREPE CSV is found.
     """
     problems = Problems(lenient=config.lenient)
-    explicit = {Path(p) for p in paths if Path(p).is_file()}
-    items: list[Item] = []
-    summaries = []
-    files = find_csv_files(paths)
-    for path in tqdm(files, desc="reading CSVs", disable=not config.progress, leave=False):
-        kind = _header_kind(path, problems)
-        if kind is None:
-            if path in explicit:
-                problems.report(InputError(path, "not a CREPE CSV (no hard_negs or "
-                                                 "valid_hard_negs_* columns)"))
-            else:
-                log.info("ignoring %s: not a CREPE CSV", path)
-            continue
-        found, summary = read_items(path, kind, problems)
-        items.extend(found)
-        summaries.append(summary)
+    items, summaries = load_items(paths, ANY_CSV, problems, progress=config.progress)
     if not items:
         raise InputError(", ".join(map(str, paths)), "no CREPE CSV rows with negatives found")
     log.info("auditing %d items from %d files", len(items), len(summaries))
@@ -710,16 +339,3 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     if problems.counts:
         log.warning("%s", problems.summary())
     return AuditReport(config, cells, summaries, z, problems)
-
-
-def _header_kind(path: Path, problems: Problems) -> str | None:
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), [])
-    except UnicodeDecodeError as error:
-        problems.report(InputError(path, f"bytes that are not UTF-8 ({error.reason})"))
-        return None
-    except (OSError, csv.Error) as error:
-        problems.report(InputError(path, f"unreadable CSV ({error})"))
-        return None
-    return csv_kind(header)

@@ -10,7 +10,8 @@ Recall@1/3/5 and mean rank are reported overall, by foil type, by level
 (productivity) and by split (systematicity), each with a seeded bootstrap
 95% confidence interval.
 
-Files are recognized by their released names:
+Files are recognized by their released names and read by
+:func:`crepe_gen.bench.reader.load_benchmark`:
 ``productivity/{type}/prod_vg_hard_negs_{type}_complexity_{n}.csv`` and
 ``systematicity/syst_vg_hard_negs_{seen|unseen}_compounds_in_{corpus}.csv``.
 
@@ -26,181 +27,28 @@ Examples
 
 from __future__ import annotations
 
-import ast
-import csv
 import functools
 import hashlib
 import json
 import logging
 import math
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 from tqdm import tqdm
 
-from ..core.errors import ConfigError, InputError, Problems
-from ..core.io import csv_text, versions, write_json_atomic, write_text_atomic
-from ..core.fingerprint import file_digest
+from ..core.errors import ConfigError, InputError
+from ..bench.reader import Item, load_benchmark
+from ..bench.writer import csv_text
+from ..core.io import versions, write_json_atomic, write_text_atomic
+from ..core.fingerprint import file_digest, fingerprint
 from ..vg.reader import image_path
 
+__all__ = ["EvalConfig", "GROUPINGS", "item_rank", "find_images", "crop_box", "rank_items", "bootstrap_metrics",
+           "summarize", "flat_rows", "evaluate", "default_out", "write_results", "read_results"]
+
 log = logging.getLogger(__name__)
-
-PRODUCTIVITY_FOILS = ("atom", "negate", "swap")
-SYSTEMATICITY_FOILS = ("atom", "comp", "combined")
-
-
-@dataclass(frozen=True)
-class Item:
-    """One ranking problem: an image crop and its candidates (positive first)."""
-
-    file: str
-    row: int
-    task: str
-    foil: str
-    level: int | None
-    split: str | None
-    image_id: int
-    box: tuple[float, float, float, float]
-    positive: str
-    negatives: tuple[str, ...]
-
-    @property
-    def candidates(self) -> list[str]:
-        return [self.positive, *self.negatives]
-
-
-@dataclass(frozen=True)
-class BenchFile:
-    """A benchmark CSV recognized by its released name."""
-
-    path: Path
-    task: str
-    foils: tuple[str, ...]
-    level: int | None = None
-    split: str | None = None
-
-
-def _productivity_file(path: Path, match) -> BenchFile:
-    return BenchFile(path, "productivity", (match["foil"],), level=int(match["level"]))
-
-
-def _systematicity_file(path: Path, match) -> BenchFile:
-    return BenchFile(path, "systematicity", SYSTEMATICITY_FOILS, split=match["split"])
-
-
-#: How each task's files are named: (glob under the folder, name pattern, factory).
-FILE_KINDS: dict[str, tuple[str, re.Pattern, Callable]] = {
-    "productivity": ("productivity/*/prod_vg_hard_negs_*_complexity_*.csv",
-                     re.compile(r"prod_vg_hard_negs_(?P<foil>\w+?)_complexity_(?P<level>\d+)\.csv"),
-                     _productivity_file),
-    "systematicity": ("systematicity/syst_vg_hard_negs_*_in_*.csv",
-                      re.compile(r"syst_vg_hard_negs_(?P<split>\w+_compounds_in_\w+)\.csv"),
-                      _systematicity_file),
-}
-
-
-def benchmark_files(bench_dir) -> list[BenchFile]:
-    """Every recognized CSV under *bench_dir*, sorted by task, level and name.
-
-    >>> benchmark_files("/nonexistent")
-    []
-    """
-    bench_dir = Path(bench_dir)
-    found = []
-    for task, (pattern, name_pattern, factory) in FILE_KINDS.items():
-        for path in sorted(bench_dir.glob(pattern)):
-            match = name_pattern.fullmatch(path.name)
-            if match:
-                found.append(factory(path, match))
-    return sorted(found, key=lambda f: (f.task, f.level or 0, f.path.name))
-
-
-def _parse_list(text: str) -> tuple[str, ...]:
-    value = ast.literal_eval(text) if text.strip() else []
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ValueError("not a list of strings")
-    return tuple(value)
-
-
-def _negative_columns(bench_file: BenchFile) -> dict[str, str]:
-    if bench_file.task == "productivity":
-        return {bench_file.foils[0]: "hard_negs"}
-    return {foil: f"valid_hard_negs_{foil}" for foil in bench_file.foils}
-
-
-INT_COLUMNS = ("image_id", "region_id", "n", "n_objects", "n_relations", "n_attributes",
-               "n_connected_components")
-FLOAT_COLUMNS = ("x", "y", "width", "height")
-LIST_COLUMNS = ("hard_negs", "valid_hard_negs_atom", "valid_hard_negs_comp", "valid_hard_negs_combined")
-
-
-def _typed(row: dict) -> dict:
-    typed = {}
-    for column, text in row.items():
-        if column in INT_COLUMNS:
-            typed[column] = int(float(text)) if text not in ("", None) else None
-        elif column in FLOAT_COLUMNS:
-            typed[column] = float(text)
-        elif column in LIST_COLUMNS:
-            typed[column] = list(_parse_list(text))
-        else:
-            typed[column] = text
-    return typed
-
-
-def read_rows(bench_file: BenchFile, problems: Problems | None = None,
-              required: tuple[str, ...] = ()) -> Iterator[tuple[int, dict]]:
-    """``(row number, row)`` of a benchmark CSV with typed values (ints,
-    floats, lists parsed from their Python literals).
-
-    A malformed row is an :class:`InputError` naming the file and row (or is
-    skipped and counted by a lenient *problems*).
-    """
-    problems = problems or Problems()
-    with open(bench_file.path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        needed = {"image_id", "caption", *FLOAT_COLUMNS, *_negative_columns(bench_file).values(), *required}
-        missing = sorted(needed - set(reader.fieldnames or ()))
-        if missing:
-            raise InputError(bench_file.path, f"missing columns {', '.join(missing)}")
-        for row_number, row in enumerate(reader, start=1):
-            try:
-                typed = _typed(row)
-            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
-                problems.report(InputError(bench_file.path, f"bad value ({error})", record=f"row {row_number}"))
-                continue
-            if not typed["caption"] or typed["image_id"] is None:
-                problems.report(InputError(bench_file.path, "empty caption or image_id",
-                                           record=f"row {row_number}"))
-                continue
-            yield row_number, typed
-
-
-def read_items(bench_file: BenchFile, bench_dir, problems: Problems | None = None) -> Iterator[Item]:
-    """The items of one benchmark CSV; rows without negatives of a type give none."""
-    relative = bench_file.path.relative_to(bench_dir).as_posix()
-    columns = _negative_columns(bench_file)
-    for row_number, row in read_rows(bench_file, problems):
-        box = tuple(row[key] for key in FLOAT_COLUMNS)
-        for foil, column in columns.items():
-            if row[column]:
-                yield Item(relative, row_number, bench_file.task, foil, bench_file.level,
-                           bench_file.split, row["image_id"], box, row["caption"], tuple(row[column]))
-
-
-def load_benchmark(bench_dir, *, lenient: bool = False) -> tuple[list[Item], Problems]:
-    """Every item of a benchmark folder, in a fixed order."""
-    bench_dir = Path(bench_dir)
-    files = benchmark_files(bench_dir)
-    if not files:
-        raise InputError(bench_dir, "no CREPE-format CSV files found (productivity/ or systematicity/)")
-    problems = Problems(lenient)
-    items = [item for bench_file in files for item in read_items(bench_file, bench_dir, problems)]
-    return items, problems
-
 
 # -- ranking ---------------------------------------------------------------------
 
@@ -293,6 +141,7 @@ def rank_items(items: list[Item], adapter, images_dir=None, config: EvalConfig =
 # -- metrics ---------------------------------------------------------------------
 
 def _stable_seed(*parts) -> int:
+    """The bootstrap seed of one group (its formula decides the published intervals: keep it)."""
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).digest()
     return int.from_bytes(digest[:8], "little")
 
@@ -376,8 +225,8 @@ def flat_rows(groups: list[dict]) -> tuple[list[str], list[dict]]:
 # -- the whole evaluation -----------------------------------------------------------
 
 def _cache_path(cache_dir: Path, spec: str, bench_file: Path) -> Path:
-    key = _stable_seed(spec, file_digest(bench_file))
-    return cache_dir / f"{bench_file.stem}.{key:016x}.json"
+    """The ranks cache of one file: keyed by the model spec and the file's bytes."""
+    return cache_dir / f"{bench_file.stem}.{fingerprint(spec, file_digest(bench_file), length=16)}.json"
 
 
 def evaluate(bench_dir, adapter, images_dir=None, config: EvalConfig = EvalConfig(), *,
@@ -419,6 +268,16 @@ def evaluate(bench_dir, adapter, images_dir=None, config: EvalConfig = EvalConfi
         "skipped_rows": problems.total,
         "groups": summarize(items, ranks, ties, config),
     }
+
+
+def default_out(bench, spec: str) -> Path:
+    """Where the results of model *spec* on *bench* go: ``BENCH/eval/{spec}.json``,
+    with ``/`` and ``:`` made safe for a file name.
+
+    >>> default_out("OUT", "open_clip:ViT-B-32:laion2b").as_posix()
+    'OUT/eval/open_clip__ViT-B-32__laion2b.json'
+    """
+    return Path(bench) / "eval" / (spec.replace("/", "_").replace(":", "__") + ".json")
 
 
 def write_results(results: dict, out_json) -> tuple[Path, Path]:

@@ -10,7 +10,9 @@ spec ``ADAPTER:NAME[:PRETRAINED]`` by :func:`load_adapter`:
   ``none``) the weights are random (seeded), which only tests the plumbing.
 * ``text:shortest``, ``text:no_negation``, ``text:lowercase``,
   ``text:constant`` -- text-only rules that never look at the image; they
-  show how much of a benchmark is solvable without vision.
+  show how much of a benchmark is solvable without vision (``shortest`` and
+  ``no_negation`` are the rules of :mod:`crepe_gen.evaluation.text_rules`,
+  shared with the audit).
 
 Examples
 --------
@@ -26,7 +28,6 @@ False
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
@@ -34,6 +35,10 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from ..core.errors import ConfigError
+from .text_rules import fewest_negations, shortest
+
+__all__ = ["Adapter", "TEXT_RULES", "TextRuleAdapter", "OpenClipAdapter", "CHECKPOINT_SUFFIXES", "ADAPTERS",
+           "parse_model_spec", "load_adapter"]
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +55,6 @@ class Adapter(Protocol):
 
 # -- text-only baselines ------------------------------------------------------
 
-NEGATION = re.compile(r"\b(no|not|nothing|none|never|without|n't)\b", re.IGNORECASE)
-
-
-def _shortest(caption: str) -> float:
-    return -float(len(caption))
-
-
-def _no_negation(caption: str) -> float:
-    return -float(len(NEGATION.findall(caption)))
-
-
 def _lowercase(caption: str) -> float:
     return 1.0 if caption[:1].islower() else 0.0
 
@@ -71,8 +65,8 @@ def _constant(caption: str) -> float:
 
 #: Text-only rules by name: each maps a caption to a score (higher = chosen).
 TEXT_RULES: dict[str, Callable[[str], float]] = {
-    "shortest": _shortest,
-    "no_negation": _no_negation,
+    "shortest": shortest,
+    "no_negation": fewest_negations,
     "lowercase": _lowercase,
     "constant": _constant,
 }

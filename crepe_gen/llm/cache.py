@@ -22,12 +22,15 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sqlite3
 import time
 from pathlib import Path
+
+from ..core.fingerprint import canonical_json, fingerprint
+
+__all__ = ["ResponseCache", "request_key"]
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +46,15 @@ CREATE TABLE IF NOT EXISTS responses (
 _LOOKUP_CHUNK = 900
 
 
-def canonical_json(data) -> str:
-    """JSON with sorted keys and no spaces: the same data always gives the same text.
-
-    >>> canonical_json({"b": 1, "a": [1, 2]})
-    '{"a":[1,2],"b":1}'
-    """
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def request_key(request: dict) -> str:
-    """SHA-256 of a request's canonical JSON (model, endpoint, prompt, parameters).
+    """The cache key of a request: its :func:`~crepe_gen.core.fingerprint.fingerprint`
+    at full length (the SHA-256 of its canonical JSON: model, endpoint, prompt,
+    parameters), the key every existing cache holds.
 
     >>> request_key({"model": "m", "prompt": "x"}) == request_key({"prompt": "x", "model": "m"})
     True
     """
-    return hashlib.sha256(canonical_json(request).encode("utf-8")).hexdigest()
+    return fingerprint(request, length=64)
 
 
 class ResponseCache:

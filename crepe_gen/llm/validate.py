@@ -3,15 +3,15 @@
 A completion is accepted only if
 
 * it is a non-empty, complete sentence (not cut off by the token limit);
-* it mentions every atom of its :class:`Scene` (objects, attributes and
+* it mentions every atom of its :class:`~crepe_gen.vg.scene.Scene` (objects, attributes and
   relation predicates, matched by lemma: ``"wears"`` matches ``wearing``,
   ``"men"`` matches ``man``, VG aliases through :class:`~crepe_gen.language.names.Canonicalizer`);
 * every attribute sits on its own object (``"white shirt"`` or ``"shirt is
   white"``) and every relation keeps its direction (subject, then predicate,
   then object), which is what separates a swap foil from its positive;
 * it names no object absent from the scene: any word sequence that is a
-  Visual Genome object name (the *vocabulary*) must be one of the scene's
-  objects; likewise no attribute word (*attributes*, when given) that the
+  Visual Genome object name (one of the *object_words*) must be one of the scene's
+  objects; likewise no attribute word (*attribute_words*, when given) that the
   scene does not hold;
 * negation appears exactly where intended: right before each name the scene
   says is absent ("there is no umbrella"), nowhere else;
@@ -26,39 +26,39 @@ Examples
 >>> scene = Scene.build(objects={1: "man", 2: "shirt"},
 ...                     attributes=[(1, "tall"), (2, "white")],
 ...                     relations=[(1, "wearing", 2)])
->>> vocabulary = frozenset({"man", "shirt", "dog", "hat"})
->>> check_text("A tall man wears a white shirt.", Expectation(scene), vocabulary)
+>>> object_words = frozenset({"man", "shirt", "dog", "hat"})
+>>> check_text("A tall man wears a white shirt.", Expectation(scene), object_words)
 []
->>> check_text("A tall man wears a white shirt and a hat.", Expectation(scene), vocabulary)
+>>> check_text("A tall man wears a white shirt and a hat.", Expectation(scene), object_words)
 ['extra_object:hat']
->>> check_text("A white man wears a tall shirt.", Expectation(scene), vocabulary)
+>>> check_text("A white man wears a tall shirt.", Expectation(scene), object_words)
 ['attribute_binding:tall', 'attribute_binding:white']
->>> check_text("A white shirt wearing a tall man.", Expectation(scene), vocabulary)
+>>> check_text("A white shirt wearing a tall man.", Expectation(scene), object_words)
 ['relation_direction:wearing']
->>> check_text("A tall man wears a white shirt.", Expectation(scene), vocabulary,
-...            attributes=frozenset({"tall", "white", "happy"}))
+>>> check_text("A tall man wears a white shirt.", Expectation(scene), object_words,
+...            attribute_words=frozenset({"tall", "white", "happy"}))
 []
->>> check_text("A happy tall man wears a white shirt.", Expectation(scene), vocabulary,
-...            attributes=frozenset({"tall", "white", "happy"}))
+>>> check_text("A happy tall man wears a white shirt.", Expectation(scene), object_words,
+...            attribute_words=frozenset({"tall", "white", "happy"}))
 ['extra_attribute:happy']
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 
 from ..language.names import Canonicalizer, normalize, noun_lemma
+from ..language import tokens as shared_tokens
+from ..vg.scene import Scene
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
-NEGATIONS = frozenset({"no", "not", "never", "without", "nothing", "none", "nobody", "neither",
-                       "nor", "isn't", "aren't", "doesn't", "don't", "wasn't", "weren't"})
+__all__ = ["Expectation", "check_text", "lemmas", "plain_words"]
+
 #: Words that may join an object to an attribute placed after it: "the shirt is white".
 _LINKING = frozenset({"is", "are", "was", "were", "be", "that", "which", "who", "looks", "look",
                       "appears", "appear", "seems", "very", "quite", "rather", "and", "also",
                       "both", "all", "a", "an", "the", "painted", "colored", "coloured"})
-#: Function words that are never counted as object names, whatever the vocabulary says.
+#: Function words that are never counted as object names, whatever the object words say.
 _NOT_OBJECTS = frozenset(
     "a an the this that these those it its they them there here he she his her him we you i "
     "is are was were be been of on in at to by for with and or but as from up down off over "
@@ -67,85 +67,6 @@ _NOT_OBJECTS = frozenset(
 #: "a picture of ..." frames a caption; these words are objects only elsewhere.
 _FRAMING = frozenset({"image", "picture", "photo", "photograph", "scene", "view", "shot"})
 _MAX_PRENOMINAL_GAP = 4
-
-
-@dataclass(frozen=True)
-class SceneObject:
-    id: int
-    name: str
-    label: str = ""
-    attributes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SceneRelation:
-    subject: int
-    predicate: str
-    object: int
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class Scene:
-    """The atoms a sentence must state: objects (canonical name and caption
-    label), their attributes, relations between them by object id, and names
-    said to be absent ("there is no umbrella")."""
-
-    objects: tuple[SceneObject, ...]
-    relations: tuple[SceneRelation, ...] = ()
-    absent: tuple[str, ...] = ()
-
-    @classmethod
-    def build(cls, objects: dict, attributes=(), relations=(), absent=()) -> "Scene":
-        """From ``{id: name}``, ``[(id, attribute)]``, ``[(subject, predicate, object)]``
-        and absent names."""
-        attrs: dict[int, list[str]] = {i: [] for i in objects}
-        for object_id, attribute in attributes:
-            attrs[object_id].append(attribute)
-        return cls(tuple(SceneObject(i, name, name, tuple(attrs[i])) for i, name in sorted(objects.items())),
-                   tuple(SceneRelation(s, p, o, p) for s, p, o in relations), tuple(absent))
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Scene":
-        """From :meth:`crepe_gen.productivity.captions.Scene.to_dict` (the rows' provenance).
-
-        >>> Scene.from_dict({"objects": [{"id": 1, "name": "cup", "attributes": ["red"]}],
-        ...                  "relations": [], "absent": ["dog"]}).facts()
-        'red cup; no dog'
-        """
-        return cls.build({o["id"]: o["name"] for o in data["objects"]},
-                         [(o["id"], a) for o in data["objects"] for a in o["attributes"]],
-                         [tuple(r) for r in data.get("relations", ())], data.get("absent", ()))
-
-    @classmethod
-    def from_graph(cls, graph, node_ids=None, edges=None) -> "Scene":
-        """From a :mod:`crepe_gen.vg.graph` graph, or the part of it given by
-        *node_ids* and *edges* (``(subject, object, key)`` triples)."""
-        node_ids = sorted(graph.nodes if node_ids is None else node_ids)
-        edges = sorted(graph.edges(keys=True) if edges is None else edges)
-        objects = tuple(SceneObject(i, graph.nodes[i]["name"], graph.nodes[i].get("label", ""),
-                                    tuple(graph.nodes[i].get("attributes", ())))
-                        for i in node_ids)
-        relations = tuple(SceneRelation(s, graph.edges[s, o, k]["predicate"], o,
-                                        graph.edges[s, o, k].get("label", ""))
-                          for s, o, k in edges)
-        return cls(objects, relations)
-
-    def object(self, object_id: int) -> SceneObject:
-        return next(o for o in self.objects if o.id == object_id)
-
-    def facts(self) -> str:
-        """The scene as prompt text: ``"tall man; white shirt; man wearing shirt"``.
-
-        >>> Scene.build({1: "man", 2: "hat"}, [(2, "red")], [(1, "wearing", 2)], ["dog"]).facts()
-        'man; red hat; man wearing hat; no dog'
-        """
-        parts = [" ".join([*obj.attributes, obj.label or obj.name]) for obj in self.objects]
-        parts += [f"{self.object(r.subject).label or self.object(r.subject).name} "
-                  f"{r.label or r.predicate} {self.object(r.object).label or self.object(r.object).name}"
-                  for r in self.relations]
-        parts += [f"no {name}" for name in self.absent]
-        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -180,12 +101,12 @@ def lemmas(word: str) -> frozenset[str]:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens: ``"A man's T-shirt."`` -> ``['a', "man's", 't-shirt']``.
+    """The words of *text* (:func:`crepe_gen.language.tokens.words` of its NFKC form).
 
     >>> tokens("A man's T-shirt.")
     ['a', "man's", 't-shirt']
     """
-    return _TOKEN.findall(normalize(text).replace("\u2019", "'"))
+    return shared_tokens.words(normalize(text))
 
 
 @dataclass
@@ -224,41 +145,51 @@ class _Sentence:
         return spans
 
 
-def object_vocabulary(graphs, *, canon: Canonicalizer | None = None, min_count: int = 1) -> frozenset[str]:
-    """Canonical object names seen at least *min_count* times in *graphs*,
-    minus function words: the words that count as objects in a completion.
-
-    >>> from crepe_gen.vg.reader import VisualGenome
-    >>> vocabulary = object_vocabulary(VisualGenome().scene_graphs())
-    >>> "man" in vocabulary, "the" in vocabulary
-    (True, False)
-    """
-    counts: dict[str, int] = {}
-    for graph in graphs:
-        for _, node in graph.nodes(data=True):
-            for name in node.get("names", (node["name"],)):
-                counts[name] = counts.get(name, 0) + 1
-    return object_words(name for name, n in counts.items() if n >= min_count)
-
-
-def object_words(names) -> frozenset[str]:
+def plain_words(names) -> frozenset[str]:
     """*names* (object names or attributes) minus function words and names
-    that are not plain words: the vocabulary of the extra-word checks.
+    that are not plain words: the object or attribute words of the extra-word checks.
 
-    >>> sorted(object_words(["man", "the", "t-shirt", "#1", "on"]))
+    >>> sorted(plain_words(["man", "the", "t-shirt", "#1", "on"]))
     ['man', 't-shirt']
     """
     return frozenset(name for name in names if name and name not in _NOT_OBJECTS
-                     and all(_TOKEN.fullmatch(w) for w in name.split()))
+                     and shared_tokens.words(name) == name.split())
 
 
-def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
-               attributes: frozenset[str] = frozenset(), canon: Canonicalizer | None = None,
+def check_text(text: str, expect: Expectation, object_words: frozenset[str], *,
+               attribute_words: frozenset[str] = frozenset(), canon: Canonicalizer | None = None,
                finish_reason: str | None = None) -> list[str]:
     """Reasons *text* fails *expect* (empty list: it passes).
 
-    Each reason is ``"kind"`` or ``"kind:detail"``; the kinds are the keys of
-    the validation counts in the manifest.
+    Parameters
+    ----------
+    text : str
+        The completion.
+    expect : Expectation
+        The scene it must state, and for a foil what it must no longer say.
+    object_words : frozenset of str
+        Object names (canonical, :func:`plain_words`): any of them in *text*
+        that the scene does not hold is an extra object.
+    attribute_words : frozenset of str
+        Attribute words, likewise (empty: not checked).
+    canon : Canonicalizer, optional
+        Maps word sequences to canonical object names (default: the VG aliases).
+    finish_reason : str, optional
+        The server's; ``"length"`` means the sentence was cut off.
+
+    Returns
+    -------
+    list of str
+        Each reason is ``"kind"`` or ``"kind:detail"``; the kinds are the keys
+        of the validation counts in the manifest.
+
+    Examples
+    --------
+    >>> scene = Scene.build({1: "dog"}, [(1, "brown")])
+    >>> check_text("A brown dog.", Expectation(scene), frozenset({"dog", "cat"}))
+    []
+    >>> check_text("A brown dog and a cat.", Expectation(scene), frozenset({"dog", "cat"}))
+    ['extra_object:cat']
     """
     canon = canon or _DEFAULT_CANON
     if not text or not text.strip():
@@ -277,16 +208,16 @@ def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
         if not object_spans.get(name):
             failures.append(f"missing_object:{name}")
     relation_spans = {}
-    by_phrase: dict[tuple, list] = {}  # one search per predicate: the first claims every span
+    by_predicate: dict[str, list] = {}  # one search per predicate: the first claims every span
     # longest first, so that "on" does not take the "on" of "parked on"
-    for rel in sorted(scene.relations, key=lambda r: -len(tokens(r.predicate))):
-        phrases = (rel.predicate, rel.label)
-        if phrases not in by_phrase:
-            by_phrase[phrases] = _find_any(sentence, phrases, "relation")
-        relation_spans[rel] = by_phrase[phrases]
+    for rel in sorted(scene.relations, key=lambda r: -len(tokens(r[1]))):
+        predicate = rel[1]
+        if predicate not in by_predicate:
+            by_predicate[predicate] = sentence.find(predicate, "relation") if predicate else []
+        relation_spans[rel] = by_predicate[predicate]
     for rel in scene.relations:
         if not relation_spans[rel]:
-            failures.append(f"missing_relation:{rel.predicate}")
+            failures.append(f"missing_relation:{rel[1]}")
     attribute_spans = {}
     for obj in scene.objects:
         for attribute in obj.attributes:
@@ -294,9 +225,9 @@ def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
                 attribute_spans[attribute] = sentence.find(attribute, "attribute")
             if not attribute_spans[attribute]:
                 failures.append(f"missing_attribute:{attribute}")
-    failures.extend(_extra_objects(sentence, vocabulary, canon))
+    failures.extend(_extra_objects(sentence, object_words, canon))
     failures.extend(f"extra_attribute:{w}" for i, w in enumerate(words)
-                    if sentence.used[i] is None and w in attributes and w not in _NOT_OBJECTS)
+                    if sentence.used[i] is None and w in attribute_words and w not in _NOT_OBJECTS)
     if failures:
         return failures
 
@@ -306,16 +237,17 @@ def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
                        for a in attribute_spans[attribute] for o in object_spans[obj.name]):
                 failures.append(f"attribute_binding:{attribute}")
     for rel in scene.relations:
-        subjects = object_spans[scene.object(rel.subject).name]
-        objects = object_spans[scene.object(rel.object).name]
+        subject_id, predicate, object_id = rel
+        subjects = object_spans[scene.mention(subject_id).name]
+        objects = object_spans[scene.mention(object_id).name]
         if not any(s[0] < p[0] < o[0] for p in relation_spans[rel] for s in subjects for o in objects):
-            failures.append(f"relation_direction:{rel.predicate}")
+            failures.append(f"relation_direction:{predicate}")
     failures.extend(_check_negation(words, scene, object_spans))
     if expect.kind != "caption":
         if expect.positive and tokens(expect.positive) == words:
             failures.append("same_as_positive")
         stated = {a for o in scene.objects for a in o.attributes} | {o.name for o in scene.objects} \
-            | {r.predicate for r in scene.relations} | set(scene.absent)
+            | {predicate for _, predicate, _ in scene.relations} | set(scene.absent)
         for word in expect.removed:
             if word not in stated and sentence.find(word):  # among words no atom claimed
                 failures.append(f"removed_atom_kept:{word}")
@@ -323,14 +255,6 @@ def check_text(text: str, expect: Expectation, vocabulary: frozenset[str], *,
 
 
 _DEFAULT_CANON = Canonicalizer()
-
-
-def _find_any(sentence: _Sentence, phrases, kind: str) -> list[tuple[int, int]]:
-    for phrase in dict.fromkeys(p for p in phrases if p):
-        spans = sentence.find(phrase, kind)
-        if spans:
-            return spans
-    return []
 
 
 def _claim_objects(sentence: _Sentence, names: set[str], canon: Canonicalizer) -> dict[str, list]:
@@ -352,7 +276,7 @@ def _claim_objects(sentence: _Sentence, names: set[str], canon: Canonicalizer) -
     return found
 
 
-def _extra_objects(sentence: _Sentence, vocabulary, canon: Canonicalizer) -> list[str]:
+def _extra_objects(sentence: _Sentence, object_words, canon: Canonicalizer) -> list[str]:
     extra = []
     words = sentence.words
     for size in (3, 2, 1):
@@ -365,7 +289,7 @@ def _extra_objects(sentence: _Sentence, vocabulary, canon: Canonicalizer) -> lis
                               (words[i] in _FRAMING and i + 1 < len(words) and words[i + 1] == "of")):
                 continue
             name = canon.object(phrase)
-            if name in vocabulary and name not in _NOT_OBJECTS:
+            if name in object_words and name not in _NOT_OBJECTS:
                 extra.append(f"extra_object:{name}")
                 for j in window:
                     sentence.used[j] = "extra"
@@ -387,7 +311,7 @@ def _bound(sentence: _Sentence, attribute_span, object_span, object_spans) -> bo
 def _check_negation(words, scene: Scene, object_spans) -> list[str]:
     """A negation word right before each absent name ("there is no umbrella",
     "without an umbrella") and nowhere else."""
-    negation_at = [i for i, w in enumerate(words) if w in NEGATIONS or w.endswith("n't")]
+    negation_at = [i for i, w in enumerate(words) if w in shared_tokens.NEGATION_WORDS or w.endswith("n't")]
     denials = set()
     for name in scene.absent:
         near = {n for start, _ in object_spans[name] for n in negation_at if 0 < start - n <= 3}

@@ -1,8 +1,8 @@
-"""Captions from scenes: what a caption says (a :class:`Scene`) and how it is said.
+"""Captions from scenes: how what a caption says (a :class:`~crepe_gen.vg.scene.Scene`) is said.
 
-A :class:`Scene` is the structured meaning of one caption: object mentions
-(id, canonical name, attributes), relations between them and names said to be
-absent. Positives are scenes read off a subgraph (:func:`scene_from_subgraph`);
+A scene is the structured meaning of one caption (:mod:`crepe_gen.vg.scene`):
+object mentions, relations between them and names said to be absent.
+Positives are scenes read off a subgraph (:func:`scene_from_subgraph`);
 negatives are edited scenes (:mod:`crepe_gen.productivity.negatives`). Every candidate of a
 row is rendered by the same backend and style, so surface form is no cue.
 
@@ -38,45 +38,12 @@ import yaml
 
 from ..language.lexicon import MASS_NOUNS, UNIQUE_NOUNS, attribute_rank, predicate_phrase, word_classes
 from ..language.names import PLURAL_ONLY
-from ..vg.truth import Statement
+from ..vg.scene import Mention, Scene
+
+__all__ = ["CAPTION_BACKENDS", "TemplateCaptioner", "caption_templates", "indefinite_article", "is_plural",
+           "noun_phrase", "render", "scene_from_subgraph"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Mention:
-    """One object of a caption: its graph node id, canonical name and attributes."""
-
-    object_id: int
-    name: str
-    attributes: tuple = ()
-
-
-@dataclass(frozen=True)
-class Scene:
-    """What a caption says. ``relations``: ``(subject id, predicate, object id)``."""
-
-    objects: tuple
-    relations: tuple = ()
-    absent: tuple = ()
-
-    def mention(self, object_id) -> Mention:
-        return next(m for m in self.objects if m.object_id == object_id)
-
-    def statement(self) -> Statement:
-        """The scene as a :class:`~crepe_gen.vg.truth.Statement` to check against a graph."""
-        return Statement({m.object_id: (m.name, tuple(m.attributes)) for m in self.objects},
-                         tuple(self.relations), tuple(self.absent))
-
-    def to_dict(self) -> dict:
-        return {"objects": [{"id": m.object_id, "name": m.name, "attributes": list(m.attributes)}
-                            for m in self.objects],
-                "relations": [list(r) for r in self.relations], "absent": list(self.absent)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Scene":
-        return cls(tuple(Mention(o["id"], o["name"], tuple(o["attributes"])) for o in data["objects"]),
-                   tuple(tuple(r) for r in data["relations"]), tuple(data["absent"]))
 
 
 def scene_from_subgraph(graph: nx.MultiDiGraph, subgraph) -> Scene:

@@ -1,11 +1,11 @@
 """Atom, swap and negation foils: edited scenes that are false for the image.
 
-Every foil is an edited :class:`~crepe_gen.productivity.captions.Scene`, never an edited
+Every foil is an edited :class:`~crepe_gen.vg.scene.Scene`, never an edited
 string, so replacements are whole words by construction and every candidate
 is rendered by the same code. Each foil is checked false against the image's
 FULL scene graph (:func:`crepe_gen.vg.truth.statement_holds`), its text differs
-from the positive and from the other foils, and it carries an :class:`Edit`
-saying what changed (type, rule, atom, old -> new).
+from the positive and from the other foils, and it carries an
+:class:`~crepe_gen.vg.scene.Edit` saying what changed (type, rule, atom, old -> new).
 
 Foil types (:data:`FOIL_TYPES`, keyed by the CLI/file name):
 
@@ -30,7 +30,8 @@ Examples
 >>> import random
 >>> from crepe_gen.vg.graph import build_graph
 >>> from crepe_gen.language.lexicon import Lexicon
->>> from crepe_gen.productivity.captions import Scene, Mention, render
+>>> from crepe_gen.productivity.captions import render
+>>> from crepe_gen.vg.scene import Mention, Scene
 >>> graph = build_graph({"image_id": 1, "objects": [
 ...     {"object_id": 1, "names": ["cup"], "synsets": ["cup.n.01"], "x": 0, "y": 0, "w": 5, "h": 5,
 ...      "attributes": ["white"]},
@@ -55,11 +56,16 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
-from .captions import Scene, render
+from .captions import render
 from ..language.lexicon import Lexicon, draw, name_may_denote, noun_senses, same_attribute
 from ..language.names import caption_key
 from .sampling import usable_object
+from ..vg.geometry import fraction_inside
+from ..vg.scene import Edit, Scene
 from ..vg.truth import name_in_image, object_has_name, statement_holds
+
+__all__ = ["FOIL_TYPES", "NegativeConfig", "atom_foils", "names_clash", "negate_foils", "permuted",
+           "swap_foils", "swap_slots"]
 
 log = logging.getLogger(__name__)
 
@@ -82,22 +88,6 @@ class NegativeConfig:
     max_plausibility_lead: float | None = 0.0
     attempts: int = 60
     min_overlap: float = 0.5
-
-
-@dataclass(frozen=True)
-class Edit:
-    """What a foil changed. ``rule``: e.g. ``replace_object``, ``reverse_relation``;
-    ``target``: which atoms (object ids, relation indexes); ``old``/``new``: the words."""
-
-    type: str
-    rule: str
-    target: tuple
-    old: tuple
-    new: tuple
-
-    def to_dict(self) -> dict:
-        return {"type": self.type, "rule": self.rule, "target": list(self.target),
-                "old": list(self.old), "new": list(self.new)}
 
 
 class _Collector:
@@ -337,16 +327,6 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
 
 
 # -- negate -------------------------------------------------------------------------------
-def _overlap(node: dict, box) -> float:
-    x, y, w, h = box
-    left, top = max(node["x"], x), max(node["y"], y)
-    right, bottom = min(node["x"] + node["w"], x + w), min(node["y"] + node["h"], y + h)
-    area = node["w"] * node["h"]
-    if area <= 0 or right <= left or bottom <= top:
-        return 0.0
-    return (right - left) * (bottom - top) / area
-
-
 def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
                  config: NegativeConfig = NegativeConfig(), renderer=None, box=None,
                  absent_weights: dict | None = None, plausibility=None):
@@ -365,7 +345,7 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
         name = node["name"]
         if name not in weights or not usable_object(graph, object_id) or names_clash(name, scene, lexicon):
             continue
-        inside = _overlap(node, box) if box else 1.0
+        inside = fraction_inside((node["x"], node["y"], node["w"], node["h"]), box) if box else 1.0
         present[name] = max(present.get(name, 0.0), inside)
     preferred = sorted(n for n, inside in present.items() if inside >= config.min_overlap)
     others = sorted(n for n, inside in present.items() if inside < config.min_overlap)

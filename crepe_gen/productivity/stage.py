@@ -54,9 +54,10 @@ from tqdm import tqdm
 
 from .captions import CAPTION_BACKENDS, scene_from_subgraph
 from ..core.errors import ConfigError
+from ..bench.writer import csv_text
 from ..core.config import config_from_mapping, config_from_yaml
 from ..core.fingerprint import NOT_FINGERPRINTED, fingerprint
-from ..core.io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from ..core.io import update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..core.parallel import ExecutorConfig, TaskPool, shared_state
 from ..language.lexicon import LexiconConfig
 from .balancing import balance_cells
@@ -368,8 +369,8 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
 
     *images_dir*, when given, restricts rows to images whose JPEG is there.
 
-    *llm* (a :class:`crepe_gen.llm.client.LLMConfig`) rewrites the kept rows' template
-    texts fluently through an OpenAI-compatible endpoint (:func:`crepe_gen.llm.client.rewrite_cells`:
+    *llm* (a :class:`crepe_gen.llm.config.LLMConfig`) rewrites the kept rows' template
+    texts fluently through an OpenAI-compatible endpoint (:func:`crepe_gen.productivity.rewording.rewrite_cells`:
     validated, whole rows or nothing); its counts go to the section's ``llm``
     entry. With *llm_dry_run* no request is sent and no benchmark file written
     (only the resumable template parts): the section holds only
@@ -389,7 +390,7 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
     kept_cells, balance_section = balance_cells(cells, config)
     llm_section = None
     if llm is not None:
-        from ..llm.client import cells_estimate, rewrite_cells
+        from .rewording import cells_estimate, rewrite_cells
 
         if llm_dry_run:
             return {"llm_estimate": dataclasses.asdict(cells_estimate(kept_cells, llm))}

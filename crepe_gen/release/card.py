@@ -1,8 +1,8 @@
 """The dataset card: Markdown plus PNG plots, written next to the benchmark.
 
 The card states what is in the folder (rows per set, level, foil type and
-split), whether the text-only audit passed (its table, with chance), how the
-set was made (each stage's section of ``OUT/manifest.json``: config, seed,
+split, counted by :mod:`crepe_gen.bench.reader`), whether the text-only
+audit passed (its table, with chance), how the set was made (each stage's section of ``OUT/manifest.json``: config, seed,
 versions, input hashes) and its known limits. Plots are drawn with
 matplotlib's Agg backend; each is a function in :data:`PLOTS` that returns
 None when it has no data.
@@ -25,8 +25,12 @@ from typing import Callable
 
 import yaml
 
-from ..evaluation.harness import SYSTEMATICITY_FOILS, benchmark_files, read_rows, _negative_columns
+from ..bench.format import PRODUCTIVITY, SYSTEMATICITY_FOILS
+from ..bench.reader import read_rows, released_files
 from ..core.io import atomic_open, write_text_atomic
+
+__all__ = ["GENERAL_LIMITS", "CardConfig", "Card", "PLOTS", "dataset_sizes", "sizes_markdown", "plot_rows_per_level",
+           "plot_baseline_margins", "plot_recall_vs_complexity", "save_figure", "card_markdown", "write_card"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,8 @@ class CardConfig:
 
 @dataclass(frozen=True)
 class Card:
+    """What :func:`write_card` wrote: the card, its plots and its text."""
+
     path: Path
     plots: tuple[Path, ...]
     text: str
@@ -68,12 +74,12 @@ def dataset_sizes(bench_dir) -> dict:
     with how many rows have negatives of each type."""
     productivity: dict = collections.defaultdict(dict)
     systematicity: dict = {}
-    for bench_file in benchmark_files(bench_dir):
+    for bench_file in released_files(bench_dir):
         rows = [row for _, row in read_rows(bench_file)]
-        if bench_file.task == "productivity":
+        if bench_file.task == PRODUCTIVITY:
             productivity[bench_file.foils[0]][bench_file.level] = len(rows)
         else:
-            columns = _negative_columns(bench_file)
+            columns = bench_file.negative_columns
             counts = {"rows": len(rows)}
             for foil in SYSTEMATICITY_FOILS:
                 counts[foil] = sum(1 for row in rows if row[columns[foil]])
@@ -221,6 +227,7 @@ PLOTS: dict[str, Callable] = {
 
 
 def save_figure(fig, path: Path, dpi: int) -> None:
+    """Save *fig* as a PNG at *path* (atomically, no metadata) and close it."""
     import matplotlib.pyplot as plt
 
     # No timestamp or version text in the PNG: same data, same bytes.

@@ -4,7 +4,9 @@
 whose YAML front matter lists them (``configs:``), so
 ``datasets.load_dataset("OUT/hf", name="productivity")`` loads it as it is,
 with no loading script. Lists of negatives are real lists of strings, not
-the Python literals of the CSVs.
+the Python literals of the CSVs. The files are read by
+:mod:`crepe_gen.bench.reader`; the parquet column types follow the column
+kinds of :mod:`crepe_gen.bench.format` (:func:`arrow_type`).
 
 Configs and splits
     ``productivity``: splits ``atom``, ``negate``, ``swap`` (the level is the
@@ -31,28 +33,34 @@ import pyarrow.parquet as pq
 import yaml
 
 from ..core.errors import InputError, Problems
-from ..evaluation.harness import benchmark_files, read_rows
+from ..bench.format import COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, LIST_COLUMNS, PRODUCTIVITY, SYSTEMATICITY
+from ..bench.reader import read_rows, released_files
 from ..core.io import atomic_open, write_text_atomic
+
+__all__ = ["SCHEMAS", "ExportConfig", "arrow_type", "config_split", "export_hf", "front_matter"]
 
 log = logging.getLogger(__name__)
 
-_STRINGS = pa.list_(pa.string())
+
+
+def arrow_type(column: str) -> pa.DataType:
+    """The parquet type of a benchmark column, from its kind in :mod:`crepe_gen.bench.format`.
+
+    >>> arrow_type("n"), arrow_type("x"), arrow_type("hard_negs"), arrow_type("caption")
+    (DataType(int64), DataType(double), ListType(list<item: string>), DataType(string))
+    """
+    if column in INT_COLUMNS:
+        return pa.int64()
+    if column in FLOAT_COLUMNS:
+        return pa.float64()
+    if column in LIST_COLUMNS:
+        return pa.list_(pa.string())
+    return pa.string()
+
 
 #: Column types of each task, in the released column order.
-SCHEMAS: dict[str, pa.Schema] = {
-    "productivity": pa.schema([
-        ("image_id", pa.int64()), ("caption", pa.string()), ("n", pa.int64()),
-        ("n_objects", pa.int64()), ("n_relations", pa.int64()), ("n_attributes", pa.int64()),
-        ("n_connected_components", pa.int64()), ("hard_negs", _STRINGS),
-        ("x", pa.float64()), ("y", pa.float64()), ("width", pa.float64()), ("height", pa.float64()),
-    ]),
-    "systematicity": pa.schema([
-        ("image_id", pa.int64()), ("region_id", pa.int64()), ("caption", pa.string()),
-        ("x", pa.float64()), ("y", pa.float64()), ("width", pa.float64()), ("height", pa.float64()),
-        ("valid_hard_negs_atom", _STRINGS), ("valid_hard_negs_comp", _STRINGS),
-        ("valid_hard_negs_combined", _STRINGS),
-    ]),
-}
+SCHEMAS: dict[str, pa.Schema] = {task: pa.schema([(column, arrow_type(column)) for column in columns])
+                                 for task, columns in COLUMNS.items()}
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,8 @@ class ExportConfig:
 
 def config_split(task: str, foil: str | None, split: str | None) -> tuple[str, str]:
     """The ``(config, split)`` names of a benchmark file."""
-    if task == "productivity":
-        return "productivity", foil
+    if task == PRODUCTIVITY:
+        return PRODUCTIVITY, foil
     seen, corpus = split.split("_in_", 1)
     return f"systematicity_{corpus}", seen
 
@@ -81,7 +89,7 @@ def export_hf(bench_dir, config: ExportConfig = ExportConfig(), *, card_text: st
     """
     bench_dir = Path(bench_dir)
     out = bench_dir / config.folder
-    files = benchmark_files(bench_dir)
+    files = released_files(bench_dir)
     if not files:
         raise InputError(bench_dir, "no CREPE-format CSV files to export")
     problems = Problems(lenient)
@@ -95,7 +103,7 @@ def export_hf(bench_dir, config: ExportConfig = ExportConfig(), *, card_text: st
     sizes: dict[str, dict[str, int]] = {}
     entries = []
     for (config_name, split), rows in sorted(tables.items()):
-        task = "productivity" if config_name == "productivity" else "systematicity"
+        task = PRODUCTIVITY if config_name == PRODUCTIVITY else SYSTEMATICITY
         relative = f"{config_name}/{split}.parquet"
         table = pa.Table.from_pylist(rows, schema=SCHEMAS[task])
         with atomic_open(out / relative, "wb") as handle:

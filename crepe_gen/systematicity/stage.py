@@ -78,7 +78,8 @@ from ..vg import truth
 from . import counting as vocab
 from ..textonly.balance import drop_predictable, select_by_rank, text_classifier_scores
 from ..core.errors import ConfigError, InputError
-from ..core.io import csv_text, update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from ..bench.writer import csv_text
+from ..core.io import update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..language.names import COUNTABLE_SINGULARS, PLURAL_ONLY, normalize
 from ..vg.reader import VisualGenome, file_digest
 

@@ -1,0 +1,550 @@
+"""Reading CREPE-format benchmark folders: the one reader of the audit, the
+evaluation harness, the dataset card and the export.
+
+A benchmark CSV is found in one of two ways (:func:`find_files`):
+
+* by its released name (``strict_names=True``, :data:`FILE_KINDS`):
+  ``productivity/{foil}/prod_vg_hard_negs_{foil}_complexity_{n}.csv`` and
+  ``systematicity/syst_vg_hard_negs_{split}_in_{tag}.csv``; the foil type,
+  level and split come from the name;
+* as any CSV under a folder (``strict_names=False``): the task comes from the
+  header (:func:`csv_task`), the productivity foil type from the file or
+  folder name (:func:`productivity_foil`), the systematicity split from the
+  file name (:func:`systematicity_split`) and the level from the ``n`` column.
+
+Rows are typed by the column kinds of :mod:`crepe_gen.bench.format`
+(:func:`parse_row`: integers, floats, lists of captions stored as Python
+literals). A bad row or file is one :class:`~crepe_gen.core.errors.InputError`
+naming the file and row, raised or, with a lenient
+:class:`~crepe_gen.core.errors.Problems`, skipped and counted by reason;
+:data:`FAULT_STYLES` words it (``detailed``: the column, what it should hold
+and its value; ``short``: ``bad value (...)``). Each row gives one
+:class:`Item` per foil type that has negatives.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from crepe_gen.bench.format import PRODUCTIVITY_COLUMNS, productivity_path
+>>> from crepe_gen.bench.writer import write_csv_atomic
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> row = {"image_id": 7, "caption": "a red cup", "n": 4, "n_objects": 1, "n_relations": 0,
+...        "n_attributes": 1, "n_connected_components": 1, "hard_negs": ["a blue cup"],
+...        "x": 1.0, "y": 2.0, "width": 3.0, "height": 4.0}
+>>> write_csv_atomic(productivity_path(out, "atom", 4), PRODUCTIVITY_COLUMNS, [row])
+>>> items, problems = load_benchmark(out)
+>>> item = items[0]
+>>> item.task, item.foil, item.level, item.box, item.candidates, item.file, item.row
+('productivity', 'atom', 4, (1.0, 2.0, 3.0, 4.0), ('a red cup', 'a blue cup'), \
+'productivity/atom/prod_vg_hard_negs_atom_complexity_4.csv', 1)
+>>> [(i.level, i.box, i.source) for i in load_items([out], ANY_CSV, Problems())[0]]
+[(4, None, 'prod_vg_hard_negs_atom_complexity_4.csv:1')]
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import logging
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Callable, Iterator
+
+from tqdm import tqdm
+
+from ..core.errors import InputError, Problems
+from .format import (BOX_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, LIST_COLUMNS, PRODUCTIVITY, PRODUCTIVITY_FOILS,
+                     SYSTEMATICITY, SYSTEMATICITY_FOILS, SYSTEMATICITY_NEGATIVE_COLUMNS, negative_columns)
+
+__all__ = [
+    "Item", "BenchFile", "FileSummary", "ReadPolicy", "RELEASED", "ANY_CSV", "RowFault", "FaultStyle",
+    "FAULT_STYLES", "FILE_KINDS", "csv_task", "productivity_foil", "systematicity_split", "find_csv_files",
+    "released_files", "classify_csv", "find_files", "parse_int", "parse_captions", "parse_caption",
+    "parse_row", "read_rows", "read_items", "load_items", "load_benchmark",
+]
+
+log = logging.getLogger(__name__)
+
+_FOIL_IN_NAME = re.compile(r"(?<![a-z])(" + "|".join(PRODUCTIVITY_FOILS) + r")(?![a-z])")
+_SPLIT_IN_NAME = re.compile(r"(?:un)?seen_compounds(?:_in_[a-z0-9]+)?")
+#: Errors that a malformed cell can raise while it is parsed.
+_CELL_ERRORS = (ValueError, SyntaxError, TypeError, MemoryError, RecursionError)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One test: an image region, its positive caption (candidate 0) and the
+    negatives of one foil type.
+
+    ``level`` is the productivity complexity (None for systematicity);
+    ``split`` the systematicity split (None for productivity); ``box`` is
+    ``(x, y, width, height)`` or None when not read; ``file`` and ``row``
+    say where the item was read.
+
+    >>> item = Item("productivity", "swap", 4, 12, "a cat on a mat", ("a mat on a cat",))
+    >>> item.candidates, item.source
+    (('a cat on a mat', 'a mat on a cat'), '')
+    """
+
+    task: str
+    foil: str
+    level: int | str | None
+    image_id: int
+    positive: str
+    negatives: tuple[str, ...]
+    split: str | None = None
+    box: tuple[float, float, float, float] | None = None
+    file: str = ""
+    row: int = 0
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """The positive followed by the negatives."""
+        return (self.positive,) + self.negatives
+
+    @property
+    def source(self) -> str:
+        """``file name:row`` (empty for an item not read from a file)."""
+        return f"{PurePath(self.file).name}:{self.row}" if self.file else ""
+
+
+@dataclass(frozen=True)
+class BenchFile:
+    """A benchmark CSV: its task, foil types (empty when the productivity
+    foil type is unknown), level and split when its name tells them."""
+
+    path: Path
+    task: str
+    foils: tuple[str, ...]
+    level: int | None = None
+    split: str | None = None
+
+    @property
+    def negative_columns(self) -> dict[str, str]:
+        """``{foil type: column}`` of the file's negative lists."""
+        if self.task == PRODUCTIVITY:
+            return negative_columns(PRODUCTIVITY, self.foils[0]) if self.foils else {}
+        return {foil: SYSTEMATICITY_NEGATIVE_COLUMNS[foil] for foil in self.foils}
+
+
+@dataclass
+class FileSummary:
+    """Rows read from one file, items kept and items without negatives."""
+
+    path: str
+    kind: str
+    rows: int = 0
+    items: int = 0
+    empty: int = 0
+
+
+# -- how bad rows are worded ---------------------------------------------------------
+
+class RowFault(ValueError):
+    """A cell of *column* that does not parse (*cause* is the parser's error)."""
+
+    def __init__(self, column: str, cause: Exception):
+        super().__init__(column)
+        self.column = column
+        self.cause = cause
+
+
+_EXPECTED = {"image_id": "an integer image id", "n": "an integer level", "caption": "a non-empty caption"}
+
+
+def _detailed_row(fault: RowFault, row: dict) -> tuple[str, str]:
+    """The reason (shared by every row with the same fault, for the lenient
+    counts) and the offending value, to show after the row number."""
+    value = row.get(fault.column)
+    shown = "missing" if value is None else repr(value if len(value) <= 40 else value[:37] + "...")
+    expected = _EXPECTED.get(fault.column) or ("a number" if fault.column in FLOAT_COLUMNS else
+                                              "an integer" if fault.column in INT_COLUMNS else
+                                              "a Python-literal list of strings")
+    return f"column {fault.column} is not {expected}", f" ({fault.column} = {shown})"
+
+
+def _short_row(fault: RowFault, row: dict) -> tuple[str, str]:
+    if fault.column in ("caption", "image_id") and isinstance(fault.cause, _Blank):
+        return "empty caption or image_id", ""
+    return f"bad value ({fault.cause})", ""
+
+
+@dataclass(frozen=True)
+class FaultStyle:
+    """How a reader words bad rows and missing columns, and whether missing
+    columns stop the run even in lenient mode."""
+
+    row: Callable[[RowFault, dict], tuple[str, str]]
+    missing: Callable[[list[str]], str]
+    missing_is_fatal: bool
+
+
+#: Wordings of bad input: ``detailed`` (the audit's: ``row 2 (n = ''): column
+#: n is not an integer level``) and ``short`` (``row 2: bad value (...)``).
+FAULT_STYLES: dict[str, FaultStyle] = {
+    "detailed": FaultStyle(_detailed_row, lambda missing: f"missing column(s) {', '.join(missing)}", False),
+    "short": FaultStyle(_short_row, lambda missing: f"missing columns {', '.join(sorted(missing))}", True),
+}
+
+
+@dataclass(frozen=True)
+class ReadPolicy:
+    """How files are found and rows read.
+
+    strict_names: only released file names (:data:`FILE_KINDS`); else any CSV.
+    box: require and read the box columns (``Item.box``).
+    all_columns: type every column of a row (the export needs them), not only
+    those the items use.
+    style: key of :data:`FAULT_STYLES`.
+    """
+
+    strict_names: bool = True
+    box: bool = True
+    all_columns: bool = True
+    style: str = "short"
+
+    def __post_init__(self):
+        if self.style not in FAULT_STYLES:
+            raise ValueError(f"unknown fault style {self.style!r}; known: {', '.join(FAULT_STYLES)}")
+
+
+#: Released folders: names recognized, boxes read, every column typed.
+RELEASED = ReadPolicy()
+#: Any CSVs: task from the header, foil type from the path, level from ``n``.
+ANY_CSV = ReadPolicy(strict_names=False, box=False, all_columns=False, style="detailed")
+
+
+# -- finding files ---------------------------------------------------------------------
+
+def csv_task(columns) -> str | None:
+    """``"productivity"``, ``"systematicity"`` or None from a CSV header.
+
+    >>> csv_task(["image_id", "caption", "n", "hard_negs"])
+    'productivity'
+    >>> csv_task(["image_id", "caption", "valid_hard_negs_atom"]) is None
+    True
+    """
+    columns = set(columns)
+    if {"image_id", "caption", *SYSTEMATICITY_NEGATIVE_COLUMNS.values()} <= columns:
+        return SYSTEMATICITY
+    if "hard_negs" in columns:
+        return PRODUCTIVITY
+    return None
+
+
+def productivity_foil(path) -> str | None:
+    """The foil type named by the file name or, failing that, a parent folder.
+
+    >>> productivity_foil("out/productivity/swap/prod_vg_hard_negs_swap_complexity_4.csv")
+    'swap'
+    >>> productivity_foil("x/negate/rows.csv"), productivity_foil("x/rows.csv")
+    ('negate', None)
+    """
+    path = Path(path)
+    for part in (path.stem,) + tuple(reversed(path.parent.parts)):
+        found = _FOIL_IN_NAME.findall(part.lower())
+        if len(set(found)) == 1:
+            return found[0]
+    return None
+
+
+def systematicity_split(path) -> str:
+    """The split named by a systematicity file name (the stem if none).
+
+    >>> systematicity_split("syst_vg_hard_negs_unseen_compounds_in_laion.csv")
+    'unseen_compounds_in_laion'
+    """
+    stem = Path(path).stem
+    found = _SPLIT_IN_NAME.search(stem.lower())
+    return found.group(0) if found else stem
+
+
+def find_csv_files(paths) -> list[Path]:
+    """CSV files named in *paths*, folders searched recursively, sorted.
+
+    Raises :class:`~crepe_gen.core.errors.InputError` for a path that does not exist.
+    """
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(p for p in path.rglob("*") if p.suffix.lower() == ".csv" and p.is_file())
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(path, "no such file or folder")
+    return sorted(set(found))
+
+
+def _productivity_file(path: Path, match) -> BenchFile:
+    return BenchFile(path, PRODUCTIVITY, (match["foil"],), level=int(match["level"]))
+
+
+def _systematicity_file(path: Path, match) -> BenchFile:
+    return BenchFile(path, SYSTEMATICITY, SYSTEMATICITY_FOILS, split=match["split"])
+
+
+#: How each task's released files are named: (glob under the folder, name pattern, factory).
+FILE_KINDS: dict[str, tuple[str, re.Pattern, Callable]] = {
+    PRODUCTIVITY: ("productivity/*/prod_vg_hard_negs_*_complexity_*.csv",
+                   re.compile(r"prod_vg_hard_negs_(?P<foil>\w+?)_complexity_(?P<level>\d+)\.csv"),
+                   _productivity_file),
+    SYSTEMATICITY: ("systematicity/syst_vg_hard_negs_*_in_*.csv",
+                    re.compile(r"syst_vg_hard_negs_(?P<split>\w+_compounds_in_\w+)\.csv"),
+                    _systematicity_file),
+}
+
+
+def released_files(bench_dir) -> list[BenchFile]:
+    """Every CSV under *bench_dir* with a released name, sorted by task, level and name.
+
+    >>> released_files("/nonexistent")
+    []
+    """
+    bench_dir = Path(bench_dir)
+    found = []
+    for pattern, name_pattern, factory in FILE_KINDS.values():
+        for path in sorted(bench_dir.glob(pattern)):
+            match = name_pattern.fullmatch(path.name)
+            if match:
+                found.append(factory(path, match))
+    return sorted(found, key=lambda f: (f.task, f.level or 0, f.path.name))
+
+
+def _header_task(path: Path, problems: Problems) -> str | None:
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except UnicodeDecodeError as error:
+        problems.report(InputError(path, f"bytes that are not UTF-8 ({error.reason})"))
+        return None
+    except (OSError, csv.Error) as error:
+        problems.report(InputError(path, f"unreadable CSV ({error})"))
+        return None
+    return csv_task(header)
+
+
+def classify_csv(path, problems: Problems, *, explicit: bool = False) -> BenchFile | None:
+    """The :class:`BenchFile` of any CSV, from its header and path; None (and,
+    when the file was named *explicitly*, a problem) when it is not a CREPE CSV.
+    A productivity file whose foil type the path does not tell gets no foils:
+    reading it reports that."""
+    path = Path(path)
+    task = _header_task(path, problems)
+    if task is None:
+        if explicit:
+            problems.report(InputError(path, "not a CREPE CSV (no hard_negs or valid_hard_negs_* columns)"))
+        else:
+            log.info("ignoring %s: not a CREPE CSV", path)
+        return None
+    if task == PRODUCTIVITY:
+        foil = productivity_foil(path)
+        return BenchFile(path, task, (foil,) if foil else ())
+    return BenchFile(path, task, SYSTEMATICITY_FOILS, split=systematicity_split(path))
+
+
+def find_files(paths, problems: Problems | None = None, *, strict_names: bool = True,
+               progress: bool = False) -> Iterator[BenchFile]:
+    """The benchmark files in *paths* (folders), by released name or, with
+    ``strict_names=False``, every CREPE CSV in *paths* (files, or folders
+    searched recursively), each classified as it is reached."""
+    if strict_names:
+        for path in paths:
+            yield from released_files(path)
+        return
+    problems = problems or Problems()
+    explicit = {Path(p) for p in paths if Path(p).is_file()}
+    for path in tqdm(find_csv_files(paths), desc="reading CSVs", disable=not progress, leave=False):
+        bench_file = classify_csv(path, problems, explicit=path in explicit)
+        if bench_file is not None:
+            yield bench_file
+
+
+# -- parsing rows ----------------------------------------------------------------------
+
+class _Blank(ValueError):
+    """An empty cell where a value is required."""
+
+
+def parse_int(value) -> int | None:
+    """Integers; ``"12.0"`` is accepted (pandas writes floats); an empty cell is None.
+
+    >>> parse_int("12.0"), parse_int("")
+    (12, None)
+    """
+    if value is None or value == "":
+        return None
+    number = float(value)
+    if not number.is_integer():
+        raise ValueError(value)
+    return int(number)
+
+
+def parse_captions(text: str) -> tuple[str, ...]:
+    """A Python-literal list of strings, as the released files store negatives;
+    an empty cell is an empty list.
+
+    >>> parse_captions("['a cat', \\"a dog's toy\\"]")
+    ('a cat', "a dog's toy")
+    >>> parse_captions("[]"), parse_captions("")
+    ((), ())
+    """
+    value = ast.literal_eval(text) if text is None or text.strip() else []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError("not a list of strings")
+    return tuple(value)
+
+
+def parse_caption(value) -> str:
+    """A caption, unchanged; empty or blank is an error."""
+    if value is None or not value.strip():
+        raise _Blank("empty")
+    return value
+
+
+def _parser(column) -> Callable:
+    if column == "caption":
+        return parse_caption
+    if column in INT_COLUMNS:
+        return parse_int
+    if column in FLOAT_COLUMNS:
+        return float
+    if column in LIST_COLUMNS:
+        return lambda text: list(parse_captions(text))
+    return lambda text: text
+
+
+def parse_row(row: dict, columns, required=("image_id",)) -> dict:
+    """The typed values of *columns* of a CSV row: integers, floats and lists
+    (from their Python literals) by the column kinds of
+    :mod:`crepe_gen.bench.format`, other columns as text. A cell that does not
+    parse, or an empty one in *required*, raises :class:`RowFault`.
+
+    >>> parse_row({"image_id": "3", "x": "1.5", "hard_negs": "['a']", "caption": "a b"},
+    ...           ["image_id", "x", "hard_negs", "caption"])
+    {'image_id': 3, 'x': 1.5, 'hard_negs': ['a'], 'caption': 'a b'}
+    >>> parse_row({"image_id": ""}, ["image_id"])
+    Traceback (most recent call last):
+    ...
+    crepe_gen.bench.reader.RowFault: image_id
+    """
+    typed = {}
+    for column in columns:
+        try:
+            value = _parser(column)(row[column])
+            if value is None and column in required:
+                raise _Blank("empty")
+        except _CELL_ERRORS as error:
+            raise RowFault(column, error) from None
+        typed[column] = value
+    return typed
+
+
+# -- reading files ---------------------------------------------------------------------
+
+def _needed_columns(bench_file: BenchFile, policy: ReadPolicy) -> list[str]:
+    needed = ["image_id", "caption"]
+    if bench_file.task == PRODUCTIVITY and bench_file.level is None:
+        needed.append("n")
+    if policy.box:
+        needed.extend(BOX_COLUMNS)
+    return needed + list(bench_file.negative_columns.values())
+
+
+def read_rows(bench_file: BenchFile, problems: Problems | None = None, policy: ReadPolicy = RELEASED, *,
+              required: tuple[str, ...] = (), summary: FileSummary | None = None) -> Iterator[tuple[int, dict]]:
+    """``(row number, typed row)`` of a benchmark CSV (:func:`parse_row`).
+
+    The columns the items need (and *required*) must be present. A malformed
+    row or file is an :class:`~crepe_gen.core.errors.InputError` naming the
+    file and row, or is skipped and counted by a lenient *problems*;
+    *summary* counts the rows read.
+    """
+    problems = problems or Problems()
+    path = Path(bench_file.path)
+    if bench_file.task == PRODUCTIVITY and not bench_file.foils:
+        problems.report(InputError(path, "cannot tell the foil type (atom, swap or negate) "
+                                         "from the file or folder name"))
+        return
+    try:
+        yield from _rows(path, _needed_columns(bench_file, policy) + list(required), bench_file, problems,
+                         policy, summary)
+    except UnicodeDecodeError as error:
+        problems.report(InputError(path, f"bytes that are not UTF-8 ({error.reason})"))
+    except csv.Error as error:
+        problems.report(InputError(path, f"unreadable CSV ({error})"))
+
+
+def _rows(path: Path, needed: list[str], bench_file: BenchFile, problems: Problems, policy: ReadPolicy,
+          summary: FileSummary | None) -> Iterator[tuple[int, dict]]:
+    style = FAULT_STYLES[policy.style]
+    blank_is_bad = ("image_id", "n") if bench_file.level is None else ("image_id",)
+    csv.field_size_limit(sys.maxsize)
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in dict.fromkeys(needed) if c not in (reader.fieldnames or ())]
+        if missing:
+            error = InputError(path, style.missing(missing))
+            if style.missing_is_fatal:
+                raise error
+            problems.report(error)
+            return
+        for number, row in enumerate(reader, start=1):
+            if summary is not None:
+                summary.rows += 1
+            columns = list(row) if policy.all_columns else list(dict.fromkeys(needed))
+            try:
+                typed = parse_row(row, columns, blank_is_bad)
+            except RowFault as fault:
+                reason, detail = style.row(fault, row)
+                problems.report(InputError(path, reason, record=f"row {number}{detail}"))
+                continue
+            yield number, typed
+
+
+def read_items(bench_file: BenchFile, problems: Problems | None = None, policy: ReadPolicy = RELEASED, *,
+               root=None, summary: FileSummary | None = None) -> Iterator[Item]:
+    """The items of one benchmark CSV, one per row and foil type with negatives.
+
+    ``Item.file`` is the path relative to *root* (POSIX) when given, else the
+    path as given; *summary* counts rows, items and rows of a foil type
+    without negatives.
+    """
+    file = Path(bench_file.path).relative_to(root).as_posix() if root is not None else str(bench_file.path)
+    columns = bench_file.negative_columns
+    for number, row in read_rows(bench_file, problems, policy, summary=summary):
+        box = tuple(row[c] for c in BOX_COLUMNS) if policy.box else None
+        level = bench_file.level if bench_file.level is not None else row.get("n")
+        for foil, column in columns.items():
+            if not row[column]:
+                if summary is not None:
+                    summary.empty += 1
+                continue
+            if summary is not None:
+                summary.items += 1
+            yield Item(bench_file.task, foil, level, row["image_id"], row["caption"], tuple(row[column]),
+                       split=bench_file.split, box=box, file=file, row=number)
+
+
+def load_items(paths, policy: ReadPolicy, problems: Problems, *,
+               progress: bool = False) -> tuple[list[Item], list[FileSummary]]:
+    """Every item of the files :func:`find_files` finds in *paths*, with one
+    :class:`FileSummary` per file read."""
+    items, summaries = [], []
+    for bench_file in find_files(paths, problems, strict_names=policy.strict_names, progress=progress):
+        summary = FileSummary(str(bench_file.path), bench_file.task)
+        items.extend(read_items(bench_file, problems, policy, summary=summary))
+        summaries.append(summary)
+    return items, summaries
+
+
+def load_benchmark(bench_dir, *, lenient: bool = False) -> tuple[list[Item], Problems]:
+    """Every item of a released benchmark folder, in a fixed order; ``Item.file``
+    is relative to *bench_dir*."""
+    bench_dir = Path(bench_dir)
+    files = released_files(bench_dir)
+    if not files:
+        raise InputError(bench_dir, "no CREPE-format CSV files found (productivity/ or systematicity/)")
+    problems = Problems(lenient)
+    items = [item for bench_file in files for item in read_items(bench_file, problems, root=bench_dir)]
+    return items, problems

@@ -1,0 +1,181 @@
+"""Text-only baselines of the blind-bias audit: rules that pick a candidate
+caption without looking at the image.
+
+Each baseline in :data:`BASELINES` maps the items of one *pool* (one task and
+foil type) and the audit's :class:`~crepe_gen.evaluation.audit.AuditConfig`
+to one score list per item (higher = more likely the positive), or None when
+it cannot run. The rules: the only candidate without a negation word; the
+shortest; the longest; the lower-case one; the one whose casing or
+punctuation differs from the majority; the one closest to the median length;
+the centroid (most word 1-2-grams shared with the other candidates); the one
+with the fewest words never seen in the positives of other images; and the
+text-only n-gram classifier (:mod:`crepe_gen.textonly.classifier`). Words
+and negations are those of :mod:`crepe_gen.language.tokens`; lengths and the
+length rules are those of :mod:`crepe_gen.evaluation.text_rules`.
+
+Examples
+--------
+>>> from crepe_gen.bench.reader import Item
+>>> item = Item("productivity", "negate", 4, 1, "a red cup", ("not a red cup", "no red cup here"))
+>>> BASELINES["no_negation"]([item], None), BASELINES["shortest"]([item], None)
+([[1.0, 0.0, 0.0]], [[-9.0, -13.0, -15.0]])
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+import statistics
+import string
+
+from ..bench.reader import Item
+from ..language.tokens import has_negation, words
+from ..textonly.classifier import out_of_fold_scores
+from .text_rules import caption_length, longest, shortest
+
+__all__ = ["BASELINES", "SHORT_NAMES", "casing_signature", "punctuation_signature", "middle_length_scores", "centroid_scores", "unknown_words_scores",
+           "classifier_scores"]
+
+_LETTER = re.compile(r"[^\W\d_]")
+_PUNCTUATION = frozenset(string.punctuation + "\u2018\u2019\u201c\u201d")
+
+
+def casing_signature(text: str) -> tuple[bool, bool]:
+    """(starts upper case, has upper case after the first letter).
+
+    >>> casing_signature("A dog"), casing_signature("a TV"), casing_signature("1 cat")
+    ((True, False), (False, True), (False, False))
+    """
+    first = _LETTER.search(text)
+    if first is None:
+        return (False, False)
+    rest = text[first.end():]
+    return (first.group().isupper(), rest != rest.lower())
+
+
+def punctuation_signature(text: str) -> tuple[str, str]:
+    """(punctuation inside the text, the final punctuation mark)."""
+    stripped = text.strip()
+    inner = "".join(sorted(c for c in stripped[:-1] if c in _PUNCTUATION))
+    last = stripped[-1:] if stripped[-1:] in _PUNCTUATION else ""
+    return inner, last
+
+
+def _per_candidate(function):
+    def baseline(items, config):
+        return [[float(function(c)) for c in item.candidates] for item in items]
+    baseline.__doc__ = function.__doc__
+    return baseline
+
+
+def _odd_one_out(signature):
+    def baseline(items, config):
+        scores = []
+        for item in items:
+            keys = [signature(c) for c in item.candidates]
+            counts = collections.Counter(keys)
+            scores.append([float(-counts[k]) for k in keys])
+        return scores
+    return baseline
+
+
+def middle_length_scores(items: list[Item], config) -> list[list[float]]:
+    """Minus the distance of each candidate's length to the row's median length:
+    catches positives that sit in the middle because every foil edits them."""
+    scores = []
+    for item in items:
+        lengths = [caption_length(c) for c in item.candidates]
+        middle = statistics.median(lengths)
+        scores.append([-abs(length - middle) for length in lengths])
+    return scores
+
+
+def centroid_scores(items: list[Item], config) -> list[list[float]]:
+    """Summed word 1-2-gram Jaccard similarity to the other candidates of the row.
+
+    When every negative is a different one-edit foil of the positive, the
+    positive is the candidate closest to all others: this rule finds it.
+
+    >>> item = Item("productivity", "atom", 4, 1, "a red cup on a table",
+    ...             ("a blue cup on a table", "a red mug on a table", "a red cup under a table"))
+    >>> scores = centroid_scores([item], None)[0]
+    >>> max(range(4), key=scores.__getitem__)
+    0
+    """
+    scores = []
+    for item in items:
+        grams = []
+        for candidate in item.candidates:
+            tokens = words(candidate)
+            grams.append(frozenset(tokens).union(zip(tokens, tokens[1:])))
+        total = [0.0] * len(grams)
+        for i in range(len(grams)):
+            for j in range(i + 1, len(grams)):
+                shared = len(grams[i] & grams[j])
+                union = len(grams[i]) + len(grams[j]) - shared
+                similarity = shared / union if union else 1.0
+                total[i] += similarity
+                total[j] += similarity
+        scores.append(total)
+    return scores
+
+
+def unknown_words_scores(items: list[Item], config) -> list[list[float]]:
+    """Minus the number of words never seen in the positives of *other* images."""
+    images_by_word: dict[str, set] = collections.defaultdict(set)
+    for item in items:
+        for word in set(words(item.positive)):
+            images_by_word[word].add(item.image_id)
+    scores = []
+    for item in items:
+        row = []
+        for candidate in item.candidates:
+            unknown = 0
+            for word in words(candidate):
+                seen_in = images_by_word.get(word, ())
+                if not seen_in or (len(seen_in) == 1 and item.image_id in seen_in):
+                    unknown += 1
+            row.append(float(-unknown))
+        scores.append(row)
+    return scores
+
+
+def classifier_scores(items: list[Item], config) -> list[list[float]] | None:
+    """Out-of-fold scores of the text-only classifier
+    (:func:`crepe_gen.textonly.classifier.out_of_fold_scores`) for every
+    candidate, trained on the items of other images only."""
+    texts, labels, groups = [], [], []
+    for item in items:
+        for position, candidate in enumerate(item.candidates):
+            texts.append(candidate)
+            labels.append(int(position == 0))
+            groups.append(item.image_id)
+    decision = out_of_fold_scores(texts, labels, groups, folds=config.folds, seed=config.seed,
+                                  progress=config.progress, description=f"n-gram classifier ({items[0].foil})")
+    if decision is None:
+        return None
+    scores, start = [], 0
+    for item in items:
+        end = start + len(item.candidates)
+        scores.append(decision[start:end].tolist())
+        start = end
+    return scores
+
+
+#: Text-only baselines, in report order. Each maps (items of one pool, config)
+#: to one score array per item (higher = more likely the positive), or None.
+BASELINES = {
+    "no_negation": _per_candidate(lambda text: not has_negation(text)),
+    "shortest": _per_candidate(shortest),
+    "longest": _per_candidate(longest),
+    "lowercase": _per_candidate(lambda text: text == text.lower()),
+    "odd_casing": _odd_one_out(casing_signature),
+    "odd_punctuation": _odd_one_out(punctuation_signature),
+    "middle_length": middle_length_scores,
+    "centroid": centroid_scores,
+    "unknown_words": unknown_words_scores,
+    "ngram_classifier": classifier_scores,
+}
+SHORT_NAMES = {"no_negation": "no-neg", "shortest": "short", "longest": "long",
+               "lowercase": "lower", "odd_casing": "case", "odd_punctuation": "punct",
+               "middle_length": "middle", "centroid": "centroid", "unknown_words": "unknown", "ngram_classifier": "ngram"}
