@@ -29,7 +29,6 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -39,8 +38,12 @@ from typing import Callable
 from .core.errors import ConfigError, InputError
 from .core.config import config_from_mapping, read_yaml_mapping
 from .core.io import versions, write_json_atomic, write_text_atomic
-from .core.fingerprint import file_digest
+from .core.fingerprint import canonical_json, file_digest, fingerprint
 from .vg.reader import VisualGenome
+
+__all__ = ["DEFAULT_OUT", "DEFAULT_CORPORA", "DEFAULT_MODELS", "BuildConfig", "load_build_config",
+           "stage_config", "BuildContext", "Stage", "VocabStageConfig", "EvalStageConfig", "STAGES",
+           "stage_key", "is_done", "BuildResult", "run_build"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,11 @@ class BuildConfig:
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "defaults") -> "BuildConfig":
+        """The build config of a mapping (a YAML file's, named by *source* in errors).
+
+        Stage sections are checked to be mappings here and read into their
+        stage's config dataclass (:func:`stage_config`) when the stage runs.
+        """
         data = dict(data or {})
         unknown = sorted(set(data) - {"out", "seed", "visual_genome", "images", "stages"} - set(STAGES))
         if unknown:
@@ -83,6 +91,7 @@ class BuildConfig:
                    stages=stages, sections=tuple(sections), source=source)
 
     def section(self, stage: str) -> dict:
+        """The stage's section of the config file (``{}`` when it has none)."""
         return json.loads(dict(self.sections).get(stage, "{}"))
 
 
@@ -119,6 +128,7 @@ class BuildContext:
 
     @property
     def vg(self) -> VisualGenome:
+        """The Visual Genome folder of the build, opened on first use."""
         if self._vg is None:
             self._vg = VisualGenome(self.config.visual_genome, lenient=self.lenient, progress=self.progress)
         return self._vg
@@ -321,22 +331,14 @@ STAGES: dict[str, Stage] = {
 
 # -- running -----------------------------------------------------------------------
 
-def _config_text(config) -> str:
-    data = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else config
-    data = {k: v for k, v in data.items() if k not in {"progress"}}
-    return json.dumps(data, sort_keys=True, default=str)
-
-
 def stage_key(ctx: BuildContext, name: str) -> str:
-    """Hash of the stage's name, config, Visual Genome/images folders and its inputs' contents."""
+    """:func:`~crepe_gen.core.fingerprint.fingerprint` of the stage's name, config
+    (its fingerprinted fields), Visual Genome/images folders, leniency and its inputs' contents."""
     stage = STAGES[name]
-    digest = hashlib.sha256()
-    digest.update(json.dumps([name, _config_text(stage.config(ctx)), ctx.config.visual_genome,
-                              ctx.config.images, ctx.lenient]).encode())
-    for path in stage.inputs(ctx):
-        digest.update(f"{path.relative_to(ctx.out) if path.is_relative_to(ctx.out) else path.name}:"
-                      f"{file_digest(path)}\n".encode())
-    return digest.hexdigest()
+    inputs = [[str(path.relative_to(ctx.out)) if path.is_relative_to(ctx.out) else path.name, file_digest(path)]
+              for path in stage.inputs(ctx)]
+    return fingerprint(name, stage.config(ctx), ctx.config.visual_genome, ctx.config.images, ctx.lenient,
+                       inputs, length=64)
 
 
 def _marker(ctx: BuildContext, name: str) -> Path:
@@ -364,6 +366,8 @@ def is_done(ctx: BuildContext, name: str, key: str) -> bool:
 
 @dataclass
 class BuildResult:
+    """What :func:`run_build` did: stages run and skipped, the audit verdict, stage summaries."""
+
     out: Path
     ran: list[str]
     skipped: list[str]
@@ -388,7 +392,7 @@ def run_build(config: BuildConfig, *, lenient: bool = False, progress: bool = Tr
         log.info("stage %s: running", name)
         summaries[name] = STAGES[name].run(ctx)
         write_json_atomic(_marker(ctx, name), {
-            "stage": name, "key": key, "config": json.loads(_config_text(STAGES[name].config(ctx))),
+            "stage": name, "key": key, "config": json.loads(canonical_json(STAGES[name].config(ctx))),
             "outputs": _output_hashes(ctx, name), "versions": versions()})
         ran.append(name)
     audit, _ = _read_audit(ctx)

@@ -49,6 +49,20 @@ def test_bad_configs(tmp_path):
     assert main(["build", "--config", str(bad), "--out", str(tmp_path / "o")]) == 2
 
 
+def test_productivity_config_faults_name_the_file_and_key(tmp_path):
+    from crepe_gen.productivity.stage import ProductivityConfig
+
+    bad = tmp_path / "prod.yaml"
+    bad.write_text("sampling: {atempts: 3}\n")
+    with pytest.raises(ConfigError, match=r"prod.yaml: sampling: unknown key 'atempts'"):
+        ProductivityConfig.from_yaml(bad)
+    bad.write_text("foil_types: [atom, colour]\n")
+    with pytest.raises(ConfigError, match=r"prod.yaml: unknown foil type"):
+        ProductivityConfig.from_yaml(bad)
+    assert ProductivityConfig(workers=1).fingerprint() == ProductivityConfig(workers=4).fingerprint()
+    assert ProductivityConfig(seed=1).fingerprint() != ProductivityConfig().fingerprint()
+
+
 def test_stages_resume_and_redo_only_what_changed(tmp_path):
     out = make_bench(tmp_path / "out")
     first = run_build(late_config(out), progress=False)

@@ -2,7 +2,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crepe_gen.core.errors import ConfigError
-from crepe_gen.core.parallel import EXECUTORS, ExecutorConfig, run_tasks
+from crepe_gen.core.parallel import EXECUTORS, ExecutorConfig, TaskPool, run_tasks, shared_state
 from crepe_gen.systematicity.counting import VocabConfig, build_vocab, load_vocab, standin_corpus_dir
 
 
@@ -13,6 +13,19 @@ def square(x):
 def test_local_pool_keeps_task_order():
     assert run_tasks(square, list(range(20)), ExecutorConfig("local", workers=2), progress=False) == \
         [x * x for x in range(20)]
+
+
+def scaled(x):
+    return x * shared_state()["factor"]
+
+
+@pytest.mark.parametrize("name, workers", [("local", 1), ("local", 2),
+                                           pytest.param("dask", 2, marks=pytest.mark.slow)])
+def test_pool_shares_state_across_batches(name, workers):
+    with TaskPool(ExecutorConfig(name, workers=workers), shared={"factor": 3}) as pool:
+        assert pool.map(scaled, range(5)) == [0, 3, 6, 9, 12]
+        assert pool.map(scaled, [10]) == [30]
+    assert shared_state() == {}
 
 
 def test_config_errors():

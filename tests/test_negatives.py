@@ -11,7 +11,7 @@ from crepe_gen.evaluation.audit import normalized
 from crepe_gen.language.tokens import has_negation
 from crepe_gen.productivity.captions import render, scene_from_subgraph
 from crepe_gen.productivity.negatives import FOIL_TYPES, NegativeConfig
-from crepe_gen.productivity.stage import build_vocabulary, plausibility_scorer
+from crepe_gen.productivity.weights import atom_statistics as build_vocabulary, plausibility_scorer
 from crepe_gen.productivity.sampling import sample_subgraph
 from crepe_gen.vg.truth import name_in_image, statement_holds
 from crepe_gen.vg.reader import VisualGenome

@@ -12,6 +12,7 @@ import crepe_gen.productivity.stage as productivity
 from crepe_gen.vg.scene import Scene
 from crepe_gen.cli import main
 from crepe_gen.productivity.stage import COLUMNS, LEVELS, ProductivityConfig, output_path, run_productivity
+from crepe_gen.textonly.balance import select_rows_by_rank
 from crepe_gen.vg.graph import union_box
 from crepe_gen.vg.truth import statement_holds
 from crepe_gen.vg.reader import VisualGenome, bundled_sample
@@ -151,7 +152,7 @@ def test_command_line(tmp_path, capsys):
 
 def test_swap_rows_chosen_with_uniform_positive_ranks():
     ranks = [0] * 30 + [1, 2, 3, 4, 5] * 4
-    chosen = productivity.select_rows_by_rank(ranks, 18, 5)
+    chosen = select_rows_by_rank(ranks, 18, 5)
     assert len(chosen) == 18 and chosen == sorted(chosen)
     counts = [sum(ranks[i] == r for i in chosen) for r in range(6)]
     assert max(counts) - min(counts) <= 1

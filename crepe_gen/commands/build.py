@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..build import DEFAULT_OUT, STAGES, load_build_config, run_build
 
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
 NAME = "build"
 HELP = ("build the benchmark (productivity, vocab, systematicity, audit, eval, card, export); "
         "stages already done are skipped; with no options, the bundled sample and stand-in corpus")

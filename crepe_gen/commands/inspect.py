@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..vg.stats import vg_stats
 from ..vg.reader import VisualGenome
 
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
 NAME = "inspect"
 HELP = "print counts and the most common names, attributes and predicates of a VG folder"
 

@@ -69,7 +69,8 @@ def config_from_mapping(cls, values: dict, where: str):
     """*cls* (a dataclass) from a mapping: lists become tuples where the
     default is a tuple, mappings become the nested dataclass of a field.
 
-    Unknown keys and values the dataclass refuses are a
+    Unknown keys and values the dataclass refuses (its ``__post_init__``
+    checks included) are a
     :class:`~crepe_gen.core.errors.ConfigError` starting with *where* (the
     file, and the section or key path inside it).
     """
@@ -90,7 +91,7 @@ def config_from_mapping(cls, values: dict, where: str):
             values[name] = config_from_mapping(type(default), value, f"{where}: {name}")
     try:
         return cls(**values)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, ConfigError) as error:
         raise ConfigError(f"{where}: {error}") from None
 
 

@@ -21,6 +21,8 @@ import collections
 import logging
 from dataclasses import dataclass, field
 
+__all__ = ["CrepeGenError", "ConfigError", "InputError", "Problems"]
+
 log = logging.getLogger(__name__)
 
 

@@ -23,6 +23,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+__all__ = ["atomic_open", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "versions",
+           "update_manifest"]
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)

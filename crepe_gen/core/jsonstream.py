@@ -26,6 +26,8 @@ from typing import Iterator
 
 from .errors import InputError, Problems
 
+__all__ = ["iter_json_array"]
+
 _WHITESPACE = " \t\n\r"
 _NUMBER_TAIL = frozenset("0123456789.eE+-" + _WHITESPACE)
 _DECODER = json.JSONDecoder()

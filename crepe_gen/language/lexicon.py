@@ -44,6 +44,12 @@ import yaml
 
 from .names import normalize
 
+__all__ = ["word_classes", "SYMMETRIC_PREDICATES", "MASS_NOUNS", "UNIQUE_NOUNS", "attribute_category",
+           "attribute_rank", "same_attribute", "predicate_class", "predicate_phrase", "same_predicate",
+           "is_weak", "is_symmetric", "wordnet", "noun_senses", "is_lemma", "hypernym_distances",
+           "synset_depth", "lexical_file", "CONCRETE_LEXICAL_FILES", "is_concrete", "is_hyponym_or_same",
+           "name_may_denote", "LexiconConfig", "Lexicon", "AtomTally", "draw"]
+
 log = logging.getLogger(__name__)
 
 

@@ -40,6 +40,9 @@ from pathlib import Path
 
 from ..core.errors import ConfigError, InputError
 
+__all__ = ["PLURAL_ONLY", "COUNTABLE_SINGULARS", "IRREGULAR_PLURALS", "normalize", "caption_key",
+           "noun_lemma", "noun_lemma_table", "read_alias_file", "Canonicalizer"]
+
 _SPACES = re.compile(r"\s+")
 _EDGE_PUNCTUATION = string.punctuation.replace("'", "").replace("%", "") + "\u2018\u2019\u201c\u201d"
 _EDGE_STRIP = _EDGE_PUNCTUATION + " "

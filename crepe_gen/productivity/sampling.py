@@ -33,6 +33,9 @@ import networkx as nx
 
 from ..language.lexicon import attribute_category, is_lemma, lexical_file, noun_senses, predicate_class, same_attribute
 
+__all__ = ["DEFAULT_ATTEMPTS", "SamplingConfig", "Subgraph", "usable_attributes", "usable_object",
+           "usable_name", "usable_relations", "MODES", "sample_subgraph"]
+
 log = logging.getLogger(__name__)
 
 #: Attempts to grow a subgraph before giving up on an image and level.

@@ -8,6 +8,11 @@ by a model that never saw its image (:func:`text_classifier_scores`). Then
 among the kept candidates is uniform over the rows: a classifier trained on
 the final set then ranks the positive first about as often as chance.
 Rows whose candidates cannot be balanced are dropped (None).
+:func:`balance_rounds` refits the classifier on the choices and chooses
+again, round after round; :func:`balance_foils` is those rounds with
+:func:`select_by_rank` as the choice (the productivity atom foils and the
+systematicity negatives). :func:`select_rows_by_rank` chooses whole rows
+(each with all its foils) so that the positive's rank is uniform instead.
 
 Rank balancing cannot remove a cue that most rows share (a recombination such
 as "shirt wearing man" reads worse than its positive nearly every time): a
@@ -39,7 +44,8 @@ import random
 
 from .classifier import out_of_fold_scores, tie_split_credit
 
-__all__ = ["text_classifier_scores", "select_by_rank", "drop_predictable"]
+__all__ = ["text_classifier_scores", "select_by_rank", "balance_rounds", "balance_foils", "positive_rank",
+           "select_rows_by_rank", "drop_predictable"]
 
 
 def text_classifier_scores(items: list[tuple[int, str, list[str]]], *, folds: int, seed: int,
@@ -127,6 +133,85 @@ def select_by_rank(scores: list, k: int, rng: random.Random, slack: int = 1, len
     return picks
 
 
+def balance_rounds(items: list[tuple[int, str, list[str]]], choose, *, rounds: int, folds: int, seed: int,
+                   trainable=None) -> list | None:
+    """Choose negatives per item *rounds* times, each round under a text-only
+    classifier (:func:`text_classifier_scores`) trained on the last round's
+    choices (the first round: on every candidate).
+
+    ``choose(scores, round_number)`` gives, per item, the indexes of the
+    negatives it keeps (or None: the item is not kept). *trainable* (item
+    index -> bool), when given, limits what later rounds learn from to the
+    items it accepts (those that will be written). Returns the last round's
+    choices (None for zero rounds).
+
+    >>> items = [(i, f"a red cup {i}", [f"a blue cup {i}", f"a red mug {i}"]) for i in range(6)]
+    >>> balance_rounds(items, lambda scores, r: [[0]] * len(scores), rounds=2, folds=3, seed=0)
+    [[0], [0], [0], [0], [0], [0]]
+    """
+    picks = None
+    for round_number in range(rounds):
+        train = picks
+        if picks is not None and trainable is not None:
+            train = [pick if trainable(i) else None for i, pick in enumerate(picks)]
+        scores = text_classifier_scores(items, folds=folds, seed=seed, train_picks=train)
+        picks = choose(scores, round_number)
+    return picks
+
+
+def balance_foils(items: list[tuple[int, str, list[str]]], k: int, *, rounds: int, folds: int, seed: int,
+                  salt: str, trainable=None) -> list | None:
+    """*k* negatives per item by :func:`select_by_rank` (lengths balanced
+    too), over :func:`balance_rounds`; round *r* draws with
+    ``random.Random(f"{salt}:{r}")``. None for an item that cannot be balanced.
+
+    >>> items = [(i, f"a red cup {i}", [f"a blue cup {i}", f"a red mug {i}", f"a cup {i}"]) for i in range(6)]
+    >>> picks = balance_foils(items, 2, rounds=2, folds=3, seed=0, salt="0:example")
+    >>> all(pick is None or len(pick) == 2 for pick in picks)
+    True
+    """
+    lengths = [(len(caption), [len(n) for n in negatives]) for _, caption, negatives in items]
+
+    def choose(scores, round_number):
+        return select_by_rank(scores, k, random.Random(f"{salt}:{round_number}"), lengths=lengths)
+    return balance_rounds(items, choose, rounds=rounds, folds=folds, seed=seed, trainable=trainable)
+
+
+def positive_rank(positive: float, negatives: list) -> int:
+    """How many candidates score at least as high as the positive (0: it is first).
+
+    >>> positive_rank(0.5, [0.1, 0.7, 0.5])
+    2
+    """
+    return sum(score >= positive for score in negatives)
+
+
+def select_rows_by_rank(ranks: list, wanted: int, negatives: int) -> list:
+    """Indexes of *wanted* rows (in order) whose positive ranks (0..*negatives*)
+    are as uniform as possible: rows are taken in order while their rank is
+    among the least used so far, then the rest fill the least-used ranks.
+
+    >>> select_rows_by_rank([0, 0, 0, 1, 2, 0, 1, 2], 6, 2)
+    [0, 3, 4, 5, 6, 7]
+    """
+    used = collections.Counter()
+    chosen = []
+    for index, rank in enumerate(ranks):
+        if len(chosen) == wanted:
+            break
+        if used[rank] <= min(used[r] for r in range(negatives + 1)):
+            used[rank] += 1
+            chosen.append(index)
+    taken = set(chosen)
+    rest = [i for i in range(len(ranks)) if i not in taken]
+    while len(chosen) < wanted and rest:
+        best = min(rest, key=lambda i: (used[ranks[i]], i))
+        used[ranks[best]] += 1
+        chosen.append(best)
+        rest.remove(best)
+    return sorted(chosen)
+
+
 def drop_predictable(items: list[tuple[int, str, list[str]]], *, folds: int, seed: int,
                      step: float = 0.1, max_rounds: int = 40, fold_seeds: int = 3) -> list[bool]:
     """Which items to keep so that a text-only classifier trained on the kept
@@ -150,7 +235,6 @@ def drop_predictable(items: list[tuple[int, str, list[str]]], *, folds: int, see
     True
     """
     import numpy as np
-
 
     keep = [True] * len(items)
     for round_number in range(max_rounds):

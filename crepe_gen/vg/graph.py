@@ -58,6 +58,8 @@ import networkx as nx
 from ..core.errors import InputError, Problems
 from ..language.names import Canonicalizer
 
+__all__ = ["build_graph", "image_folder", "graph_to_vg", "union_box"]
+
 _DEFAULT_CANON = Canonicalizer()
 _NUMBER_TYPES = frozenset((int, float))
 

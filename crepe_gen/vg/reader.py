@@ -42,6 +42,9 @@ from ..core.jsonstream import iter_json_array
 from ..language.names import Canonicalizer
 from .graph import build_graph, image_folder
 
+__all__ = ["FILES", "IMAGE_FOLDERS", "bundled_sample", "VisualGenome", "merge_parts", "READ_AHEAD",
+           "image_path"]
+
 log = logging.getLogger(__name__)
 
 #: The files a VG folder may hold, by role.

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from .reader import VisualGenome
 
+__all__ = ["VGStats", "vg_stats"]
+
 
 @dataclass
 class VGStats:

@@ -49,6 +49,9 @@ import networkx as nx
 from ..language.lexicon import is_symmetric, is_weak, name_may_denote, noun_senses, same_attribute, same_predicate
 from ..language.names import normalize
 
+__all__ = ["same_thing", "object_has_name", "has_attribute", "has_relation", "name_in_image",
+           "objects_named", "Statement", "statement_holds"]
+
 log = logging.getLogger(__name__)
 
 
