@@ -152,9 +152,20 @@ def test_bad_row_strict_and_lenient(tmp_path):
     lines = path.read_text().splitlines()
     lines[2] = lines[2].replace("['a cat", "['a cat' +")  # not a literal list in row 2
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(InputError, match=r"complexity_4\.csv: row 2: bad value"):
+    with pytest.raises(InputError, match=r"complexity_4\.csv: row 2 \(hard_negs = .*\): "
+                                         r"column hard_negs is not a Python-literal list of strings"):
         load_benchmark(bench)
     items, problems = load_benchmark(bench, lenient=True)
+    assert problems.total == 1 and len(items) == 13
+
+
+def test_missing_column_strict_and_lenient(tmp_path):
+    bench = make_bench(tmp_path)
+    path = bench / "productivity/negate/prod_vg_hard_negs_negate_complexity_4.csv"
+    path.write_text(path.read_text().replace(",width,", ",w,", 1))
+    with pytest.raises(InputError, match=r"complexity_4\.csv: missing column\(s\) width$"):
+        load_benchmark(bench)
+    items, problems = load_benchmark(bench, lenient=True)  # the file is skipped and counted
     assert problems.total == 1 and len(items) == 13
 
 

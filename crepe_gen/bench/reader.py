@@ -1,25 +1,26 @@
 """Reading CREPE-format benchmark folders: the one reader of the audit, the
 evaluation harness, the dataset card and the export.
 
-A benchmark CSV is found in one of two ways (:func:`find_files`):
+Two presets (:class:`ReadPolicy`) say which files are read:
 
-* by its released name (``strict_names=True``, :data:`FILE_KINDS`):
+* :data:`RELEASED` (the harness, card and export): files with their released
+  names (:data:`FILE_KINDS`),
   ``productivity/{foil}/prod_vg_hard_negs_{foil}_complexity_{n}.csv`` and
   ``systematicity/syst_vg_hard_negs_{split}_in_{tag}.csv``; the foil type,
-  level and split come from the name;
-* as any CSV under a folder (``strict_names=False``): the task comes from the
-  header (:func:`csv_task`), the productivity foil type from the file or
-  folder name (:func:`productivity_foil`), the systematicity split from the
-  file name (:func:`systematicity_split`) and the level from the ``n`` column.
+  level and split come from the name, and the box columns are required;
+* :data:`ANY_CSV` (the audit): any CSV under a folder (:func:`classify_csv`);
+  the task comes from the header (:func:`csv_task`), the productivity foil
+  type from the file or folder name (:func:`productivity_foil`), the
+  systematicity split from the file name (:func:`systematicity_split`) and
+  the level from the ``n`` column; boxes are not read.
 
 Rows are typed by the column kinds of :mod:`crepe_gen.bench.format`
 (:func:`parse_row`: integers, floats, lists of captions stored as Python
-literals). A bad row or file is one :class:`~crepe_gen.core.errors.InputError`
-naming the file and row, raised or, with a lenient
-:class:`~crepe_gen.core.errors.Problems`, skipped and counted by reason;
-:data:`FAULT_STYLES` words it (``detailed``: the column, what it should hold
-and its value; ``short``: ``bad value (...)``). Each row gives one
-:class:`Item` per foil type that has negatives.
+literals). A bad file or row is one :class:`~crepe_gen.core.errors.InputError`
+naming the file (and the row, the column, its value and what the column
+should hold), raised or, with a lenient
+:class:`~crepe_gen.core.errors.Problems`, skipped and counted by reason. Each
+row gives one :class:`Item` per foil type that has negatives.
 
 Examples
 --------
@@ -58,10 +59,10 @@ from .format import (BOX_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, LIST_COLUMNS, PROD
                      SYSTEMATICITY, SYSTEMATICITY_FOILS, SYSTEMATICITY_NEGATIVE_COLUMNS, negative_columns)
 
 __all__ = [
-    "Item", "BenchFile", "FileSummary", "ReadPolicy", "RELEASED", "ANY_CSV", "RowFault", "FaultStyle",
-    "FAULT_STYLES", "FILE_KINDS", "csv_task", "productivity_foil", "systematicity_split", "find_csv_files",
-    "released_files", "classify_csv", "find_files", "parse_int", "parse_captions", "parse_caption",
-    "parse_row", "read_rows", "read_items", "load_items", "load_benchmark",
+    "Item", "BenchFile", "FileSummary", "ReadPolicy", "RELEASED", "ANY_CSV", "RowFault", "FILE_KINDS",
+    "csv_task", "productivity_foil", "systematicity_split", "find_csv_files", "released_files",
+    "classify_csv", "parse_int", "parse_captions", "parse_caption", "parse_row", "read_rows",
+    "read_items", "load_items", "load_benchmark",
 ]
 
 log = logging.getLogger(__name__)
@@ -139,82 +140,6 @@ class FileSummary:
     empty: int = 0
 
 
-# -- how bad rows are worded ---------------------------------------------------------
-
-class RowFault(ValueError):
-    """A cell of *column* that does not parse (*cause* is the parser's error)."""
-
-    def __init__(self, column: str, cause: Exception):
-        super().__init__(column)
-        self.column = column
-        self.cause = cause
-
-
-_EXPECTED = {"image_id": "an integer image id", "n": "an integer level", "caption": "a non-empty caption"}
-
-
-def _detailed_row(fault: RowFault, row: dict) -> tuple[str, str]:
-    """The reason (shared by every row with the same fault, for the lenient
-    counts) and the offending value, to show after the row number."""
-    value = row.get(fault.column)
-    shown = "missing" if value is None else repr(value if len(value) <= 40 else value[:37] + "...")
-    expected = _EXPECTED.get(fault.column) or ("a number" if fault.column in FLOAT_COLUMNS else
-                                              "an integer" if fault.column in INT_COLUMNS else
-                                              "a Python-literal list of strings")
-    return f"column {fault.column} is not {expected}", f" ({fault.column} = {shown})"
-
-
-def _short_row(fault: RowFault, row: dict) -> tuple[str, str]:
-    if fault.column in ("caption", "image_id") and isinstance(fault.cause, _Blank):
-        return "empty caption or image_id", ""
-    return f"bad value ({fault.cause})", ""
-
-
-@dataclass(frozen=True)
-class FaultStyle:
-    """How a reader words bad rows and missing columns, and whether missing
-    columns stop the run even in lenient mode."""
-
-    row: Callable[[RowFault, dict], tuple[str, str]]
-    missing: Callable[[list[str]], str]
-    missing_is_fatal: bool
-
-
-#: Wordings of bad input: ``detailed`` (the audit's: ``row 2 (n = ''): column
-#: n is not an integer level``) and ``short`` (``row 2: bad value (...)``).
-FAULT_STYLES: dict[str, FaultStyle] = {
-    "detailed": FaultStyle(_detailed_row, lambda missing: f"missing column(s) {', '.join(missing)}", False),
-    "short": FaultStyle(_short_row, lambda missing: f"missing columns {', '.join(sorted(missing))}", True),
-}
-
-
-@dataclass(frozen=True)
-class ReadPolicy:
-    """How files are found and rows read.
-
-    strict_names: only released file names (:data:`FILE_KINDS`); else any CSV.
-    box: require and read the box columns (``Item.box``).
-    all_columns: type every column of a row (the export needs them), not only
-    those the items use.
-    style: key of :data:`FAULT_STYLES`.
-    """
-
-    strict_names: bool = True
-    box: bool = True
-    all_columns: bool = True
-    style: str = "short"
-
-    def __post_init__(self):
-        if self.style not in FAULT_STYLES:
-            raise ValueError(f"unknown fault style {self.style!r}; known: {', '.join(FAULT_STYLES)}")
-
-
-#: Released folders: names recognized, boxes read, every column typed.
-RELEASED = ReadPolicy()
-#: Any CSVs: task from the header, foil type from the path, level from ``n``.
-ANY_CSV = ReadPolicy(strict_names=False, box=False, all_columns=False, style="detailed")
-
-
 # -- finding files ---------------------------------------------------------------------
 
 def csv_task(columns) -> str | None:
@@ -260,6 +185,35 @@ def systematicity_split(path) -> str:
     return found.group(0) if found else stem
 
 
+#: How each task's released files are named: (glob under the folder, name pattern).
+#: The pattern's groups give the foil type and level, or the split.
+FILE_KINDS: dict[str, tuple[str, re.Pattern]] = {
+    PRODUCTIVITY: ("productivity/*/prod_vg_hard_negs_*_complexity_*.csv",
+                   re.compile(r"prod_vg_hard_negs_(?P<foil>\w+?)_complexity_(?P<level>\d+)\.csv")),
+    SYSTEMATICITY: ("systematicity/syst_vg_hard_negs_*_in_*.csv",
+                    re.compile(r"syst_vg_hard_negs_(?P<split>\w+_compounds_in_\w+)\.csv")),
+}
+
+
+def released_files(bench_dir) -> list[BenchFile]:
+    """Every CSV under *bench_dir* with a released name, sorted by task, level and name.
+
+    >>> released_files("/nonexistent")
+    []
+    """
+    found = []
+    for task, (pattern, name_pattern) in FILE_KINDS.items():
+        for path in Path(bench_dir).glob(pattern):
+            match = name_pattern.fullmatch(path.name)
+            if not match:
+                continue
+            if task == PRODUCTIVITY:
+                found.append(BenchFile(path, task, (match["foil"],), level=int(match["level"])))
+            else:
+                found.append(BenchFile(path, task, SYSTEMATICITY_FOILS, split=match["split"]))
+    return sorted(found, key=lambda f: (f.task, f.level or 0, f.path.name, f.path))
+
+
 def find_csv_files(paths) -> list[Path]:
     """CSV files named in *paths*, folders searched recursively, sorted.
 
@@ -276,52 +230,11 @@ def find_csv_files(paths) -> list[Path]:
     return sorted(set(found))
 
 
-def _productivity_file(path: Path, match) -> BenchFile:
-    return BenchFile(path, PRODUCTIVITY, (match["foil"],), level=int(match["level"]))
-
-
-def _systematicity_file(path: Path, match) -> BenchFile:
-    return BenchFile(path, SYSTEMATICITY, SYSTEMATICITY_FOILS, split=match["split"])
-
-
-#: How each task's released files are named: (glob under the folder, name pattern, factory).
-FILE_KINDS: dict[str, tuple[str, re.Pattern, Callable]] = {
-    PRODUCTIVITY: ("productivity/*/prod_vg_hard_negs_*_complexity_*.csv",
-                   re.compile(r"prod_vg_hard_negs_(?P<foil>\w+?)_complexity_(?P<level>\d+)\.csv"),
-                   _productivity_file),
-    SYSTEMATICITY: ("systematicity/syst_vg_hard_negs_*_in_*.csv",
-                    re.compile(r"syst_vg_hard_negs_(?P<split>\w+_compounds_in_\w+)\.csv"),
-                    _systematicity_file),
-}
-
-
-def released_files(bench_dir) -> list[BenchFile]:
-    """Every CSV under *bench_dir* with a released name, sorted by task, level and name.
-
-    >>> released_files("/nonexistent")
-    []
-    """
-    bench_dir = Path(bench_dir)
-    found = []
-    for pattern, name_pattern, factory in FILE_KINDS.values():
-        for path in sorted(bench_dir.glob(pattern)):
-            match = name_pattern.fullmatch(path.name)
-            if match:
-                found.append(factory(path, match))
-    return sorted(found, key=lambda f: (f.task, f.level or 0, f.path.name))
-
-
-def _header_task(path: Path, problems: Problems) -> str | None:
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), [])
-    except UnicodeDecodeError as error:
-        problems.report(InputError(path, f"bytes that are not UTF-8 ({error.reason})"))
-        return None
-    except (OSError, csv.Error) as error:
-        problems.report(InputError(path, f"unreadable CSV ({error})"))
-        return None
-    return csv_task(header)
+def _file_fault(path, error: Exception) -> InputError:
+    """The one-line error of a file that cannot be read as UTF-8 CSV."""
+    if isinstance(error, UnicodeDecodeError):
+        return InputError(path, f"bytes that are not UTF-8 ({error.reason})")
+    return InputError(path, f"unreadable CSV ({error})")
 
 
 def classify_csv(path, problems: Problems, *, explicit: bool = False) -> BenchFile | None:
@@ -330,7 +243,12 @@ def classify_csv(path, problems: Problems, *, explicit: bool = False) -> BenchFi
     A productivity file whose foil type the path does not tell gets no foils:
     reading it reports that."""
     path = Path(path)
-    task = _header_task(path, problems)
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            task = csv_task(next(csv.reader(handle), []))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        problems.report(_file_fault(path, error))
+        return None
     if task is None:
         if explicit:
             problems.report(InputError(path, "not a CREPE CSV (no hard_negs or valid_hard_negs_* columns)"))
@@ -343,16 +261,12 @@ def classify_csv(path, problems: Problems, *, explicit: bool = False) -> BenchFi
     return BenchFile(path, task, SYSTEMATICITY_FOILS, split=systematicity_split(path))
 
 
-def find_files(paths, problems: Problems | None = None, *, strict_names: bool = True,
-               progress: bool = False) -> Iterator[BenchFile]:
-    """The benchmark files in *paths* (folders), by released name or, with
-    ``strict_names=False``, every CREPE CSV in *paths* (files, or folders
-    searched recursively), each classified as it is reached."""
-    if strict_names:
-        for path in paths:
-            yield from released_files(path)
-        return
-    problems = problems or Problems()
+def _find_released(paths, problems: Problems, progress: bool) -> Iterator[BenchFile]:
+    for path in paths:
+        yield from released_files(path)
+
+
+def _find_any_csv(paths, problems: Problems, progress: bool) -> Iterator[BenchFile]:
     explicit = {Path(p) for p in paths if Path(p).is_file()}
     for path in tqdm(find_csv_files(paths), desc="reading CSVs", disable=not progress, leave=False):
         bench_file = classify_csv(path, problems, explicit=path in explicit)
@@ -360,10 +274,70 @@ def find_files(paths, problems: Problems | None = None, *, strict_names: bool = 
             yield bench_file
 
 
+@dataclass(frozen=True)
+class ReadPolicy:
+    """Which files a reader finds and whether it reads boxes: use one of the
+    presets :data:`RELEASED` and :data:`ANY_CSV`.
+
+    Attributes
+    ----------
+    name : str
+        What the preset reads.
+    find : callable
+        ``find(paths, problems, progress)`` yields the :class:`BenchFile` of
+        every benchmark file in *paths*.
+    box : bool
+        Whether the box columns are required and read into ``Item.box``.
+
+    >>> RELEASED.box, ANY_CSV.box
+    (True, False)
+    """
+
+    name: str
+    find: Callable[[list, Problems, bool], Iterator[BenchFile]]
+    box: bool
+
+
+#: Released folders: files by their released names, boxes required.
+RELEASED = ReadPolicy("released file names", _find_released, box=True)
+#: Any CSVs (files, or folders searched recursively): task from the header,
+#: foil type from the path, level from ``n``; no boxes.
+ANY_CSV = ReadPolicy("any CSV", _find_any_csv, box=False)
+
+
 # -- parsing rows ----------------------------------------------------------------------
 
-class _Blank(ValueError):
-    """An empty cell where a value is required."""
+#: What a column should hold, for the messages of :class:`RowFault`.
+_EXPECTED = {"image_id": "an integer image id", "n": "an integer level", "caption": "a non-empty caption",
+             **{c: "a number" for c in FLOAT_COLUMNS}}
+
+
+class RowFault(ValueError):
+    """A cell of *column* that does not hold what the column should.
+
+    ``str(fault)`` is the reason, the same for every row with this fault (so
+    lenient mode counts them together); :attr:`shown` is ``column = value``.
+
+    >>> fault = RowFault("n", "four")
+    >>> str(fault), fault.shown
+    ('column n is not an integer level', "n = 'four'")
+    """
+
+    def __init__(self, column: str, value):
+        expected = _EXPECTED.get(column) or ("an integer" if column in INT_COLUMNS
+                                             else "a Python-literal list of strings")
+        super().__init__(f"column {column} is not {expected}")
+        self.column = column
+        self.value = value
+
+    @property
+    def shown(self) -> str:
+        """``column = value``, a long value cut to 40 characters, ``missing``
+        for a cell the row lacks."""
+        value = self.value
+        if value is None:
+            return f"{self.column} = missing"
+        return f"{self.column} = {value if len(value) <= 40 else value[:37] + '...'!r}"
 
 
 def parse_int(value) -> int | None:
@@ -398,7 +372,7 @@ def parse_captions(text: str) -> tuple[str, ...]:
 def parse_caption(value) -> str:
     """A caption, unchanged; empty or blank is an error."""
     if value is None or not value.strip():
-        raise _Blank("empty")
+        raise ValueError("empty caption")
     return value
 
 
@@ -414,11 +388,11 @@ def _parser(column) -> Callable:
     return lambda text: text
 
 
-def parse_row(row: dict, columns, required=("image_id",)) -> dict:
+def parse_row(row: dict, columns, not_blank=("image_id",)) -> dict:
     """The typed values of *columns* of a CSV row: integers, floats and lists
     (from their Python literals) by the column kinds of
     :mod:`crepe_gen.bench.format`, other columns as text. A cell that does not
-    parse, or an empty one in *required*, raises :class:`RowFault`.
+    parse, or an empty one in *not_blank*, raises :class:`RowFault`.
 
     >>> parse_row({"image_id": "3", "x": "1.5", "hard_negs": "['a']", "caption": "a b"},
     ...           ["image_id", "x", "hard_negs", "caption"])
@@ -426,39 +400,31 @@ def parse_row(row: dict, columns, required=("image_id",)) -> dict:
     >>> parse_row({"image_id": ""}, ["image_id"])
     Traceback (most recent call last):
     ...
-    crepe_gen.bench.reader.RowFault: image_id
+    crepe_gen.bench.reader.RowFault: column image_id is not an integer image id
     """
     typed = {}
     for column in columns:
         try:
-            value = _parser(column)(row[column])
-            if value is None and column in required:
-                raise _Blank("empty")
-        except _CELL_ERRORS as error:
-            raise RowFault(column, error) from None
-        typed[column] = value
+            typed[column] = _parser(column)(row[column])
+        except _CELL_ERRORS:
+            raise RowFault(column, row[column]) from None
+        if typed[column] is None and column in not_blank:
+            raise RowFault(column, row[column])
     return typed
 
 
 # -- reading files ---------------------------------------------------------------------
 
-def _needed_columns(bench_file: BenchFile, policy: ReadPolicy) -> list[str]:
-    needed = ["image_id", "caption"]
-    if bench_file.task == PRODUCTIVITY and bench_file.level is None:
-        needed.append("n")
-    if policy.box:
-        needed.extend(BOX_COLUMNS)
-    return needed + list(bench_file.negative_columns.values())
-
-
 def read_rows(bench_file: BenchFile, problems: Problems | None = None, policy: ReadPolicy = RELEASED, *,
-              required: tuple[str, ...] = (), summary: FileSummary | None = None) -> Iterator[tuple[int, dict]]:
+              columns=(), summary: FileSummary | None = None) -> Iterator[tuple[int, dict]]:
     """``(row number, typed row)`` of a benchmark CSV (:func:`parse_row`).
 
-    The columns the items need (and *required*) must be present. A malformed
-    row or file is an :class:`~crepe_gen.core.errors.InputError` naming the
-    file and row, or is skipped and counted by a lenient *problems*;
-    *summary* counts the rows read.
+    A row holds the columns the items need (the caption, image id, negatives,
+    ``n`` when the name gives no level, the box when *policy* reads it) and
+    the further *columns* a caller asks for; all must be in the header. A
+    malformed file or row is an :class:`~crepe_gen.core.errors.InputError`
+    naming the file and row, or is skipped and counted by a lenient
+    *problems*; *summary* counts the rows read.
     """
     problems = problems or Problems()
     path = Path(bench_file.path)
@@ -466,40 +432,26 @@ def read_rows(bench_file: BenchFile, problems: Problems | None = None, policy: R
         problems.report(InputError(path, "cannot tell the foil type (atom, swap or negate) "
                                          "from the file or folder name"))
         return
-    try:
-        yield from _rows(path, _needed_columns(bench_file, policy) + list(required), bench_file, problems,
-                         policy, summary)
-    except UnicodeDecodeError as error:
-        problems.report(InputError(path, f"bytes that are not UTF-8 ({error.reason})"))
-    except csv.Error as error:
-        problems.report(InputError(path, f"unreadable CSV ({error})"))
-
-
-def _rows(path: Path, needed: list[str], bench_file: BenchFile, problems: Problems, policy: ReadPolicy,
-          summary: FileSummary | None) -> Iterator[tuple[int, dict]]:
-    style = FAULT_STYLES[policy.style]
-    blank_is_bad = ("image_id", "n") if bench_file.level is None else ("image_id",)
+    level_column = ("n",) if bench_file.task == PRODUCTIVITY and bench_file.level is None else ()
+    needed = list(dict.fromkeys(["image_id", "caption", *level_column, *(BOX_COLUMNS if policy.box else ()),
+                                 *bench_file.negative_columns.values(), *columns]))
     csv.field_size_limit(sys.maxsize)
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in dict.fromkeys(needed) if c not in (reader.fieldnames or ())]
-        if missing:
-            error = InputError(path, style.missing(missing))
-            if style.missing_is_fatal:
-                raise error
-            problems.report(error)
-            return
-        for number, row in enumerate(reader, start=1):
-            if summary is not None:
-                summary.rows += 1
-            columns = list(row) if policy.all_columns else list(dict.fromkeys(needed))
-            try:
-                typed = parse_row(row, columns, blank_is_bad)
-            except RowFault as fault:
-                reason, detail = style.row(fault, row)
-                problems.report(InputError(path, reason, record=f"row {number}{detail}"))
-                continue
-            yield number, typed
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in needed if c not in (reader.fieldnames or ())]
+            if missing:
+                problems.report(InputError(path, f"missing column(s) {', '.join(missing)}"))
+                return
+            for number, row in enumerate(reader, start=1):
+                if summary is not None:
+                    summary.rows += 1
+                try:
+                    yield number, parse_row(row, needed, ("image_id", *level_column))
+                except RowFault as fault:
+                    problems.report(InputError(path, str(fault), record=f"row {number} ({fault.shown})"))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        problems.report(_file_fault(path, error))
 
 
 def read_items(bench_file: BenchFile, problems: Problems | None = None, policy: ReadPolicy = RELEASED, *,
@@ -511,11 +463,10 @@ def read_items(bench_file: BenchFile, problems: Problems | None = None, policy: 
     without negatives.
     """
     file = Path(bench_file.path).relative_to(root).as_posix() if root is not None else str(bench_file.path)
-    columns = bench_file.negative_columns
     for number, row in read_rows(bench_file, problems, policy, summary=summary):
         box = tuple(row[c] for c in BOX_COLUMNS) if policy.box else None
         level = bench_file.level if bench_file.level is not None else row.get("n")
-        for foil, column in columns.items():
+        for foil, column in bench_file.negative_columns.items():
             if not row[column]:
                 if summary is not None:
                     summary.empty += 1
@@ -523,15 +474,15 @@ def read_items(bench_file: BenchFile, problems: Problems | None = None, policy: 
             if summary is not None:
                 summary.items += 1
             yield Item(bench_file.task, foil, level, row["image_id"], row["caption"], tuple(row[column]),
-                       split=bench_file.split, box=box, file=file, row=number)
+                           split=bench_file.split, box=box, file=file, row=number)
 
 
 def load_items(paths, policy: ReadPolicy, problems: Problems, *,
                progress: bool = False) -> tuple[list[Item], list[FileSummary]]:
-    """Every item of the files :func:`find_files` finds in *paths*, with one
+    """Every item of the files *policy* finds in *paths*, with one
     :class:`FileSummary` per file read."""
     items, summaries = [], []
-    for bench_file in find_files(paths, problems, strict_names=policy.strict_names, progress=progress):
+    for bench_file in policy.find(list(paths), problems, progress):
         summary = FileSummary(str(bench_file.path), bench_file.task)
         items.extend(read_items(bench_file, problems, policy, summary=summary))
         summaries.append(summary)
@@ -539,8 +490,8 @@ def load_items(paths, policy: ReadPolicy, problems: Problems, *,
 
 
 def load_benchmark(bench_dir, *, lenient: bool = False) -> tuple[list[Item], Problems]:
-    """Every item of a released benchmark folder, in a fixed order; ``Item.file``
-    is relative to *bench_dir*."""
+    """Every item of a released benchmark folder (:data:`RELEASED`), in a fixed
+    order; ``Item.file`` is relative to *bench_dir*."""
     bench_dir = Path(bench_dir)
     files = released_files(bench_dir)
     if not files:

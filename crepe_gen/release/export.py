@@ -98,7 +98,7 @@ def export_hf(bench_dir, config: ExportConfig = ExportConfig(), *, card_text: st
         schema = SCHEMAS[bench_file.task]
         key = config_split(bench_file.task, bench_file.foils[0], bench_file.split)
         rows = tables.setdefault(key, [])
-        for _, row in read_rows(bench_file, problems, required=tuple(schema.names)):
+        for _, row in read_rows(bench_file, problems, columns=schema.names):
             rows.append({name: row[name] for name in schema.names})
     sizes: dict[str, dict[str, int]] = {}
     entries = []
