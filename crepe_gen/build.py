@@ -35,10 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .core.errors import ConfigError, InputError
+from .bench.format import TRAINING_SETS
 from .core.config import config_from_mapping, read_yaml_mapping
+from .core.errors import ConfigError, InputError
+from .core.fingerprint import NOT_FINGERPRINTED, canonical_json, file_digest, fingerprint
 from .core.io import versions, write_json_atomic, write_text_atomic
-from .core.fingerprint import canonical_json, file_digest, fingerprint
 from .vg.reader import VisualGenome
 
 __all__ = ["DEFAULT_OUT", "DEFAULT_CORPORA", "DEFAULT_MODELS", "BuildConfig", "load_build_config",
@@ -48,7 +49,7 @@ __all__ = ["DEFAULT_OUT", "DEFAULT_CORPORA", "DEFAULT_MODELS", "BuildConfig", "l
 log = logging.getLogger(__name__)
 
 DEFAULT_OUT = "crepe_out"
-DEFAULT_CORPORA = ("cc12m", "yfcc15m", "laion400m")
+DEFAULT_CORPORA = tuple(TRAINING_SETS)
 DEFAULT_MODELS = ("text:shortest", "text:no_negation")
 
 
@@ -173,8 +174,8 @@ class VocabStageConfig:
 
     corpora: dict = field(default_factory=lambda: {name: None for name in DEFAULT_CORPORA})
     extractor: str = "fast"
-    executor: str = "local"
-    workers: int | None = None
+    executor: str = field(default="local", metadata=NOT_FINGERPRINTED)  # counts do not depend on it
+    workers: int | None = field(default=None, metadata=NOT_FINGERPRINTED)
 
 
 def _vocab_config(ctx):
@@ -193,7 +194,8 @@ def _run_vocab(ctx):
     for name, out_path in _vocab_paths(ctx).items():
         captions = stage.corpora[name]
         config = VocabConfig(extractor=stage.extractor, executor=stage.executor, workers=stage.workers,
-                             vg_root=ctx.config.visual_genome, progress=ctx.progress)
+                             vg_root=ctx.config.visual_genome, progress=ctx.progress,
+                             lenient=ctx.lenient)
         summaries[name] = build_vocab(name, [captions] if captions else [], out_path, config)
     return {name: {"captions": s["captions"], "stand_in": s["stand_in"], "entries": s["entries"]}
             for name, s in summaries.items()}

@@ -23,6 +23,8 @@ from . import __version__
 from . import commands
 from .core.errors import CrepeGenError
 
+__all__ = ["main", "build_parser", "command_modules"]
+
 log = logging.getLogger("crepe_gen")
 
 

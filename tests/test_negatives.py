@@ -11,7 +11,7 @@ from crepe_gen.evaluation.audit import normalized
 from crepe_gen.language.tokens import has_negation
 from crepe_gen.productivity.captions import render, scene_from_subgraph
 from crepe_gen.productivity.negatives import FOIL_TYPES, NegativeConfig
-from crepe_gen.productivity.weights import atom_statistics as build_vocabulary, plausibility_scorer
+from crepe_gen.productivity.weights import atom_statistics, plausibility_scorer
 from crepe_gen.productivity.sampling import sample_subgraph
 from crepe_gen.vg.truth import name_in_image, statement_holds
 from crepe_gen.vg.reader import VisualGenome
@@ -26,11 +26,11 @@ def words(text):
 @pytest.fixture(scope="module")
 def sample():
     graphs = list(VisualGenome().scene_graphs())
-    return graphs[:30], build_vocabulary(graphs)
+    return graphs[:30], atom_statistics(graphs)
 
 
 def rows(sample, foil_type, levels=(4, 6, 9, 12)):
-    graphs, vocabulary = sample
+    graphs, statistics = sample
     made = []
     for graph in graphs:
         rng = random.Random(graph.graph["image_id"])
@@ -39,10 +39,10 @@ def rows(sample, foil_type, levels=(4, 6, 9, 12)):
             if sub is None:
                 continue
             scene = scene_from_subgraph(graph, sub)
-            kwargs = {"plausibility": plausibility_scorer(vocabulary, graph)}
+            kwargs = {"plausibility": plausibility_scorer(statistics, graph)}
             if foil_type == "negate":
-                kwargs["absent_weights"] = vocabulary.absent_weights
-            result = FOIL_TYPES[foil_type](graph, scene, vocabulary.lexicon, rng, NegativeConfig(), **kwargs)
+                kwargs["absent_weights"] = statistics.absent_weights
+            result = FOIL_TYPES[foil_type](graph, scene, statistics.lexicon, rng, NegativeConfig(), **kwargs)
             if result is not None:
                 made.append((graph, *result))
     assert len(made) >= 20, f"too few {foil_type} rows to test"

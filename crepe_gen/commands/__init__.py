@@ -5,3 +5,5 @@ A module here is a subcommand when it defines ``NAME``, ``HELP``,
 finds them all, so adding a command touches no other file. Commands only turn
 flags into configs and call the library.
 """
+
+__all__: list[str] = []

@@ -12,6 +12,8 @@ from .llm_options import add_llm_arguments, config_from_args
 from ..productivity.stage import ProductivityConfig, run_productivity
 from ..vg.reader import VisualGenome
 
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
 NAME = "productivity"
 HELP = "generate the productivity set: subgraphs of complexity 4..12 with atom, swap and negate foils"
 

@@ -14,6 +14,8 @@ from ..core.errors import ConfigError
 from ..systematicity import SystematicityConfig, run_systematicity
 from ..vg.reader import VisualGenome
 
+__all__ = ["NAME", "HELP", "add_arguments", "parse_vocabs", "run"]
+
 NAME = "systematicity"
 HELP = ("seen/unseen compound splits of VG region captions per training set, "
         "with HN-Atom, HN-Comp and combined negatives")

@@ -8,6 +8,8 @@ from ..core.parallel import EXECUTORS
 from ..systematicity.extract import EXTRACTORS
 from ..systematicity.counting import VocabConfig, build_vocab, manifest_path
 
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
 NAME = "vocab"
 HELP = "count the VG atoms and compounds of a caption corpus into a vocabulary parquet"
 

@@ -70,6 +70,7 @@ from dataclasses import asdict, dataclass, field
 from ..bench.format import SYSTEMATICITY
 from ..bench.reader import ANY_CSV, FileSummary, Item, load_items
 from ..core.errors import InputError, Problems
+from ..core.fingerprint import NOT_FINGERPRINTED
 from ..language.names import caption_key as normalized  # the equality test, shared with the generators
 from ..textonly.classifier import tie_split_credit
 from .baselines import BASELINES, SHORT_NAMES
@@ -106,7 +107,7 @@ class AuditConfig:
     classifier: bool = True
     seed: int = 0
     lenient: bool = False
-    progress: bool = False
+    progress: bool = field(default=False, metadata=NOT_FINGERPRINTED)
     baselines: tuple[str, ...] | None = None
 
     def __post_init__(self):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-__all__ = ["NEGATION_WORDS", "tokenize", "render", "words", "negation_count", "has_negation"]
+__all__ = ["NEGATION_WORDS", "tokenize", "render", "words", "is_negation", "negation_count", "has_negation"]
 
 _TOKEN = re.compile(r"[\w'-]+|[^\w\s]")
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
@@ -69,13 +69,23 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
+def is_negation(word: str) -> bool:
+    """Whether a lower-case word negates: one of :data:`NEGATION_WORDS` or a
+    contraction ending in "n't".
+
+    >>> is_negation("without"), is_negation("doesn't"), is_negation("knot")
+    (True, True, False)
+    """
+    return word in NEGATION_WORDS or word.endswith("n't")
+
+
 def negation_count(text: str) -> int:
     """How many words of *text* negate (:data:`NEGATION_WORDS`, and "n't").
 
     >>> negation_count("No cat, and the dog isn't here")
     2
     """
-    return sum(1 for word in words(text) if word in NEGATION_WORDS or word.endswith("n't"))
+    return sum(1 for word in words(text) if is_negation(word))
 
 
 def has_negation(text: str) -> bool:

@@ -311,7 +311,7 @@ def _bound(sentence: _Sentence, attribute_span, object_span, object_spans) -> bo
 def _check_negation(words, scene: Scene, object_spans) -> list[str]:
     """A negation word right before each absent name ("there is no umbrella",
     "without an umbrella") and nowhere else."""
-    negation_at = [i for i, w in enumerate(words) if w in shared_tokens.NEGATION_WORDS or w.endswith("n't")]
+    negation_at = [i for i, w in enumerate(words) if shared_tokens.is_negation(w)]
     denials = set()
     for name in scene.absent:
         near = {n for start, _ in object_spans[name] for n in negation_at if 0 < start - n <= 3}

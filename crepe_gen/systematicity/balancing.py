@@ -5,11 +5,10 @@ lists whose positive the classifier still finds."""
 
 from __future__ import annotations
 
-import random
 from typing import TYPE_CHECKING
 
 from ..bench.format import SYSTEMATICITY_NEGATIVE_COLUMNS
-from ..textonly.balance import drop_predictable, select_by_rank, text_classifier_scores
+from ..textonly.balance import balance_foils, drop_predictable
 
 if TYPE_CHECKING:
     from .config import SystematicityConfig
@@ -21,8 +20,9 @@ __all__ = ["balance_negatives", "balance_sets", "discard_lists", "drop_predictab
 def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, kind: str) -> None:
     """Cut every row's *kind* list (``atom``, ``comp``, ``combined``) of
     candidates to ``max_negatives`` (``comp_negatives`` for the other two; in
-    place); with ``balance_ranks``, by :func:`select_by_rank` under a text-only
-    classifier trained on other images. Lists that cannot be balanced go by
+    place); with ``balance_ranks``, by
+    :func:`~crepe_gen.textonly.balance.balance_foils` (rank balancing under a
+    text-only classifier trained on other images). Lists that cannot be balanced go by
     :func:`discard_lists`.
     """
     column = SYSTEMATICITY_NEGATIVE_COLUMNS[kind]
@@ -32,13 +32,8 @@ def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, ki
     if config.balance_ranks and keys:
         items = [(training_set.rows[s][i]["image_id"], training_set.rows[s][i]["caption"],
                   training_set.rows[s][i][column]) for s, i in keys]
-        lengths = [(len(caption), [len(n) for n in negatives]) for _, caption, negatives in items]
-        picks = None
-        for round_number in range(config.balance_rounds):
-            scores = text_classifier_scores(items, folds=config.classifier_folds, seed=config.seed,
-                                            train_picks=picks)
-            rng = random.Random(f"{config.seed}:{training_set.tag}:{kind}:ranks:{round_number}")
-            picks = select_by_rank(scores, k, rng, lengths=lengths)
+        picks = balance_foils(items, k, rounds=config.balance_rounds, folds=config.classifier_folds,
+                              seed=config.seed, salt=f"{config.seed}:{training_set.tag}:{kind}:ranks")
     else:
         picks = [list(range(min(k, len(training_set.rows[s][i][column])))) for s, i in keys]
     for (split, i), pick in zip(keys, picks):

@@ -43,17 +43,17 @@ import json
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .corpora import CorpusSpec, Shard, load_corpus_spec, plan_shards, read_shard
 from ..core.errors import InputError
-from ..core.fingerprint import fingerprint
+from ..core.fingerprint import NOT_FINGERPRINTED, fingerprint
+from ..core.io import atomic_open, versions, write_json_atomic
 from ..core.parallel import ExecutorConfig, run_tasks
+from .corpora import CorpusSpec, Shard, load_corpus_spec, plan_shards, read_shard
 from .extract import get_extractor
 from .vg_names import load_names, save_names, vg_names
-from ..core.io import atomic_open, versions, write_json_atomic
 
 __all__ = ["COMPOUND_KINDS", "KINDS", "SEPARATOR", "CorpusCounts", "ShardTask", "VocabConfig", "build_vocab",
            "count_captions", "count_shard", "decode_key", "encode_key", "load_vocab", "manifest_path",
@@ -85,12 +85,12 @@ class VocabConfig:
     """
 
     extractor: str = "fast"
-    executor: str = "local"
-    workers: int | None = None
-    scheduler: str | None = None
+    executor: str = field(default="local", metadata=NOT_FINGERPRINTED)
+    workers: int | None = field(default=None, metadata=NOT_FINGERPRINTED)
+    scheduler: str | None = field(default=None, metadata=NOT_FINGERPRINTED)
     vg_root: str | None = None
     work_dir: str | None = None
-    progress: bool = True
+    progress: bool = field(default=True, metadata=NOT_FINGERPRINTED)
     lenient: bool = False
 
 

@@ -58,13 +58,15 @@ log = logging.getLogger(__name__)
 _CACHE_KEY = "_truth_cache"
 
 
-def _memo(graph: nx.MultiDiGraph) -> dict:
-    """Answers already computed for *graph* (kept in its graph attributes;
-    graphs are not changed after loading, so answers stay valid)."""
+def _memoized(graph: nx.MultiDiGraph, key: tuple, compute):
+    """The answer to *key* for *graph*, computed once (answers are kept in the
+    graph's attributes; graphs are not changed after loading, so they stay valid)."""
     cache = graph.graph.get(_CACHE_KEY)
     if cache is None:
         cache = graph.graph[_CACHE_KEY] = {}
-    return cache
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 def same_thing(graph: nx.MultiDiGraph, object_id) -> tuple:
@@ -81,11 +83,8 @@ def _object_synsets(node: dict) -> tuple[str, ...]:
 def object_has_name(graph: nx.MultiDiGraph, object_id, name: str) -> bool:
     """Whether the object may be called *name* (any of its names, its
     same-box twins' names, or a hypernym/hyponym of their senses)."""
-    memo = _memo(graph)
-    key = ("name", object_id, name)
-    if key not in memo:
-        memo[key] = _object_has_name(graph, object_id, normalize(name))
-    return memo[key]
+    return _memoized(graph, ("name", object_id, name),
+                     lambda: _object_has_name(graph, object_id, normalize(name)))
 
 
 def _object_has_name(graph, object_id, name: str) -> bool:
@@ -101,11 +100,8 @@ def _object_has_name(graph, object_id, name: str) -> bool:
 def has_attribute(graph: nx.MultiDiGraph, object_id, attribute: str) -> bool:
     """Whether the object (or a same-box twin) has *attribute*, a synonym of
     it, or an attribute containing it as a whole word."""
-    memo = _memo(graph)
-    key = ("attribute", object_id, attribute)
-    if key not in memo:
-        memo[key] = _has_attribute(graph, object_id, normalize(attribute))
-    return memo[key]
+    return _memoized(graph, ("attribute", object_id, attribute),
+                     lambda: _has_attribute(graph, object_id, normalize(attribute)))
 
 
 def _has_attribute(graph, object_id, attribute: str) -> bool:
@@ -123,11 +119,8 @@ def _has_attribute(graph, object_id, attribute: str) -> bool:
 def has_relation(graph: nx.MultiDiGraph, subject_id, predicate: str, object_id) -> bool:
     """Whether ``subject predicate object`` holds between the two objects
     (or their same-box twins); see the module docstring for the matching rules."""
-    memo = _memo(graph)
-    key = ("relation", subject_id, predicate, object_id)
-    if key not in memo:
-        memo[key] = _has_relation(graph, subject_id, predicate, object_id)
-    return memo[key]
+    return _memoized(graph, ("relation", subject_id, predicate, object_id),
+                     lambda: _has_relation(graph, subject_id, predicate, object_id))
 
 
 def _has_relation(graph, subject_id, predicate: str, object_id) -> bool:
@@ -152,11 +145,8 @@ def name_in_image(graph: nx.MultiDiGraph, name: str) -> bool:
 
 def objects_named(graph: nx.MultiDiGraph, name: str) -> tuple:
     """Ids of the objects that may be called *name*, sorted."""
-    memo = _memo(graph)
-    key = ("named", name)
-    if key not in memo:
-        memo[key] = tuple(sorted(o for o in graph.nodes if object_has_name(graph, o, name)))
-    return memo[key]
+    return _memoized(graph, ("named", name),
+                     lambda: tuple(sorted(o for o in graph.nodes if object_has_name(graph, o, name))))
 
 
 # -- whole statements ---------------------------------------------------------------
