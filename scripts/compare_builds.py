@@ -9,6 +9,7 @@ compared with a stated allowance:
 * JSON manifests (``manifest.json``, ``*.manifest.json``) may differ only in
   ``versions`` fields (package versions, including crepe_gen's own);
 * resume state (``.build/`` stage markers, ``*.shards/`` per-shard results,
+  ``eval/.eval_cache/`` ranks,
   ``llm_cache.sqlite``) records fingerprints of the code's own configuration
   objects, so it is listed but not judged.
 
@@ -34,7 +35,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-RESUME_STATE = (".build/", ".shards/", "llm_cache.sqlite")
+RESUME_STATE = (".build/", ".shards/", ".eval_cache/", "llm_cache.sqlite")
 
 
 def checkout(revision: str | None, where: Path) -> Path:
