@@ -65,8 +65,7 @@ def text_classifier_scores(items: list[tuple[int, str, list[str]]], *, folds: in
             labels.append(int(position == 0))
             groups.append(image_id)
             usable.append(train_picks is None or (pick is not None and (position == 0 or position - 1 in pick)))
-    decision = out_of_fold_scores(texts, labels, groups, folds=folds, seed=seed, trainable=usable,
-                                  class_weight="balanced")
+    decision = out_of_fold_scores(texts, labels, groups, folds=folds, seed=seed, trainable=usable)
     if decision is None:
         decision = [0.0] * len(texts)
     scores, start = [], 0

@@ -1,14 +1,16 @@
 """The one text-only classifier: can a model that never sees the image tell positives from negatives?
 
 A logistic regression on hashed word 1-2-grams and character 3-grams
-(:func:`ngram_features`) learns "positive caption" against "negative
-caption" and scores every candidate *out of fold*: folds are grouped
+(:func:`ngram_features`), with both classes weighted equally
+(:data:`CLASS_WEIGHT`), learns "positive caption" against "negative caption"
+and scores every candidate *out of fold*: folds are grouped
 (:func:`grouped_folds`), so a candidate is only ever scored by a model
-trained on other groups (images). The generators balance their foils
-against it (:mod:`crepe_gen.textonly.balance`) and the audit judges with it
-(:mod:`crepe_gen.evaluation.audit`): both call :func:`out_of_fold_scores`, and both count a pick of the
-best-scored candidate with :func:`tie_split_credit` (ties split evenly, so a
-rule that carries no information scores chance exactly).
+trained on other groups (images). The generators balance their foils against
+it (:mod:`crepe_gen.textonly.balance`) and the audit judges with it
+(:mod:`crepe_gen.evaluation.audit`): both call :func:`out_of_fold_scores`,
+and both count a pick of the best-scored candidate with
+:func:`tie_split_credit` (ties split evenly, so a rule that carries no
+information scores chance exactly).
 
 Examples
 --------
@@ -27,7 +29,15 @@ import warnings
 import numpy as np
 from tqdm import tqdm
 
-__all__ = ["grouped_folds", "ngram_features", "out_of_fold_scores", "tie_split_credit"]
+__all__ = ["CLASS_WEIGHT", "grouped_folds", "ngram_features", "out_of_fold_scores", "tie_split_credit"]
+
+#: The class-weight policy of every fit, for the generators and the audit alike.
+#: A row has one positive and several negatives, so unweighted fits mostly
+#: learn what negatives look like; weighting both classes equally makes the
+#: classifier learn what sets a positive apart, which is the cue a blind model
+#: would use. On the bundled sample it is the stronger attacker of the two
+#: (pooled n-gram Recall@1 of productivity atom foils 26.3% against 25.1%).
+CLASS_WEIGHT = "balanced"
 
 
 def grouped_folds(groups, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -71,7 +81,7 @@ def ngram_features(texts):
 
 
 def out_of_fold_scores(texts, labels, groups, *, folds: int, seed: int, trainable=None,
-                       class_weight=None, progress: bool = False,
+                       progress: bool = False,
                        description: str = "text-only classifier") -> np.ndarray | None:
     """Decision scores (higher: more likely a positive) of every text, each
     from a classifier trained on the other folds' groups only.
@@ -86,8 +96,6 @@ def out_of_fold_scores(texts, labels, groups, *, folds: int, seed: int, trainabl
     trainable : sequence of bool, optional
         Which texts a classifier may learn from (all by default); every text
         is scored.
-    class_weight : None or "balanced"
-        Passed to the logistic regression.
 
     Returns
     -------
@@ -112,7 +120,7 @@ def out_of_fold_scores(texts, labels, groups, *, folds: int, seed: int, trainabl
         # The dual solver is fastest when hashed n-grams outnumber the captions;
         # it shuffles, so it takes the seed.
         model = LogisticRegression(C=1.0, solver="liblinear", dual=True, max_iter=1000,
-                                   random_state=seed, class_weight=class_weight)
+                                   random_state=seed, class_weight=CLASS_WEIGHT)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(features[train], labels[train])
