@@ -20,10 +20,10 @@ Foil types (:data:`FOIL_TYPES`, keyed by the CLI/file name):
     the same, and no candidate is closer to the others than the positive.
 ``negate``
     every candidate ends with one negated clause, "there is no X": the
-    positive names something absent from the crop, each foil something
-    visible in it (but not said elsewhere in the caption), by the crop rule
-    of :mod:`crepe_gen.vg.crop`. A negation word is thus
-    no cue; absent names are drawn with weights that match how often present
+    positive names something absent from the image (so from the crop), each
+    foil something visible in the row's crop by the rule of
+    :mod:`crepe_gen.vg.crop` (but not said elsewhere in the caption). A
+    negation word is thus no cue; absent names are drawn with weights that match how often present
     names are negated.
 
 Examples
@@ -64,7 +64,7 @@ from .sampling import usable_object
 from ..vg import crop
 from ..vg.graph import union_box
 from ..vg.scene import Edit, Scene
-from ..vg.truth import object_has_name, statement_holds
+from ..vg.truth import name_in_image, object_has_name, statement_holds
 
 __all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negate_foils", "permuted",
            "swap_foils", "swap_slots"]
@@ -333,7 +333,7 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
 #: Why a negate row was dropped (the keys counted in the manifest's ``skipped``).
 NEGATE_DROPS = {
     "visible": "negate: too few names visible in the crop",
-    "absent": "negate: no name absent from the crop",
+    "absent": "negate: no name absent from the image",
     "positive": "negate: positive not visible in the crop",
     "distinct": "negate: too few distinct foils",
 }
@@ -349,8 +349,11 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     of objects visible in the crop (``config.min_overlap`` of their box
     inside), so each foil is false whichever way partly visible objects are
     read; X is drawn from *absent_weights* (``{name: weight}``, by default
-    the lexicon's object counts) among names no object with any part in the
-    crop may carry. Objects outside the crop never make a foil. Both come
+    the lexicon's object counts) among names no object of the image may
+    carry (so nothing with any part in the crop can; the stricter rule also
+    keeps X drawn as the absent weights of
+    :mod:`~crepe_gen.productivity.weights` assume). Objects outside the crop
+    never make a foil. Both come
     from the names of *absent_weights* only, so neither side has words of
     its own. A dropped row is counted in *skipped* (a Counter) under a
     :data:`NEGATE_DROPS` reason.
@@ -375,7 +378,7 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
         if not drawn:
             break
         name = drawn[0]
-        if name in chosen or names_clash(name, scene, lexicon) or crop.name_touches(graph, name, crop_box):
+        if name in chosen or names_clash(name, scene, lexicon) or name_in_image(graph, name):
             pool = [(n, w) for n, w in pool if n != name]
             continue
         positive = replace(scene, absent=(name,))
