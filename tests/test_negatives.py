@@ -10,10 +10,13 @@ import pytest
 from crepe_gen.evaluation.audit import normalized
 from crepe_gen.language.tokens import has_negation
 from crepe_gen.productivity.captions import render, scene_from_subgraph
-from crepe_gen.productivity.negatives import FOIL_TYPES, NegativeConfig
+from crepe_gen.productivity.negatives import FOIL_TYPES, NEGATE_DROPS, NegativeConfig, negate_foils
 from crepe_gen.productivity.weights import atom_statistics, plausibility_scorer
 from crepe_gen.productivity.sampling import sample_subgraph
-from crepe_gen.vg.truth import name_in_image, statement_holds
+from crepe_gen.vg.crop import object_box
+from crepe_gen.vg.geometry import fraction_inside
+from crepe_gen.vg.graph import union_box
+from crepe_gen.vg.truth import name_in_image, objects_named, statement_holds
 from crepe_gen.vg.reader import VisualGenome
 
 ARTICLES = {"a", "an", "the", "is", "are", "has", "have"}  # grammar words that agree
@@ -99,3 +102,50 @@ def test_negation_is_balanced_and_true_only_for_the_positive(sample):
             assert has_negation(render(foil)) and words(render(foil)).count("no") == 1
             assert name_in_image(graph, foil.absent[0])
             assert foil.absent[0] not in {m.name for m in foil.objects}
+
+
+def test_negation_at_the_crop_names_only_visible_objects_and_counts_drops(sample):
+    """The crop rule: a foil's "there is no X" only of an X with at least half
+    its box in the crop, the positive's Y of nothing with any part inside;
+    rows that cannot get negatives so are dropped and counted by reason."""
+    graphs, statistics = sample
+    made, skipped = 0, collections.Counter()
+    for graph in graphs:
+        rng = random.Random(graph.graph["image_id"])
+        for n in (4, 6, 9):
+            sub = sample_subgraph(graph, n, rng)
+            if sub is None:
+                continue
+            box = union_box(graph, sub.objects)
+            result = FOIL_TYPES["negate"](graph, scene_from_subgraph(graph, sub), statistics.lexicon, rng,
+                                          NegativeConfig(), box=box, absent_weights=statistics.absent_weights,
+                                          skipped=skipped)
+            if result is None:
+                continue
+            made += 1
+            positive, foils = result
+            def shares(name):
+                return [fraction_inside(object_box(graph, o), box) for o in objects_named(graph, name)]
+            assert max(shares(positive.absent[0]), default=0.0) == 0.0
+            for foil, _ in foils:
+                assert max(shares(foil.absent[0])) >= 0.5
+    assert made >= 10
+    assert skipped and set(skipped) <= set(NEGATE_DROPS.values())
+
+
+def test_negation_drops_a_row_whose_crop_shows_too_few_objects():
+    from crepe_gen.language.lexicon import Lexicon
+    from crepe_gen.vg.graph import build_graph
+    from crepe_gen.vg.scene import Mention, Scene
+    names = ["cup", "dog", "cat", "car", "tree", "lamp", "book"]
+    objects = [{"object_id": i + 1, "names": [name], "synsets": [], "x": 100 * i, "y": 0, "w": 10, "h": 10}
+               for i, name in enumerate(names)]
+    graph = build_graph({"image_id": 1, "objects": objects, "relationships": []})
+    lexicon = Lexicon.from_counts({name: 1 for name in names + ["horse"]}, {}, {})
+    scene = Scene((Mention(1, "cup", ()),), ())
+    skipped = collections.Counter()
+    whole = negate_foils(graph, scene, lexicon, random.Random(0), box=(0, 0, 700, 10), skipped=skipped)
+    assert whole is not None and {f.absent[0] for f, _ in whole[1]} <= set(names[1:])
+    # the crop shows the cup, the dog and half the cat: the other objects never make a foil
+    assert negate_foils(graph, scene, lexicon, random.Random(0), box=(0, 0, 205, 10), skipped=skipped) is None
+    assert skipped == {NEGATE_DROPS["visible"]: 1}

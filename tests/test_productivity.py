@@ -13,8 +13,11 @@ from crepe_gen.vg.scene import Scene
 from crepe_gen.cli import main
 from crepe_gen.productivity.stage import COLUMNS, LEVELS, ProductivityConfig, output_path, run_productivity
 from crepe_gen.textonly.balance import select_rows_by_rank
+from crepe_gen.productivity.negatives import NEGATE_DROPS
+from crepe_gen.vg.crop import object_box
+from crepe_gen.vg.geometry import fraction_inside
 from crepe_gen.vg.graph import union_box
-from crepe_gen.vg.truth import statement_holds
+from crepe_gen.vg.truth import objects_named, statement_holds
 from crepe_gen.vg.reader import VisualGenome, bundled_sample
 
 pytestmark = pytest.mark.slow
@@ -53,6 +56,8 @@ def test_layout_and_balanced_counts(full_run):
     manifest = json.loads((out / "manifest.json").read_text())["productivity"]
     assert manifest["inputs"]["scene_graphs.json"] == VisualGenome().input_hashes()["scene_graphs.json"]
     assert manifest["seed"] == 0 and manifest["versions"]["crepe_gen"]
+    # negate rows that cannot get their foils at the crop are dropped and counted by reason
+    assert set(NEGATE_DROPS.values()) & set(manifest["skipped"])
 
 
 def test_every_row_meets_the_invariants(full_run, graphs):
@@ -76,6 +81,10 @@ def test_every_row_meets_the_invariants(full_run, graphs):
                 for text, negative in zip(negatives, provenance["negatives"]):
                     assert negative["caption"] == text and negative["edit"]["type"] == foil_type
                     assert not statement_holds(graph, Scene.from_dict(negative["scene"]).statement())
+                    for name in negative["scene"].get("absent", ()):  # the crop rule: visible in the row's box
+                        crop = tuple(float(row[k]) for k in ("x", "y", "width", "height"))
+                        assert max(fraction_inside(object_box(graph, o), crop)
+                                   for o in objects_named(graph, name)) >= 0.5
 
 
 def test_same_seed_same_bytes_any_workers(tmp_path):

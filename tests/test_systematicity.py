@@ -173,6 +173,25 @@ def test_negatives_are_false_for_the_image(built, small_vg):
     assert checked > 300
 
 
+def test_region_crops_are_inside_the_image_and_large_enough(built, small_vg):
+    out, section = built
+    graphs = {g.graph["image_id"]: g for g in VisualGenome(small_vg).scene_graphs()}
+    config, rows = SystematicityConfig(), 0
+    for _, _, _, provenance in all_outputs(out):
+        for record in provenance:
+            x, y, width, height = record["box"]
+            image = graphs[record["image_id"]].graph
+            assert min(width, height) >= config.min_crop_side and x >= 0 and y >= 0
+            if image["width"]:
+                assert x + width <= image["width"] and y + height <= image["height"]
+                assert width * height >= config.min_crop_fraction * image["width"] * image["height"]
+            assert " in the photo" not in f" {record['caption']} "
+            rows += 1
+    assert rows > 50 and set(section["skipped"]) <= {
+        "empty caption", "no compound in caption", "object not grounded in scene graph", "crop too small",
+        "box mostly outside the image", "caption about the photo", "grounded object not in the crop"}
+
+
 def _lemmas(text: str) -> list[str]:
     return sorted(noun_lemma(t) for t in tokenize(text) if t not in ("a", "an"))
 

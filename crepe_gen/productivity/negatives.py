@@ -20,9 +20,10 @@ Foil types (:data:`FOIL_TYPES`, keyed by the CLI/file name):
     the same, and no candidate is closer to the others than the positive.
 ``negate``
     every candidate ends with one negated clause, "there is no X": the
-    positive names something absent from the image, each foil something
-    present (but not said elsewhere in the caption). A negation word is thus
-    no cue; absent names are drawn with weights that match how often present
+    positive names something absent from the image (so from the crop), each
+    foil something visible in the row's crop by the rule of
+    :mod:`crepe_gen.vg.crop` (but not said elsewhere in the caption). A
+    negation word is thus no cue; absent names are drawn with weights that match how often present
     names are negated.
 
 Examples
@@ -60,11 +61,12 @@ from .captions import render
 from ..language.lexicon import Lexicon, draw, name_may_denote, noun_senses, same_attribute
 from ..language.names import caption_key
 from .sampling import usable_object
-from ..vg.geometry import fraction_inside
+from ..vg import crop
+from ..vg.graph import union_box
 from ..vg.scene import Edit, Scene
 from ..vg.truth import name_in_image, object_has_name, statement_holds
 
-__all__ = ["FOIL_TYPES", "NegativeConfig", "atom_foils", "names_clash", "negate_foils", "permuted",
+__all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negate_foils", "permuted",
            "swap_foils", "swap_slots"]
 
 log = logging.getLogger(__name__)
@@ -76,8 +78,9 @@ class NegativeConfig:
     triples (swap) tried per row; ``oversample``: valid foils gathered per
     foil kept when a plausibility scorer chooses; ``attempts``: absent names
     tried per negate row;
-    ``min_overlap``: share of a present object's box inside the crop for it to
-    be preferred as a negated name; ``candidates``: atom foils kept per row
+    ``min_overlap``: share of an object's box inside the crop for it to be
+    visible there (:data:`crepe_gen.vg.crop.VISIBLE_FRACTION`), the only
+    objects a negate foil may name; ``candidates``: atom foils kept per row
     (0: ``negatives``), more than needed when a later step chooses among them
     (:mod:`crepe_gen.textonly.balance`)."""
 
@@ -87,7 +90,7 @@ class NegativeConfig:
     oversample: int = 3
     max_plausibility_lead: float | None = 0.0
     attempts: int = 60
-    min_overlap: float = 0.5
+    min_overlap: float = crop.VISIBLE_FRACTION
 
 
 class _Collector:
@@ -327,33 +330,46 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
 
 
 # -- negate -------------------------------------------------------------------------------
+#: Why a negate row was dropped (the keys counted in the manifest's ``skipped``).
+NEGATE_DROPS = {
+    "visible": "negate: too few names visible in the crop",
+    "absent": "negate: no name absent from the image",
+    "positive": "negate: positive not visible in the crop",
+    "distinct": "negate: too few distinct foils",
+}
+
+
 def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
                  config: NegativeConfig = NegativeConfig(), renderer=None, box=None,
-                 absent_weights: dict | None = None, plausibility=None):
+                 absent_weights: dict | None = None, plausibility=None, skipped=None):
     """``(positive with a true "there is no X", [(foil scene, edit), ...])`` or None.
 
-    Foils say "there is no Y" of objects Y in the image (inside *box* first);
-    X is drawn from *absent_weights* (``{name: weight}``, by default the
-    lexicon's object counts) among names absent from the image. Both come
-    from the names of *absent_weights* only, so neither side has words of its own.
+    Truth is read at the crop *box* (the whole image when None) by the rule
+    of :mod:`crepe_gen.vg.crop`: foils say "there is no Y" only of names Y
+    of objects visible in the crop (``config.min_overlap`` of their box
+    inside), so each foil is false whichever way partly visible objects are
+    read; X is drawn from *absent_weights* (``{name: weight}``, by default
+    the lexicon's object counts) among names no object of the image may
+    carry (so nothing with any part in the crop can; the stricter rule also
+    keeps X drawn as the absent weights of
+    :mod:`~crepe_gen.productivity.weights` assume). Objects outside the crop
+    never make a foil. Both come
+    from the names of *absent_weights* only, so neither side has words of
+    its own. A dropped row is counted in *skipped* (a Counter) under a
+    :data:`NEGATE_DROPS` reason.
     """
     renderer = _renderer(renderer)
     weights = absent_weights if absent_weights is not None else lexicon.object_counts
-    present: dict[str, float] = {}
+    crop_box = box if box is not None else union_box(graph, list(graph.nodes))
+    visible = set()
     for object_id in sorted(graph.nodes):
-        node = graph.nodes[object_id]
-        name = node["name"]
-        if name not in weights or not usable_object(graph, object_id) or names_clash(name, scene, lexicon):
-            continue
-        inside = fraction_inside((node["x"], node["y"], node["w"], node["h"]), box) if box else 1.0
-        present[name] = max(present.get(name, 0.0), inside)
-    preferred = sorted(n for n, inside in present.items() if inside >= config.min_overlap)
-    others = sorted(n for n, inside in present.items() if inside < config.min_overlap)
-    if len(preferred) + len(others) < config.negatives:
-        return None
-    chosen = rng.sample(preferred, min(len(preferred), config.negatives))
-    if len(chosen) < config.negatives:
-        chosen += rng.sample(others, config.negatives - len(chosen))
+        name = graph.nodes[object_id]["name"]
+        if name in weights and usable_object(graph, object_id) and not names_clash(name, scene, lexicon) \
+                and crop.inside_fraction(graph, object_id, crop_box) >= config.min_overlap:
+            visible.add(name)
+    if len(visible) < config.negatives:
+        return _dropped(skipped, "visible")
+    chosen = rng.sample(sorted(visible), config.negatives)
 
     pool = sorted(weights.items())
     positive = None
@@ -368,12 +384,21 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
         positive = replace(scene, absent=(name,))
         break
     if positive is None:
-        return None
+        return _dropped(skipped, "absent")
+    if not crop.positive_true_at_crop(graph, positive.statement(), crop_box, config.min_overlap):
+        return _dropped(skipped, "positive")
     collector = _Collector(graph, positive, renderer, config.negatives)
     for name in chosen:
-        collector.offer(replace(scene, absent=(name,)),
-                        Edit("negate", "negate_present", (), (positive.absent[0],), (name,)))
-    return collector.result()
+        foil = replace(scene, absent=(name,))
+        if crop.negative_false_at_crop(graph, foil.statement(), crop_box, config.min_overlap):
+            collector.offer(foil, Edit("negate", "negate_present", (), (positive.absent[0],), (name,)))
+    return collector.result() or _dropped(skipped, "distinct")
+
+
+def _dropped(skipped, reason: str) -> None:
+    if skipped is not None:
+        skipped[NEGATE_DROPS[reason]] += 1
+    return None
 
 
 #: Foil makers by foil type (the CLI choice and the folder name).

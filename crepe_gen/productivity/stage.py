@@ -19,7 +19,9 @@ order, the same number in every (type, level) cell: ``per_level`` if given,
 else as many as the sparsest cell holds (:mod:`crepe_gen.productivity.balancing`).
 
 Bad input never stops a run: empty graphs, graphs too small for a level and
-objects without a usable box are skipped and counted in the manifest (bad
+objects without a usable box are skipped and counted in the manifest, and
+so are negate rows that cannot get their foils at the crop (the reasons of
+:data:`~crepe_gen.productivity.negatives.NEGATE_DROPS`; bad
 records in the VG files follow the ``--lenient`` policy of
 :class:`~crepe_gen.vg.reader.VisualGenome`). Finished chunks of images
 are kept under ``OUT/productivity/.parts/`` until the run completes, so a
@@ -234,7 +236,7 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
                 box = union_box(graph, sub.objects)
                 kwargs = {"plausibility": plausibility}
                 if foil_type == "negate":
-                    kwargs.update(box=box, absent_weights=statistics.absent_weights)
+                    kwargs.update(box=box, absent_weights=statistics.absent_weights, skipped=skipped)
                 result = make_foils(graph, scene, statistics.lexicon, rng, config.foils,
                                     renderer=lambda s, style=style: backend.render(s, style), **kwargs)
                 if result is None:

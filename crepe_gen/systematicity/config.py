@@ -8,7 +8,14 @@ from ..bench.format import SPLITS
 from ..core.errors import ConfigError
 from ..core.fingerprint import NOT_FINGERPRINTED
 
-__all__ = ["SystematicityConfig"]
+__all__ = ["PHOTO_PHRASES", "SystematicityConfig"]
+
+#: Phrases of region captions that describe the photo itself, not what it shows.
+PHOTO_PHRASES = ("in the photo", "in the picture", "in the image", "in the photograph", "in the pic",
+                 "in this photo", "in this picture", "in this image", "in this photograph", "this photo",
+                 "this picture", "this image", "this photograph", "of the photo",
+                 "of the image", "of the photograph", "in photo", "the photo is", "the image is", "photo taken", "picture taken", "photo was taken",
+                 "picture was taken", "photographed")
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,17 @@ class SystematicityConfig:
     min_overlap : float
         A scene-graph object grounds a caption object when at least this
         fraction of the smaller of its box and the region box is shared.
+    min_crop_fraction : float
+        Regions whose box covers less than this share of the image are
+        dropped (a crop too small to show its caption).
+    min_crop_side : float
+        Regions whose box has a side under this many pixels are dropped.
+    max_outside : float
+        Boxes are clipped to the image; a box with more than this share of
+        its area outside the image is dropped instead.
+    photo_phrases : tuple
+        Region captions holding one of these phrases (whole words) are about
+        the photo rather than its content and are dropped.
     max_tries : int
         At most this many replacement candidates are tried per atom.
     likely_comp_only : bool
@@ -70,6 +88,10 @@ class SystematicityConfig:
     max_negatives: int = 3
     comp_negatives: int = 1
     min_overlap: float = 0.5
+    min_crop_fraction: float = 0.005
+    min_crop_side: float = 20.0
+    max_outside: float = 0.5
+    photo_phrases: tuple = PHOTO_PHRASES
     max_tries: int = 40
     likely_comp_only: bool = False
     plausibility_tolerance: float = 0.0
@@ -87,6 +109,14 @@ class SystematicityConfig:
                               f"got {self.max_negatives} and {self.comp_negatives}")
         if not 0 < self.min_overlap <= 1:
             raise ConfigError(f"min_overlap must be in (0, 1], got {self.min_overlap}")
+        if not 0 <= self.min_crop_fraction < 1 or self.min_crop_side < 0:
+            raise ConfigError(f"min_crop_fraction must be in [0, 1) and min_crop_side at least 0, "
+                              f"got {self.min_crop_fraction} and {self.min_crop_side}")
+        if not 0 <= self.max_outside < 1:
+            raise ConfigError(f"max_outside must be in [0, 1), got {self.max_outside}")
+        if isinstance(self.photo_phrases, str) or not all(isinstance(p, str) for p in self.photo_phrases):
+            raise ConfigError(f"photo_phrases must be a list of phrases, got {self.photo_phrases!r}")
+        object.__setattr__(self, "photo_phrases", tuple(self.photo_phrases))
 
     def splits(self) -> tuple[str, ...]:
         """The splits written: ``unseen_atoms`` only with :attr:`unseen_atoms`."""

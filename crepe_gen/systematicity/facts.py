@@ -1,5 +1,13 @@
 """Truth of caption statements for one image (:class:`ImageFacts`, memoized
-checks of :mod:`crepe_gen.vg.truth` against the image's full scene graph)."""
+checks of :mod:`crepe_gen.vg.truth` against the image's full scene graph).
+
+Truth at the region's crop (:mod:`crepe_gen.vg.crop`): a negative's
+statements are objects, attribute-object pairs and relations, none of them
+"there is no X"; one that no object of the whole image makes true is false
+whichever objects of the crop are read as visible, so checking against the
+full graph is the cautious reading of the crop rule, and objects outside the
+crop can only keep a statement from counting as false, never make it so.
+"""
 
 from __future__ import annotations
 

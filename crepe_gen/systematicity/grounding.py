@@ -13,6 +13,7 @@ from ..language.names import normalize
 from . import extract as extract_module
 from .bigrams import BigramIndex
 from ..language.tokens import render, tokenize
+from ..vg import crop
 from ..vg.geometry import overlap_of_smaller
 from .captions import ATOM_KINDS
 from .extract import Extraction
@@ -22,7 +23,53 @@ if TYPE_CHECKING:
     from .config import SystematicityConfig
     from .vg_names import VGNames
 
-__all__ = ["Region", "aligned", "ground_objects", "ground_regions"]
+__all__ = ["CROP_DROPS", "Region", "about_photo", "aligned", "ground_objects", "ground_regions", "in_crop",
+           "region_crop"]
+
+
+def about_photo(tokens: list, phrases) -> bool:
+    """Whether the caption's *tokens* hold one of *phrases* as whole words.
+
+    >>> about_photo("a man in the photo".split(), ("in the photo",))
+    True
+    >>> about_photo("a photo frame on a wall".split(), ("in the photo",))
+    False
+    """
+    words = [t.lower() for t in tokens]
+    for phrase in phrases:
+        wanted = phrase.split()
+        if any(words[i:i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)):
+            return True
+    return False
+
+
+#: Why a region's crop was dropped (keys counted in the manifest's ``skipped``).
+CROP_DROPS = {"outside": "box mostly outside the image", "small": "crop too small"}
+
+
+def region_crop(region: dict, graph, config: SystematicityConfig) -> tuple[tuple, str | None]:
+    """``(the region's box clipped to the image, None)``, or ``(box, reason)``
+    when the region is dropped: its box lies mostly outside the image, or the
+    clipped crop is too small (:func:`crepe_gen.vg.crop.too_small`)."""
+    width, height = graph.graph.get("width"), graph.graph.get("height")
+    box = tuple(float(region[k]) for k in ("x", "y", "width", "height"))
+    clipped, share = crop.clip_to_image(box, width, height)
+    if 1.0 - share > config.max_outside:
+        return box, CROP_DROPS["outside"]
+    if crop.too_small(clipped, width, height, config.min_crop_fraction, config.min_crop_side):
+        return clipped, CROP_DROPS["small"]
+    return clipped, None
+
+
+def in_crop(graph, matched: dict, box) -> dict | None:
+    """*matched* without the objects that have no part in *box* (the positive
+    asserts only what the crop shows), or None when a name loses all its objects."""
+    kept = {}
+    for name, ids in matched.items():
+        kept[name] = [i for i in ids if crop.inside_fraction(graph, i, box) > 0]
+        if not kept[name]:
+            return None
+    return kept
 
 
 def ground_objects(graph, objects, region_box, *, min_overlap: float,
@@ -105,16 +152,26 @@ def ground_regions(vg: VisualGenome, names: VGNames, config: SystematicityConfig
             if not caption:
                 skipped["empty caption"] += 1
                 continue
+            if about_photo(tokens, config.photo_phrases):
+                skipped["caption about the photo"] += 1
+                continue
+            box, reason = region_crop(region, graph, config)
+            if reason:
+                skipped[reason] += 1
+                continue
             extraction = extract_module.extract(caption, config.extractor, names)
             if not extraction.attribute_compounds and not extraction.relation_compounds:
                 skipped["no compound in caption"] += 1
                 continue
-            box = tuple(float(region[k]) for k in ("x", "y", "width", "height"))
             matched = ground_objects(graph, sorted(set(extraction.objects)), box,
                                      min_overlap=config.min_overlap,
                                      region_object_ids=region_objects.get((image_id, region_id)))
             if matched is None:
                 skipped["object not grounded in scene graph"] += 1
+                continue
+            matched = in_crop(graph, matched, box)
+            if matched is None:
+                skipped["grounded object not in the crop"] += 1
                 continue
             found.append(Region(image_id, region_id, caption, region["phrase"], box,
                                 extraction, matched))

@@ -6,7 +6,12 @@ relations) and compounds (attribute-object pairs, subject-relation-object
 triples, from :mod:`crepe_gen.systematicity.extract`) can be grounded in the
 image (:mod:`~crepe_gen.systematicity.grounding`): every object it names
 matches a scene-graph object that overlaps the region box (or belongs to the
-region's graph, when ``region_graphs.json`` is present).
+region's graph, when ``region_graphs.json`` is present) with some part in
+the region's crop. The crop is the region box clipped to the image; regions
+whose box lies mostly outside the image (``max_outside``), whose crop is tiny
+(under ``min_crop_fraction`` of the image or a side under ``min_crop_side``
+pixels) or whose caption is about the photo itself (``photo_phrases``: "in
+the photo", "this image", ...) are dropped and counted in ``skipped``.
 
 For each training set's counts (:mod:`~crepe_gen.systematicity.splits`, read
 from the vocabulary file of :mod:`~crepe_gen.systematicity.counting`) a caption

@@ -164,8 +164,13 @@ class Statement:
     absent: tuple = field(default=())
 
 
-def statement_holds(graph: nx.MultiDiGraph, statement: Statement) -> bool:
+def statement_holds(graph: nx.MultiDiGraph, statement: Statement, among=None) -> bool:
     """Whether some objects of the image make every part of *statement* true.
+
+    With *among* (a set of object ids), only those objects may stand for the
+    statement's objects (the objects visible in a crop, see
+    :mod:`crepe_gen.vg.crop`); relations and same-box twins are still read
+    from the whole graph.
 
     Searches all assignments of image objects to the statement's objects
     (several statement objects may share one image object, which only makes
@@ -193,7 +198,7 @@ def statement_holds(graph: nx.MultiDiGraph, statement: Statement) -> bool:
     for key in keys:
         name, attributes = statement.objects[key]
         candidates[key] = [o for o in objects_named(graph, name)
-                           if all(has_attribute(graph, o, a) for a in attributes)]
+                           if (among is None or o in among) and all(has_attribute(graph, o, a) for a in attributes)]
         if not candidates[key]:
             return False
     relations = list(statement.relations)

@@ -1,0 +1,150 @@
+"""Truth at the crop: what a model shown only a row's box can see.
+
+The evaluation crops each image to the row's box (already rescaled when the
+real image sizes are known), so a negative must be false for the crop, not
+merely for the whole image. One rule, used by both sets:
+
+* an object is *visible* when at least ``visible_fraction`` (default half) of
+  its box lies inside the crop (:func:`crepe_gen.vg.geometry.fraction_inside`);
+* an object with some but less of its box inside is *partly visible*: it may
+  be read as visible or as not, and every verdict below holds either way;
+* an object with no part inside is not in the crop, and never makes a foil.
+
+A negative is false for the crop (:func:`negative_false_at_crop`) when no
+reading makes it hold: its positive part fails even among every object with
+any part in the crop (the check runs on the full graph, which is more
+cautious still), or a name it says is absent is visible. A positive is true
+for the crop (:func:`positive_true_at_crop`) when its positive part holds
+among the visible objects and no object that may carry a name it says is
+absent has any part inside.
+
+Examples
+--------
+>>> from crepe_gen.vg.graph import build_graph
+>>> from crepe_gen.vg.truth import Statement
+>>> graph = build_graph({"image_id": 1, "objects": [
+...     {"object_id": 1, "names": ["cup"], "synsets": ["cup.n.01"], "x": 0, "y": 0, "w": 10, "h": 10},
+...     {"object_id": 2, "names": ["dog"], "synsets": ["dog.n.01"], "x": 8, "y": 0, "w": 10, "h": 10},
+...     {"object_id": 3, "names": ["cat"], "synsets": ["cat.n.01"], "x": 50, "y": 50, "w": 10, "h": 10}],
+...   "relationships": []})
+>>> crop = (0, 0, 10, 10)
+>>> name_visible(graph, "cup", crop), name_visible(graph, "dog", crop), name_touches(graph, "dog", crop)
+(True, False, True)
+>>> cup = {"a": ("cup", ())}
+>>> negative_false_at_crop(graph, Statement(cup, absent=("cup",)), crop)
+True
+>>> negative_false_at_crop(graph, Statement(cup, absent=("cat",)), crop)  # the cat is outside the crop
+False
+>>> positive_true_at_crop(graph, Statement(cup, absent=("cat",)), crop)
+True
+>>> positive_true_at_crop(graph, Statement(cup, absent=("dog",)), crop)  # part of the dog is inside
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import networkx as nx
+
+from .geometry import Box, fraction_inside
+from .truth import Statement, objects_named, statement_holds
+
+__all__ = ["VISIBLE_FRACTION", "object_box", "inside_fraction", "visible_objects", "touching_objects",
+           "name_visible", "name_touches", "negative_false_at_crop", "positive_true_at_crop",
+           "clip_to_image", "too_small"]
+
+#: Default share of an object's box that must lie inside the crop for it to be visible.
+VISIBLE_FRACTION = 0.5
+
+
+def object_box(graph: nx.MultiDiGraph, object_id) -> Box:
+    """The object's ``(x, y, width, height)``."""
+    node = graph.nodes[object_id]
+    return node["x"], node["y"], node["w"], node["h"]
+
+
+def inside_fraction(graph: nx.MultiDiGraph, object_id, crop: Box) -> float:
+    """The share of the object's box inside *crop*."""
+    return fraction_inside(object_box(graph, object_id), crop)
+
+
+def visible_objects(graph: nx.MultiDiGraph, crop: Box, visible_fraction: float = VISIBLE_FRACTION) -> frozenset:
+    """Ids of the objects visible in *crop* (at least *visible_fraction* inside)."""
+    return frozenset(o for o in graph.nodes if inside_fraction(graph, o, crop) >= visible_fraction)
+
+
+def touching_objects(graph: nx.MultiDiGraph, crop: Box) -> frozenset:
+    """Ids of the objects with any part inside *crop* (visible or partly visible)."""
+    return frozenset(o for o in graph.nodes if inside_fraction(graph, o, crop) > 0)
+
+
+def name_visible(graph: nx.MultiDiGraph, name: str, crop: Box, visible_fraction: float = VISIBLE_FRACTION) -> bool:
+    """Whether some object that may be called *name* is visible in *crop*."""
+    return any(inside_fraction(graph, o, crop) >= visible_fraction for o in objects_named(graph, name))
+
+
+def name_touches(graph: nx.MultiDiGraph, name: str, crop: Box) -> bool:
+    """Whether some object that may be called *name* has any part in *crop*."""
+    return any(inside_fraction(graph, o, crop) > 0 for o in objects_named(graph, name))
+
+
+def negative_false_at_crop(graph: nx.MultiDiGraph, statement: Statement, crop: Box,
+                           visible_fraction: float = VISIBLE_FRACTION) -> bool:
+    """Whether *statement* is false for *crop* whichever way partly visible objects are read.
+
+    Its ``absent`` names count against it only when visible; its objects,
+    attributes and relations are checked against the full graph (a superset
+    of any reading of the crop, so a statement ruled out there is ruled out
+    in the crop).
+    """
+    if any(name_visible(graph, name, crop, visible_fraction) for name in statement.absent):
+        return True
+    return not statement_holds(graph, replace(statement, absent=()))
+
+
+def positive_true_at_crop(graph: nx.MultiDiGraph, statement: Statement, crop: Box,
+                          visible_fraction: float = VISIBLE_FRACTION) -> bool:
+    """Whether everything *statement* asserts is visible in *crop* and nothing it
+    says is absent has any part inside."""
+    if any(name_touches(graph, name, crop) for name in statement.absent):
+        return False
+    return statement_holds(graph, replace(statement, absent=()),
+                           among=visible_objects(graph, crop, visible_fraction))
+
+
+# -- the crop itself ----------------------------------------------------------------------
+def clip_to_image(box: Box, width, height) -> tuple[Box, float]:
+    """``(box clipped to the image, share of the box that was inside)``.
+
+    With an unknown image size (*width* or *height* None) the box is returned
+    as is, wholly inside.
+
+    >>> clip_to_image((-10, 0, 20, 10), 100, 100)
+    ((0.0, 0.0, 10.0, 10.0), 0.5)
+    >>> clip_to_image((5, 5, 10, 10), None, None)
+    ((5, 5, 10, 10), 1.0)
+    """
+    if not width or not height:
+        return box, 1.0
+    image = (0.0, 0.0, float(width), float(height))
+    share = fraction_inside(box, image)
+    x, y, w, h = box
+    left, top = max(float(x), 0.0), max(float(y), 0.0)
+    right, bottom = min(float(x + w), float(width)), min(float(y + h), float(height))
+    return (left, top, max(right - left, 0.0), max(bottom - top, 0.0)), share
+
+
+def too_small(box: Box, width, height, min_area_fraction: float, min_side: float) -> bool:
+    """Whether the crop is too small to show anything: a side under *min_side*
+    pixels, or (with a known image size) under *min_area_fraction* of the image.
+
+    >>> too_small((0, 0, 19, 100), 500, 500, 0.005, 20), too_small((0, 0, 30, 30), 500, 500, 0.005, 20)
+    (True, True)
+    >>> too_small((0, 0, 40, 40), 500, 500, 0.005, 20)
+    False
+    """
+    _, _, w, h = box
+    if min(w, h) < min_side:
+        return True
+    return bool(width and height) and w * h < min_area_fraction * width * height
