@@ -442,3 +442,28 @@ def test_finished_sets_are_not_redone(small_vg, vocab_files, tmp_path, caplog):
     assert again["counts"] == first["counts"] and again["files"] == first["files"]
     run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(seed=9))
     assert csv_path.stat().st_mtime_ns != written  # another seed is another set
+
+
+def test_atom_negatives_never_mean_the_same(built, small_vg):
+    """No HN-Atom negative means the same as the atom it replaces, nor as another negative of its row."""
+    import itertools
+
+    from crepe_gen.language.lexicon import AtomTally
+
+    vg = VisualGenome(small_vg)
+    tally = AtomTally(vg.canon.alias_groups)
+    for graph in vg.scene_graphs():
+        tally.add(graph)
+    lexicon = tally.lexicon()
+    out, _ = built
+    rows = 0
+    for _, _, _, provenance in all_outputs(out):
+        for record in provenance:
+            edits = [Edit.from_dict(n["edit"]) for n in record["negatives"]["atom"]]
+            rows += bool(edits)
+            for edit in edits:
+                kind = edit.rule.removeprefix("replace_")
+                assert not lexicon.same_meaning(kind, edit.old[0], edit.new[0]), edit
+            for e1, e2 in itertools.combinations(edits, 2):
+                assert not lexicon.same_meaning(e1.rule.removeprefix("replace_"), e1.new[0], e2.new[0]), (e1, e2)
+    assert rows > 20

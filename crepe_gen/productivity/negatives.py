@@ -13,7 +13,11 @@ Foil types (:data:`FOIL_TYPES`, keyed by the CLI/file name):
     one atom slot of the caption (an object, an attribute or a predicate)
     filled by a different co-hyponym, attribute of the same category or
     predicate of the same class in each foil
-    (:class:`~crepe_gen.language.lexicon.Lexicon`), drawn by frequency.
+    (:class:`~crepe_gen.language.lexicon.Lexicon`), drawn by frequency. No
+    replacement means the same (:meth:`~crepe_gen.language.lexicon.Lexicon.same_meaning`)
+    as the word it replaces, as a name of the replaced object or of its
+    same-box twins, as another object the caption names or as another
+    attribute of the same object; no two foils of a row mean the same.
 ``swap``
     three atoms of one kind (object names, attributes of three objects, or
     predicates of three relations) in their five other orders. The words stay
@@ -58,13 +62,13 @@ from dataclasses import dataclass, replace
 import networkx as nx
 
 from .captions import render
-from ..language.lexicon import Lexicon, draw, name_may_denote, noun_senses, same_attribute
+from ..language.lexicon import Lexicon, draw, is_weak, name_may_denote, noun_senses
 from ..language.names import caption_key
 from .sampling import usable_object
 from ..vg import crop
 from ..vg.graph import union_box
 from ..vg.scene import Edit, Scene
-from ..vg.truth import name_in_image, object_has_name, statement_holds
+from ..vg.truth import name_in_image, object_has_name, same_thing, statement_holds
 
 __all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negate_foils", "permuted",
            "swap_foils", "swap_slots"]
@@ -159,12 +163,13 @@ def _mention_synsets(lexicon: Lexicon | None, name: str) -> tuple:
 
 
 def names_clash(name: str, scene: Scene, lexicon: Lexicon | None = None, skip=None) -> bool:
-    """Whether *name* equals or may denote (or be denoted by) a name the scene
-    already uses: a caption would then be ambiguous or contradict itself."""
+    """Whether *name* equals, means the same as (with a *lexicon*), or may denote
+    (or be denoted by) a name the scene already uses: a caption would then be
+    ambiguous or contradict itself."""
     for mention in scene.objects:
         if mention.object_id == skip:
             continue
-        if name == mention.name:
+        if name == mention.name or (lexicon is not None and lexicon.same_meaning("object", name, mention.name)):
             return True
         if name_may_denote(name, _mention_synsets(lexicon, mention.name)) or \
                 name_may_denote(mention.name, _mention_synsets(lexicon, name)):
@@ -193,7 +198,9 @@ def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     renderer = _renderer(renderer)
     slots = [("object", m.object_id) for m in scene.objects]
     slots += [("attribute", (m.object_id, a)) for m in scene.objects for a in m.attributes]
-    slots += [("relation", i) for i in range(len(scene.relations))]
+    # A weak predicate ("next to", "near") holds whenever its two objects are
+    # related, so no foil could ever say it: only the positive would.
+    slots += [("relation", i) for i, (_, predicate, _) in enumerate(scene.relations) if not is_weak(predicate)]
     rng.shuffle(slots)
     for kind, slot in slots[:config.slots]:
         collector = _Collector(graph, scene, renderer, config.negatives, plausibility, config.oversample,
@@ -208,12 +215,18 @@ def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     return None
 
 
+def _clash(lexicon: Lexicon, kind: str):
+    """``(word, word) -> bool``: whether two replacements mean the same (never both in one row)."""
+    return lambda a, b: lexicon.same_meaning(kind, a, b)
+
+
 def _replace_object(graph, scene, lexicon, rng, object_id, k):
     mention = scene.mention(object_id)
+    same_object = [graph.nodes[i] for i in same_thing(graph, object_id)]
     pool = [(name, weight) for name, weight in lexicon.object_candidates(mention.name)
             if not names_clash(name, scene, lexicon, skip=object_id)
-            and not object_has_name(graph, object_id, name)]
-    for new in draw(rng, pool, k):
+            and not object_has_name(graph, object_id, name) and not lexicon.names_object(name, same_object)]
+    for new in draw(rng, pool, k, clash=_clash(lexicon, "object")):
         yield (_with_mention(scene, object_id, name=new),
                Edit("atom", "replace_object", (object_id,), (mention.name,), (new,)))
 
@@ -222,8 +235,8 @@ def _replace_attribute(graph, scene, lexicon, rng, atom, k):
     object_id, old = atom
     mention = scene.mention(object_id)
     pool = [(a, weight) for a, weight in lexicon.attribute_candidates(old)
-            if not any(same_attribute(a, held) for held in mention.attributes)]
-    for new in draw(rng, pool, k):
+            if not any(lexicon.same_meaning("attribute", a, held) for held in mention.attributes)]
+    for new in draw(rng, pool, k, clash=_clash(lexicon, "attribute")):
         attributes = tuple(new if a == old else a for a in mention.attributes)
         yield (_with_mention(scene, object_id, attributes=attributes),
                Edit("atom", "replace_attribute", (object_id,), (old,), (new,)))
@@ -231,7 +244,7 @@ def _replace_attribute(graph, scene, lexicon, rng, atom, k):
 
 def _replace_predicate(graph, scene, lexicon, rng, index, k):
     subject, old, obj = scene.relations[index]
-    for new in draw(rng, lexicon.predicate_candidates(old), k):
+    for new in draw(rng, lexicon.predicate_candidates(old), k, clash=_clash(lexicon, "relation")):
         relations = list(scene.relations)
         relations[index] = (subject, new, obj)
         yield (replace(scene, relations=tuple(relations)),

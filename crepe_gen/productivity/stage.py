@@ -310,7 +310,7 @@ def _count_atoms(vg, config: ProductivityConfig, images_dir, progress: bool) -> 
     if config.vocabulary_images is not None:
         graphs = itertools.islice(graphs, config.vocabulary_images)
     statistics = atom_statistics(tqdm(graphs, desc="atom statistics", unit=" images", disable=not progress),
-                                 config.lexicon, config.negation_min_images)
+                                 config.lexicon, config.negation_min_images, aliases=vg.canon.alias_groups)
     log.info("atom statistics: %d names, %d attributes, %d predicates over %d images",
              len(statistics.lexicon.object_counts), len(statistics.lexicon.attribute_counts),
              len(statistics.lexicon.predicate_counts), statistics.images)

@@ -88,7 +88,8 @@ def plausibility_scorer(statistics: AtomStatistics, graph):
     return score
 
 
-def atom_statistics(graphs, config: LexiconConfig = LexiconConfig(), min_images: int = 2) -> AtomStatistics:
+def atom_statistics(graphs, config: LexiconConfig = LexiconConfig(), min_images: int = 2,
+                    aliases: dict | None = None) -> AtomStatistics:
     """Count atoms (for the lexicon) and image frequencies of names and compounds over *graphs*.
 
     Negated names (absent in positives, present in foils) come from one pool:
@@ -96,8 +97,11 @@ def atom_statistics(graphs, config: LexiconConfig = LexiconConfig(), min_images:
     *min_images* images. Absent names are drawn with weight ``df / (1 - df / N)``:
     a name in a share ``df/N`` of images is negated as a present object about
     ``df`` times, but can be drawn as absent only in the other images.
+    *aliases* are the VG folder's alias lines
+    (:attr:`crepe_gen.language.names.Canonicalizer.alias_groups`) for the
+    lexicon's synonym test.
     """
-    tally = AtomTally()
+    tally = AtomTally(aliases)
     document_frequency = collections.Counter()
     compounds = collections.Counter()
     images = 0

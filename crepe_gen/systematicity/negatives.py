@@ -7,7 +7,11 @@ each with the :class:`~crepe_gen.vg.scene.Edit` that made it (type ``atom``,
 Replacement atoms come from an :class:`AtomPool` (seen atoms of the same sense
 or category); a :class:`Balance` keeps the atoms a list inserts in step with
 those it removes; a :class:`RowContext` carries what one row's negatives are
-made and checked with.
+made and checked with. No replacement means the same
+(:meth:`~crepe_gen.language.lexicon.Lexicon.same_meaning`) as the atom it
+replaces, as an atom of its kind the caption already has, or (objects) as a
+name of an image object the replaced name may denote; no two HN-Atom
+negatives of a row mean the same.
 """
 
 from __future__ import annotations
@@ -81,6 +85,12 @@ class AtomPool:
             self._seen[key] = [(name, weight) for name, weight in self._candidates[kind](current)
                                if self.counts.get((kind, name), 0) >= self.min_count]
         return self._seen[key]
+
+    def means_taken(self, kind: str, name: str, taken, nodes=()) -> bool:
+        """Whether *name* means the same as one of the atoms *taken* of its kind,
+        or (objects) as a name of one of the scene-graph *nodes*."""
+        return any(self.lexicon.same_meaning(kind, name, other) for other in taken) or \
+            (kind == "object" and self.lexicon.names_object(name, nodes))
 
 
 class Balance:
@@ -174,11 +184,16 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
     bigram model of other images' captions, the way a real caption's word is
     drawn, so the positive's word does not stand out. With *as_likely*, only
     edits at least as likely as the positive are kept (see :meth:`RowContext.plausible`).
+    No two kept replacements mean the same, and none means the same as an
+    atom of its kind in *base* or (objects) as a name of an image object that
+    the replaced name may denote (:meth:`AtomPool.means_taken`).
     Each negative's edit is ``Edit("atom", "replace_<kind>", (), (old,), (new,))``.
     """
     old = base.atoms()[index]
-    in_caption = {s.name for s in base.atoms() if s.kind == old.kind}
-    names = [name for name, _ in ctx.pool.candidates(old.kind, old.name) if name not in in_caption]
+    in_caption = [s.name for s in base.atoms() if s.kind == old.kind]
+    nodes = [ctx.facts.graph.nodes[i] for i in ctx.facts.ids(old.name)] if old.kind == "object" else []
+    names = [name for name, _ in ctx.pool.candidates(old.kind, old.name)
+             if not ctx.pool.means_taken(old.kind, name, in_caption, nodes)]
     if len(names) > ctx.tries:
         names = sorted(ctx.rng.sample(names, ctx.tries))
     valid = []
@@ -198,7 +213,10 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
         return []
     top = max(score for score, _, _ in valid)
     weights = [(i, math.exp(score - top)) for i, (score, _, _) in enumerate(valid)]
-    return [valid[i][1:] for i in lexicon.draw(ctx.rng, weights, limit)]
+
+    def clash(i: int, j: int) -> bool:
+        return ctx.pool.lexicon.same_meaning(old.kind, valid[i][1].edit.new[0], valid[j][1].edit.new[0])
+    return [valid[i][1:] for i in lexicon.draw(ctx.rng, weights, limit, clash=clash)]
 
 
 def comp_edits(caption: Caption) -> Iterator[tuple[Edit, Caption]]:

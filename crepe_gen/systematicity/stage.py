@@ -218,7 +218,7 @@ def ground(vg: VisualGenome, names: VGNames, config: SystematicityConfig, skippe
            bigrams: BigramIndex) -> tuple[list[Region], lexicon.Lexicon]:
     """The grounded region captions and the lexicon of replacement atoms, in
     one pass over the scene graphs (every graph also goes into the lexicon)."""
-    tally = lexicon.AtomTally()
+    tally = lexicon.AtomTally(vg.canon.alias_groups)  # the folder's alias lines, for the synonym test
 
     def tallied(graphs):
         for graph in graphs:
