@@ -8,7 +8,7 @@ attributes, a predicate on a relationship between the two objects). It uses
 nothing of ``crepe_gen.vg.truth`` or ``crepe_gen.vg.crop``, so it can catch a
 verdict those modules get wrong.
 
-The crop rule (issue 12): an object is visible when at least half its box is
+The crop rule: an object is visible when at least half its box is
 inside the crop, touches the crop when any part is; a "there is no X" foil is
 true for the crop when no object named X is visible; a positive's "there is
 no Y" is false when an object named Y touches the crop.
@@ -53,9 +53,6 @@ class Image:
         return [o for o, node in self.objects.items() if name in node["names"]
                 and (self.share(o, crop) >= VISIBLE if least is None else self.share(o, crop) > least)]
 
-    def related(self, subjects, predicate, objects) -> bool:
-        return any(predicate in self.edges[s, o] for s in subjects for o in objects if s != o)
-
 
 def images(vg) -> dict:
     return {graph.graph["image_id"]: Image(graph) for graph in vg.scene_graphs()}
@@ -72,9 +69,26 @@ def _scene_true(image: Image, scene: dict, crop) -> bool:
                                      if set(mention["attributes"]) <= set(image.objects[o]["attributes"])]
         if not candidates[mention["id"]]:
             return False
-    # Relations checked one by one: a looser test than one joint assignment,
-    # so it may only call more foils true.
-    return all(image.related(candidates[s], p, candidates[o]) for s, p, o in scene["relations"])
+    return _assignment_exists(image, list(candidates), candidates, [tuple(r) for r in scene["relations"]], {})
+
+
+def _assignment_exists(image: Image, mentions: list, candidates: dict, relations: list, chosen: dict) -> bool:
+    """Whether distinct annotated objects can stand for the mentions so that
+    every relation holds (backtracking; relations are tested as soon as both
+    ends are chosen)."""
+    if len(chosen) == len(mentions):
+        return True
+    mention = mentions[len(chosen)]
+    for candidate in candidates[mention]:
+        if candidate in chosen.values():
+            continue
+        chosen[mention] = candidate
+        if all(p in image.edges[chosen[s], chosen[o]] for s, p, o in relations if s in chosen and o in chosen) \
+                and _assignment_exists(image, mentions, candidates, relations, chosen):
+            del chosen[mention]
+            return True
+        del chosen[mention]
+    return False
 
 
 def productivity_report(out: Path, by_image: dict) -> dict:
