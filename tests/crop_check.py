@@ -53,6 +53,9 @@ class Image:
         return [o for o, node in self.objects.items() if name in node["names"]
                 and (self.share(o, crop) >= VISIBLE if least is None else self.share(o, crop) > least)]
 
+    def related(self, subjects, predicate, objects) -> bool:
+        return any(predicate in self.edges[s, o] for s in subjects for o in objects if s != o)
+
 
 def images(vg) -> dict:
     return {graph.graph["image_id"]: Image(graph) for graph in vg.scene_graphs()}
