@@ -10,6 +10,7 @@ from crepe_gen.productivity.captions import (CAPTION_BACKENDS, FLUENCY_FIXES, ca
                                              render, scene_from_subgraph, surface_name)
 
 FIXED = {**caption_templates(), "fluency_fixes": list(FLUENCY_FIXES)}
+UNFIXED = {**caption_templates(), "fluency_fixes": []}
 from crepe_gen.vg.scene import Mention, Scene
 from crepe_gen.productivity.sampling import sample_subgraph
 from crepe_gen.vg.reader import VisualGenome
@@ -45,7 +46,7 @@ def sampled_scenes(images: int, seed: int):
 def test_every_atom_is_mentioned_at_every_level(style, fixes):
     finite = caption_templates()["finite_predicates"]
     for scene in sampled_scenes(15, seed=0):
-        text = render(scene, style, FIXED if fixes else None)
+        text = render(scene, style, FIXED if fixes else UNFIXED)
         lowered = f" {text.lower()[:-1]} "
         assert text[0].isupper() and text.endswith(".") and "  " not in text
         for mention in scene.objects:
@@ -88,7 +89,7 @@ def test_fluency_fixes():
 
 def test_fixes_are_switches_named_in_the_templates():
     pants = Scene((Mention(1, "pant", ("black", "white")),))
-    assert render(pants, templates={**FIXED, "fluency_fixes": []}) == "There is a black white pant."
+    assert render(pants, templates=UNFIXED) == "There is a black white pant."
     assert render(pants, templates={**FIXED, "fluency_fixes": ["plural_only_names"]}) == "There are black white pants."
     with pytest.raises(ConfigError, match="unknown fluency_fixes nice"):
         render(pants, templates={**FIXED, "fluency_fixes": ["nice"]})
