@@ -306,3 +306,44 @@ def test_bad_files(tmp_path, capsys):
     empty.mkdir()
     assert main(["audit", str(empty)]) == 2
     assert "no CREPE CSV rows" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- fluency
+
+def _fluency_dir(tmp_path, negative_fault: bool):
+    rows = []
+    for i in range(30):
+        positive = f"A man is wearing pants number {i}." if i else "A man is wearing a pant."
+        bad = "A man is wearing a jean." if negative_fault else "A man is wearing jeans."
+        rows.append(productivity_row(i, positive, [bad, f"A dog is on a mat number {i}."]))
+    return write_rows(tmp_path / "atom" / "prod_atom_4.csv", rows)
+
+
+def test_fluency_table_counts_positives_and_negatives_per_rule(tmp_path):
+    unjudged = AuditConfig(classifier=False, min_rows=1000)  # only the fluency target can fail
+    report = audit_paths([_fluency_dir(tmp_path, negative_fault=True)], unjudged)
+    atom = next(row for row in report.fluency if row.foil == "atom")
+    pooled = next(row for row in report.fluency if row.foil == "all")
+    assert (atom.positives, atom.negatives) == (30, 60)
+    assert atom.flagged["positive"]["plural_only_singular"] == 1
+    assert atom.flagged["negative"]["plural_only_singular"] == 30
+    assert atom.rate("negative") > atom.rate("positive") and not atom.meets_target(report.config)
+    assert pooled.to_dict(report.config)["rates"] == atom.to_dict(report.config)["rates"]
+    table = report.format_table()
+    assert "Fluency" in table and "plural only singular" in table and "missed" in table
+    assert report.to_dict()["fluency"]["judged"] is False
+    assert report.passed  # reported, not judged by default
+    judged = audit_paths([tmp_path], AuditConfig(classifier=False, min_rows=1000, fluency_verdict=True))
+    assert not judged.passed and not judged.fluency_passed
+
+
+def test_fluency_target_met_and_verdict_flag(tmp_path, capsys):
+    path = _fluency_dir(tmp_path, negative_fault=False)
+    report = audit_paths([path], AuditConfig(classifier=False, min_rows=1000, fluency_max_positive=0.05,
+                                             fluency_verdict=True))
+    assert report.fluency_passed and report.passed
+    flags = ["audit", str(tmp_path), "--no-classifier", "--min-rows", "1000"]
+    assert main(flags) == 0
+    assert main(flags + ["--fluency-verdict"]) == 1  # 1 positive of 30 flagged: over 2%
+    assert main(flags + ["--fluency-verdict", "--fluency-max-positive", "0.05"]) == 0
+    assert "Fluency" in capsys.readouterr().out

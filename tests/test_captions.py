@@ -4,7 +4,13 @@ import random
 
 import pytest
 
-from crepe_gen.productivity.captions import CAPTION_BACKENDS, indefinite_article, render, scene_from_subgraph
+from crepe_gen.language.fluency import BOUNDARY_WORDS, PSEUDO_OBJECTS, flagged_rules
+from crepe_gen.core.errors import ConfigError
+from crepe_gen.productivity.captions import (CAPTION_BACKENDS, FLUENCY_FIXES, caption_templates, indefinite_article,
+                                             render, scene_from_subgraph, surface_name)
+
+FIXED = {**caption_templates(), "fluency_fixes": list(FLUENCY_FIXES)}
+UNFIXED = {**caption_templates(), "fluency_fixes": []}
 from crepe_gen.vg.scene import Mention, Scene
 from crepe_gen.productivity.sampling import sample_subgraph
 from crepe_gen.vg.reader import VisualGenome
@@ -24,25 +30,69 @@ def test_finite_predicate_agrees():
     assert render(scene) == "Pants have a pocket."
 
 
-@pytest.mark.parametrize("style", CAPTION_BACKENDS["template"]().styles)
-def test_every_atom_is_mentioned_at_every_level(style):
-    graphs = list(VisualGenome().scene_graphs())[:15]
-    rng = random.Random(0)
+def sampled_scenes(images: int, seed: int):
+    """Scenes of subgraphs of every level sampled from the first *images* sample images."""
+    graphs = list(VisualGenome().scene_graphs())[:images]
+    rng = random.Random(seed)
     for n in range(4, 13):
         for graph in graphs:
             sub = sample_subgraph(graph, n, rng)
-            if sub is None:
-                continue
-            scene = scene_from_subgraph(graph, sub)
-            text = render(scene, style)
-            lowered = f" {text.lower()[:-1]} "
-            assert text[0].isupper() and text.endswith(".") and "  " not in text
-            for mention in scene.objects:
-                assert f" {mention.name} " in lowered.replace(",", " ").replace(".", " ")
-                for attribute in mention.attributes:
-                    assert f" {attribute} " in lowered.replace(",", " ")
-            for _, predicate, _ in scene.relations:
-                assert f" {predicate} " in lowered
+            if sub is not None:
+                yield scene_from_subgraph(graph, sub)
+
+
+@pytest.mark.parametrize("fixes", [False, True])
+@pytest.mark.parametrize("style", CAPTION_BACKENDS["template"]().styles)
+def test_every_atom_is_mentioned_at_every_level(style, fixes):
+    finite = caption_templates()["finite_predicates"]
+    for scene in sampled_scenes(15, seed=0):
+        text = render(scene, style, FIXED if fixes else UNFIXED)
+        lowered = f" {text.lower()[:-1]} "
+        assert text[0].isupper() and text.endswith(".") and "  " not in text
+        for mention in scene.objects:
+            name = surface_name(mention.name, frozenset(FIXED["fluency_fixes"] if fixes else ()))
+            assert f" {name} " in lowered.replace(",", " ").replace(".", " ")
+            for attribute in mention.attributes:
+                assert f" {attribute} " in lowered.replace(",", " ")
+        for _, predicate, _ in scene.relations:
+            assert f" {predicate} " in lowered or f" {finite.get(predicate)} " in lowered
+
+
+def _not_a_thing(name: str) -> bool:
+    words = name.split()
+    return words[-1] in PSEUDO_OBJECTS or bool(BOUNDARY_WORDS.intersection(words) - {"of", "and"})
+
+
+@pytest.mark.parametrize("style", CAPTION_BACKENDS["template"]().styles)
+def test_rendered_captions_with_every_fix_are_fluent(style):
+    flagged = []
+    for scene in sampled_scenes(40, seed=1):
+        if not any(_not_a_thing(m.name) for m in scene.objects):  # the sampler does not refuse these yet
+            text = render(scene, style, FIXED)
+            flagged.extend((rule, text) for rule in flagged_rules(text))
+    assert flagged == [], flagged
+
+
+def test_fluency_fixes():
+    pants = Scene((Mention(1, "man", ()), Mention(2, "pant", ("black",))), ((1, "wearing", 2),), ("jean",))
+    assert render(pants, templates=FIXED) == "A man is wearing black pants. There are no jeans."
+    rod = Scene((Mention(1, "metal rod", ("metal", "blue", "metal")),))
+    assert render(rod, templates=FIXED) == "There is a blue metal rod."
+    monitor = Scene((Mention(1, "monitor", ("white", "wooden", "black", "big")),))
+    assert render(monitor, templates=FIXED) == "There is a big black and white wooden monitor."
+    one = Scene((Mention(1, "person", ("one",)), Mention(2, "picture", ())), ((1, "in", 2),))
+    assert render(one, templates=FIXED) == "One person is in a picture."
+    lone = Scene((Mention(1, "cup", ()), Mention(2, "plate", ()), Mention(3, "fork", ())), ())
+    assert render(lone, templates=FIXED) == "There is a cup, a plate and a fork."
+    assert render(lone, "clauses", FIXED) == "There is a cup, a plate and a fork."
+
+
+def test_fixes_are_switches_named_in_the_templates():
+    pants = Scene((Mention(1, "pant", ("black", "white")),))
+    assert render(pants, templates=UNFIXED) == "There is a black white pant."
+    assert render(pants, templates={**FIXED, "fluency_fixes": ["plural_only_names"]}) == "There are black white pants."
+    with pytest.raises(ConfigError, match="unknown fluency_fixes nice"):
+        render(pants, templates={**FIXED, "fluency_fixes": ["nice"]})
 
 
 def test_scene_round_trips_through_dict():

@@ -1,8 +1,10 @@
 """``crepe-gen audit PATH...``: text-only blind-bias audit of CREPE-format CSVs.
 
 Exit status: 0 when every judged cell passes, 1 when a text-only baseline
-beats chance by more than the margin or a negative equals its positive, 2 on
-bad input.
+beats chance by more than the margin or a negative equals its positive (or,
+with ``--fluency-verdict``, a set misses the fluency target), 2 on bad input.
+The report ends with the fluency table (rules of
+:mod:`crepe_gen.language.fluency`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "audit"
 HELP = ("Recall@1 of text-only baselines (negation word, length, casing, centroid, unknown "
-        "words, n-gram classifier) on CREPE-format CSVs; fails when one beats chance")
+        "words, n-gram classifier) on CREPE-format CSVs, and a fluency table; fails when a baseline beats chance")
 
 
 def add_arguments(parser) -> None:
@@ -38,6 +40,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--baselines", nargs="+", choices=list(BASELINES), metavar="NAME",
                         help="run only these baselines (default: all of " + ", ".join(BASELINES) + ")")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the fold assignment")
+    parser.add_argument("--fluency-max-positive", type=float, default=defaults.fluency_max_positive,
+                        help="fluency target: largest share of positives flagged (default %(default)s)")
+    parser.add_argument("--fluency-max-gap", type=float, default=defaults.fluency_max_gap,
+                        help="fluency target: how much more often negatives may be flagged than "
+                             "positives (default %(default)s)")
+    parser.add_argument("--fluency-verdict", action="store_true",
+                        help="fail the audit when a set or foil type misses the fluency target")
 
 
 def run(args) -> int:
@@ -46,7 +55,9 @@ def run(args) -> int:
                              strict_margin=args.strict_margin, folds=args.folds,
                              classifier=not args.no_classifier, seed=args.seed,
                              lenient=args.lenient, progress=True,
-                             baselines=tuple(args.baselines) if args.baselines else None)
+                             baselines=tuple(args.baselines) if args.baselines else None,
+                             fluency_max_positive=args.fluency_max_positive,
+                             fluency_max_gap=args.fluency_max_gap, fluency_verdict=args.fluency_verdict)
     except ValueError as error:
         raise ConfigError(str(error)) from None
     report = audit_paths(args.paths, config)

@@ -43,6 +43,15 @@ small cells are not failed on noise while large cells face the plain margin.
 ``strict_margin=True`` drops the noise guard. A negative equal to its positive
 once normalized fails the audit in any cell.
 
+Fluency (:data:`~crepe_gen.language.fluency.FLUENCY_RULES`): per set and foil
+type, and pooled per set, the share of distinct positives and of distinct
+negatives each rule flags, and the share flagged by any rule. The target is at
+most ``fluency_max_positive`` of positives flagged and negatives flagged no
+more often than positives (within ``fluency_max_gap``: a fluency gap is a
+text-only cue). It is reported, and judged only with ``fluency_verdict=True``:
+the bundled sample's systematicity negatives (word swaps in human region
+captions) do not meet it yet.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -71,11 +80,12 @@ from ..bench.format import SYSTEMATICITY
 from ..bench.reader import ANY_CSV, FileSummary, Item, load_items
 from ..core.errors import InputError, Problems
 from ..core.fingerprint import NOT_FINGERPRINTED
+from ..language.fluency import FLUENCY_RULES, flagged_rules
 from ..language.names import caption_key as normalized  # the equality test, shared with the generators
 from ..textonly.classifier import tie_split_credit
 from .baselines import BASELINES, SHORT_NAMES
 
-__all__ = ["POOLED_LEVEL", "AuditConfig", "Cell", "AuditReport", "cell_level", "audit_items", "audit_paths",
+__all__ = ["POOLED_LEVEL", "AuditConfig", "Cell", "FluencyRow", "fluency_rows", "AuditReport", "cell_level", "audit_items", "audit_paths",
            "normalized", "BASELINES"]
 
 log = logging.getLogger(__name__)
@@ -97,6 +107,9 @@ class AuditConfig:
     baselines: names from :data:`BASELINES` to run (None: all of them).
     seed: seeds the fold assignment; same inputs and seed, same report.
     lenient: skip bad rows and files (counted in the report) instead of failing.
+    fluency_max_positive: the fluency target's largest share of positives flagged.
+    fluency_max_gap: how much more often negatives may be flagged than positives.
+    fluency_verdict: a fluency row missing the target fails the audit.
     """
 
     margin: float = 0.05
@@ -109,6 +122,9 @@ class AuditConfig:
     lenient: bool = False
     progress: bool = field(default=False, metadata=NOT_FINGERPRINTED)
     baselines: tuple[str, ...] | None = None
+    fluency_max_positive: float = 0.02
+    fluency_max_gap: float = 0.0
+    fluency_verdict: bool = False
 
     def __post_init__(self):
         if self.baselines is not None:
@@ -124,6 +140,9 @@ class AuditConfig:
             raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
         if self.folds < 2:
             raise ValueError(f"folds must be at least 2, got {self.folds}")
+        if not 0 <= self.fluency_max_positive <= 1 or not 0 <= self.fluency_max_gap <= 1:
+            raise ValueError("fluency_max_positive and fluency_max_gap must be in [0, 1], got "
+                             f"{self.fluency_max_positive} and {self.fluency_max_gap}")
 
 
 # --------------------------------------------------------------------------
@@ -176,6 +195,68 @@ class Cell:
 
 
 @dataclass
+class FluencyRow:
+    """Fluency figures of one (kind, foil) pool; foil ``"all"`` pools a set.
+
+    ``flagged`` maps ``"positive"``/``"negative"`` to ``{rule: count}`` with
+    the key ``"any"`` for candidates flagged by at least one rule.
+    """
+
+    kind: str
+    foil: str
+    positives: int = 0
+    negatives: int = 0
+    flagged: dict = field(default_factory=dict)
+
+    def rate(self, role: str, rule: str = "any") -> float:
+        total = self.positives if role == "positive" else self.negatives
+        return self.flagged.get(role, {}).get(rule, 0) / total if total else 0.0
+
+    def meets_target(self, config: AuditConfig) -> bool:
+        positive = self.rate("positive")
+        return (positive <= config.fluency_max_positive + 1e-12
+                and self.rate("negative") <= positive + config.fluency_max_gap + 1e-12)
+
+    def to_dict(self, config: AuditConfig) -> dict:
+        data = asdict(self)
+        data["rates"] = {role: {rule: self.rate(role, rule) for rule in ("any", *FLUENCY_RULES)}
+                         for role in ("positive", "negative")}
+        data["meets_target"] = self.meets_target(config)
+        return data
+
+
+def fluency_rows(items: list[Item]) -> list[FluencyRow]:
+    """One :class:`FluencyRow` per (kind, foil) and one per kind (foil ``"all"``),
+    each counting distinct candidates once (splits and foil types share positives).
+
+    >>> rows = fluency_rows([Item("productivity", "atom", 4, 1, "A pant.", ("A cup.", "A jean."))])
+    >>> [(r.foil, r.rate("positive"), r.rate("negative"), r.flagged["negative"]["plural_only_singular"])
+    ...  for r in rows]
+    [('atom', 1.0, 0.5, 1), ('all', 1.0, 0.5, 1)]
+    """
+    groups: dict[tuple, dict[str, set]] = collections.defaultdict(lambda: {"positive": set(), "negative": set()})
+    for item in items:
+        for key in ((item.task, item.foil), (item.task, POOLED_LEVEL)):
+            groups[key]["positive"].add((item.image_id, item.positive))
+            groups[key]["negative"].update((item.image_id, item.positive, n) for n in item.negatives)
+    flags: dict[str, tuple[str, ...]] = {}
+    rows = []
+    for (kind, foil), roles in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] == POOLED_LEVEL, kv[0][1])):
+        row = FluencyRow(kind, foil, len(roles["positive"]), len(roles["negative"]))
+        for role, candidates in roles.items():
+            counts = collections.Counter()
+            for candidate in candidates:
+                text = candidate[-1]
+                if text not in flags:
+                    flags[text] = flagged_rules(text)
+                counts.update(flags[text])
+                counts["any"] += bool(flags[text])
+            row.flagged[role] = {rule: counts[rule] for rule in ("any", *FLUENCY_RULES)}
+        rows.append(row)
+    return rows
+
+
+@dataclass
 class AuditReport:
     """The judged cells, the files read, the noise guard's ``z`` and the skipped problems."""
 
@@ -184,10 +265,16 @@ class AuditReport:
     files: list[FileSummary]
     z: float | None
     problems: Problems
+    fluency: list[FluencyRow] = field(default_factory=list)
+
+    @property
+    def fluency_passed(self) -> bool:
+        return all(row.meets_target(self.config) for row in self.fluency)
 
     @property
     def passed(self) -> bool:
-        return all(cell.verdict != "FAIL" for cell in self.cells)
+        cells_pass = all(cell.verdict != "FAIL" for cell in self.cells)
+        return cells_pass and (self.fluency_passed or not self.config.fluency_verdict)
 
     def cell(self, kind: str, foil: str, level: str) -> Cell:
         for cell in self.cells:
@@ -204,6 +291,9 @@ class AuditReport:
             "files": [asdict(f) for f in self.files],
             "skipped": dict(sorted(self.problems.counts.items())),
             "cells": [cell.to_dict() for cell in self.cells],
+            "fluency": {"rules": {name: rule.description for name, rule in FLUENCY_RULES.items()},
+                        "judged": self.config.fluency_verdict, "passed": self.fluency_passed,
+                        "rows": [row.to_dict(self.config) for row in self.fluency]},
         }
 
     def format_table(self) -> str:
@@ -233,7 +323,25 @@ class AuditReport:
         text.append(f"Recall@1 in %, ties split evenly; a cell with at least {self.config.min_rows} "
                     f"rows fails when a baseline beats chance by more than "
                     f"{100 * self.config.margin:g} points ({guard}) or a negative equals its positive.")
+        if self.fluency:
+            text.extend(["", self.format_fluency()])
         text.append("PASSED" if self.passed else "FAILED")
+        return "\n".join(text)
+
+    def format_fluency(self) -> str:
+        """The fluency table: per set and foil, % of positives / negatives each rule flags."""
+        rules = ("any", *FLUENCY_RULES)
+        headers = ["set", "foil", "pos", "neg"] + [r.replace("_", " ") for r in rules] + ["target"]
+        lines = [[row.kind[:4], row.foil, str(row.positives), str(row.negatives)]
+                 + [f"{_percent(row.rate('positive', r))}/{_percent(row.rate('negative', r))}" for r in rules]
+                 + ["met" if row.meets_target(self.config) else "missed"] for row in self.fluency]
+        widths = [max(len(line[i]) for line in [headers] + lines) for i in range(len(headers))]
+        text = ["  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(line, widths))).rstrip()
+                for line in [headers] + lines]
+        judged = "judged: a missed target fails the audit" if self.config.fluency_verdict else "reported, not judged"
+        text.append(f"Fluency: % of distinct positives/negatives flagged per rule; target at most "
+                    f"{100 * self.config.fluency_max_positive:g}% of positives flagged and negatives flagged no "
+                    f"more often than positives (+{100 * self.config.fluency_max_gap:g} points) ({judged}).")
         return "\n".join(text)
 
 
@@ -339,4 +447,4 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     z = _judge(cells, config)
     if problems.counts:
         log.warning("%s", problems.summary())
-    return AuditReport(config, cells, summaries, z, problems)
+    return AuditReport(config, cells, summaries, z, problems, fluency_rows(items))

@@ -8,10 +8,16 @@ row is rendered by the same backend and style, so surface form is no cue.
 
 Backends live in :data:`CAPTION_BACKENDS` (the CLI choice is the key); the
 default ``"template"`` backend renders ``templates/captions.yaml``: articles
-(a/an, none for mass nouns, "the" for one-of-a-kind nouns), agreement for
-plural-only nouns, adjectives in English order (size, age, shape, state,
-colour, material), first mentions with their attributes and later ones as
-"the NAME". Every atom of the scene appears in the text.
+(a/an, none for mass nouns and "one ...", "the" for one-of-a-kind nouns),
+agreement for plural-only nouns, adjectives in English order (size, age,
+shape, state, colour, material), first mentions with their attributes and
+later ones as "the NAME". Every atom of the scene appears in the text.
+
+:data:`FLUENCY_FIXES` are further fixes against the rules of
+:mod:`crepe_gen.language.fluency` ("pant" said "pants", each attribute once,
+"black and white", "one person", lone objects listed in one clause); the
+``fluency_fixes`` list of ``templates/captions.yaml`` says which ones the
+build applies. With all of them the rendered captions pass every rule.
 
 Examples
 --------
@@ -24,6 +30,9 @@ Examples
 'A tall man is riding an old brown horse, the horse is on grass and there is no umbrella.'
 >>> render(Scene(objects=(Mention(7, "pants", ("blue",)),)))
 'There are blue pants.'
+>>> fixed = {**caption_templates(), "fluency_fixes": list(FLUENCY_FIXES)}
+>>> render(Scene(objects=(Mention(7, "pant", ("blue",)), Mention(8, "monitor", ("white", "black")))), templates=fixed)
+'There are blue pants and a black and white monitor.'
 """
 
 from __future__ import annotations
@@ -36,14 +45,26 @@ from importlib import resources
 import networkx as nx
 import yaml
 
-from ..language.lexicon import MASS_NOUNS, UNIQUE_NOUNS, attribute_rank, predicate_phrase, word_classes
-from ..language.names import PLURAL_ONLY
+from ..core.errors import ConfigError
+from ..language.lexicon import (MASS_NOUNS, UNIQUE_NOUNS, attribute_category, attribute_rank, predicate_phrase,
+                                word_classes)
+from ..language.names import COUNTABLE_SINGULARS, PLURAL_ONLY
 from ..vg.scene import Mention, Scene
 
 __all__ = ["CAPTION_BACKENDS", "TemplateCaptioner", "caption_templates", "indefinite_article", "is_plural",
-           "noun_phrase", "render", "scene_from_subgraph"]
+           "surface_name", "described", "noun_phrase", "FLUENCY_FIXES", "render", "scene_from_subgraph"]
 
 log = logging.getLogger(__name__)
+
+#: The renderer's fluency fixes (rules in :mod:`crepe_gen.language.fluency`);
+#: ``templates/captions.yaml`` lists under ``fluency_fixes`` the ones it applies.
+FLUENCY_FIXES = {
+    "plural_only_names": 'the singular VG writes for a plural-only noun takes its plural ("pant" -> "pants")',
+    "attributes_once": 'each attribute once, none the name already says ("metal metal rod" -> "metal rod")',
+    "join_colours": 'colour words joined by "and" ("black white" -> "black and white")',
+    "one_without_article": '"one ..." without an article ("a one person" -> "one person")',
+    "list_lone_objects": 'objects in no relation listed in one clause ("there is a cup, a plate and a fork")',
+}
 
 
 def scene_from_subgraph(graph: nx.MultiDiGraph, subgraph) -> Scene:
@@ -82,27 +103,99 @@ def indefinite_article(phrase: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
 
 
-def is_plural(name: str) -> bool:
-    return name.rsplit(" ", 1)[-1] in PLURAL_ONLY
+def _fixes(templates: dict) -> frozenset:
+    fixes = frozenset(templates.get("fluency_fixes") or ())
+    unknown = sorted(fixes - set(FLUENCY_FIXES))
+    if unknown:
+        raise ConfigError(f"templates: unknown fluency_fixes {', '.join(unknown)}; known: {', '.join(FLUENCY_FIXES)}")
+    return fixes
+
+
+ALL_FIXES = frozenset(FLUENCY_FIXES)
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def noun_phrase(mention: Mention, first: bool) -> str:
+def surface_name(name: str, fixes: frozenset = ALL_FIXES) -> str:
+    """How a name is said: with ``plural_only_names``, the singular Visual
+    Genome writes for a plural-only noun takes its plural back.
+
+    >>> surface_name("pant"), surface_name("blue jean"), surface_name("glass"), surface_name("cup")
+    ('pants', 'blue jeans', 'glass', 'cup')
+    """
+    rest, _, head = name.rpartition(" ")
+    if "plural_only_names" not in fixes:
+        return name
+    if head not in PLURAL_ONLY and head + "s" in PLURAL_ONLY and head not in COUNTABLE_SINGULARS:
+        return f"{rest} {head}s".strip()
+    return name
+
+
+def is_plural(name: str, fixes: frozenset = ALL_FIXES) -> bool:
+    return surface_name(name, fixes).rsplit(" ", 1)[-1] in PLURAL_ONLY
+
+
+def _join_words(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def described(attributes: tuple[str, ...], name: str, fixes: frozenset = ALL_FIXES) -> str:
+    """*name* with its attributes before it, in English adjective order; with
+    ``attributes_once`` each once and none the name already says, with
+    ``join_colours`` colour words joined by "and" (with a colour the name
+    starts with, too).
+
+    >>> described(("white", "black", "old"), "monitor")
+    'old black and white monitor'
+    >>> described(("metal", "blue"), "metal rod"), described(("red",), "orange cloth")
+    ('blue metal rod', 'red and orange cloth')
+    """
+    said = name.split()
+    once = "attributes_once" in fixes
+    join = "join_colours" in fixes
+    kept = sorted(({a for a in attributes if not set(a.split()) <= set(said)} if once else attributes),
+                  key=lambda a: (attribute_rank(a), a))
+    words: list[str] = []
+    colours: list[str] = []
+    for attribute in kept:
+        if join and attribute_category(attribute) == "colour":
+            colours.append(attribute)
+            continue
+        if colours:
+            words.append(_join_words(colours))
+            colours = []
+        words.append(attribute)
+    if colours and len(said) > 1 and attribute_category(said[0]) == "colour":
+        colours.append(said.pop(0))
+    if colours:
+        words.append(_join_words(colours))
+    return " ".join([*words, *said])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def noun_phrase(mention: Mention, first: bool, fixes: frozenset = ALL_FIXES) -> str:
     """``"a tall man"`` at the first mention, ``"the man"`` after."""
-    head = mention.name.rsplit(" ", 1)[-1]
-    if head in UNIQUE_NOUNS or mention.name in UNIQUE_NOUNS:
+    name = surface_name(mention.name, fixes)
+    head = name.rsplit(" ", 1)[-1]
+    if head in UNIQUE_NOUNS or name in UNIQUE_NOUNS:
         determiner = "the"
     elif not first:
-        return f"the {mention.name}"
-    elif is_plural(mention.name) or head in MASS_NOUNS or mention.name in MASS_NOUNS:
+        return f"the {name}"
+    elif is_plural(name, fixes) or head in MASS_NOUNS or name in MASS_NOUNS:
         determiner = ""
     else:
         determiner = None
-    words = sorted(mention.attributes, key=lambda a: (attribute_rank(a), a)) if first else []
-    phrase = " ".join([*words, mention.name])
+    phrase = described(mention.attributes, name, fixes)
     if determiner is None:
-        determiner = indefinite_article(phrase)
+        one = "one_without_article" in fixes and phrase.split()[0] == "one"
+        determiner = "" if one else indefinite_article(phrase)
     return f"{determiner} {phrase}".strip()
+
+
+def _join_list(phrases: list[str], form: dict) -> str:
+    if len(phrases) == 1:
+        return phrases[0]
+    return form["list_join"].join(phrases[:-1]) + form["list_last_join"] + phrases[-1]
 
 
 def _capitalize(text: str) -> str:
@@ -112,6 +205,7 @@ def _capitalize(text: str) -> str:
 def render(scene: Scene, style: str = "sentences", templates: dict | None = None) -> str:
     """The caption of *scene* in one of the styles of ``templates/captions.yaml``."""
     templates = templates or caption_templates()
+    fixes = _fixes(templates)
     form = templates["styles"][style]
     finite = templates.get("finite_predicates", {})
     introduced: set = set()
@@ -121,11 +215,11 @@ def render(scene: Scene, style: str = "sentences", templates: dict | None = None
     def mention_of(object_id) -> str:
         first = object_id not in introduced
         introduced.add(object_id)
-        return noun_phrase(mentions[object_id], first)
+        return noun_phrase(mentions[object_id], first, fixes)
 
     for subject_id, predicate, object_id in scene.relations:
         subject = mentions[subject_id]
-        plural = is_plural(subject.name)
+        plural = is_plural(subject.name, fixes)
         subject_text = mention_of(subject_id)
         object_text = mention_of(object_id)
         if predicate in finite:
@@ -135,12 +229,15 @@ def render(scene: Scene, style: str = "sentences", templates: dict | None = None
         else:
             clauses.append(form["relation"].format(subject=subject_text, be="are" if plural else "is",
                                                    predicate=predicate, object=object_text))
-    for mention in scene.objects:
-        if mention.object_id not in introduced:
-            clauses.append(form["lone"].format(be="are" if is_plural(mention.name) else "is",
-                                               object=mention_of(mention.object_id)))
+    lone = [m for m in scene.objects if m.object_id not in introduced]
+    groups = [lone] if lone and "list_lone_objects" in fixes else [[m] for m in lone]
+    for group in groups:
+        things = [mention_of(m.object_id) for m in group]
+        clauses.append(form["lone"].format(be="are" if is_plural(group[0].name, fixes) else "is",
+                                           object=_join_list(things, form)))
     for name in scene.absent:
-        clauses.append(form["absent"].format(be="are" if is_plural(name) else "is", absent=name))
+        clauses.append(form["absent"].format(be="are" if is_plural(name, fixes) else "is",
+                                             absent=surface_name(name, fixes)))
     if form["join"].strip() in (".", "!", "?"):
         clauses = [_capitalize(c) for c in clauses]
     if len(clauses) > 1:
