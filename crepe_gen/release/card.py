@@ -29,7 +29,7 @@ from ..bench.format import PRODUCTIVITY, SYSTEMATICITY_FOILS
 from ..bench.reader import read_rows, released_files
 from ..core.io import atomic_open, write_text_atomic
 
-__all__ = ["GENERAL_LIMITS", "CardConfig", "Card", "PLOTS", "dataset_sizes", "sizes_markdown", "plot_rows_per_level",
+__all__ = ["GENERAL_LIMITS", "CardConfig", "Card", "PLOTS", "dataset_sizes", "sizes_markdown", "crop_markdown", "plot_rows_per_level",
            "plot_baseline_margins", "plot_recall_vs_complexity", "save_figure", "card_markdown", "write_card"]
 
 log = logging.getLogger(__name__)
@@ -264,6 +264,35 @@ def _results_markdown(results: list[dict]) -> str:
                    "chance R@1"], rows)
 
 
+def crop_markdown(manifest: dict) -> str:
+    """The crop rule, its thresholds and the rows it dropped, from the manifest.
+
+    >>> print(crop_markdown({"productivity": {"config": {"foils": {"min_overlap": 0.5}},
+    ...                                       "skipped": {"no valid negate foils": 3}}}))
+    An object counts as visible when at least 50% of its box lies inside the row's box (the crop the model sees); a negative is kept only if it is false for the crop whichever way partly visible objects are read.
+    <BLANKLINE>
+    - productivity, no valid negate foils: 3
+    """
+    productivity = manifest.get("productivity") or {}
+    systematicity = manifest.get("systematicity") or {}
+    visible = ((productivity.get("config") or {}).get("foils") or {}).get("min_overlap")
+    if visible is None:
+        return ""
+    lines = [f"An object counts as visible when at least {100 * visible:g}% of its box lies inside the "
+             "row's box (the crop the model sees); a negative is kept only if it is false for the crop "
+             "whichever way partly visible objects are read."]
+    config = systematicity.get("config") or {}
+    if "min_crop_fraction" in config:
+        lines.append(f"Systematicity regions are dropped when their crop covers under "
+                     f"{100 * config['min_crop_fraction']:g}% of the image or has a side under "
+                     f"{config.get('min_crop_side', 0):g} px, when their box lies mostly outside the image, "
+                     "or when the caption is about the photo rather than its content.")
+    drops = [f"- {stage}, {reason}: {count}"
+             for stage, section in (("productivity", productivity), ("systematicity", systematicity))
+             for reason, count in sorted((section.get("skipped") or {}).items())]
+    return "\n".join([" ".join(lines), ""] + drops)
+
+
 def _limits(sizes: dict, audit: dict | None) -> list[str]:
     limits = list(GENERAL_LIMITS)
     for foil, by_level in sizes["productivity"].items():
@@ -318,6 +347,9 @@ def card_markdown(config: CardConfig, sizes: dict, audit: dict | None, audit_tab
                     "show that the pipeline runs.", ""]
         if "recall_vs_complexity" in plots:
             out += [f"![Recall@1 against complexity]({plots['recall_vs_complexity']})", ""]
+    crop = crop_markdown(manifest)
+    if crop:
+        out += ["## Validity at the crop", "", crop, ""]
     out += ["## How it was made", "",
             "Each stage records its config, seed, library versions and the SHA-256 of its inputs in "
             "`manifest.json`; the same inputs and seed give byte-identical files.", "",
