@@ -50,17 +50,13 @@ from importlib import resources
 import yaml
 
 from .names import normalize
-from .senses import (CONCRETE_LEXICAL_FILES, hypernym_distances, is_concrete, is_hyponym_or_same, is_lemma,
-                     lexical_file, main_sense_shared, name_may_denote, noun_senses, synset_depth, synset_lemmas,
-                     wordnet)
+from .senses import (hypernym_distances, is_hyponym_or_same, is_lemma, lexical_file, main_sense_shared,
+                     name_may_denote, noun_senses, synset_depth, synset_lemmas)
 
 __all__ = ["word_classes", "SYMMETRIC_PREDICATES", "MASS_NOUNS", "UNIQUE_NOUNS", "attribute_category",
-           "attribute_rank", "spelling_key", "same_attribute", "predicate_class", "predicate_phrase", "same_predicate",
-           "synonym_predicates",
-           "is_weak", "is_symmetric", "wordnet", "noun_senses", "is_lemma", "hypernym_distances",
-           "synset_depth", "lexical_file", "CONCRETE_LEXICAL_FILES", "is_concrete", "is_hyponym_or_same",
-           "name_may_denote", "synset_lemmas", "main_sense_shared", "LexiconConfig", "Lexicon", "AtomTally",
-           "draw"]
+           "attribute_rank", "spelling_key", "same_attribute", "predicate_class", "predicate_phrase",
+           "same_predicate", "synonym_predicates", "is_weak", "is_symmetric", "LexiconConfig", "Lexicon",
+           "AtomTally", "draw"]
 
 log = logging.getLogger(__name__)
 

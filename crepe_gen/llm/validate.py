@@ -49,7 +49,7 @@ import functools
 from dataclasses import dataclass, field
 
 from ..language.names import Canonicalizer, normalize, noun_lemma
-from ..language import tokens as shared_tokens
+from ..language.tokens import is_negation, words
 from ..vg.scene import Scene
 
 __all__ = ["Expectation", "check_text", "lemmas", "plain_words"]
@@ -100,13 +100,13 @@ def lemmas(word: str) -> frozenset[str]:
     return frozenset(forms)
 
 
-def tokens(text: str) -> list[str]:
+def normalized_words(text: str) -> list[str]:
     """The words of *text* (:func:`crepe_gen.language.tokens.words` of its NFKC form).
 
-    >>> tokens("A man's T-shirt.")
+    >>> normalized_words("A man's T-shirt.")
     ['a', "man's", 't-shirt']
     """
-    return shared_tokens.words(normalize(text))
+    return words(normalize(text))
 
 
 @dataclass
@@ -122,7 +122,7 @@ class _Sentence:
     def find(self, phrase: str, kind: str = "") -> list[tuple[int, int]]:
         """Spans of unclaimed words matching *phrase* by lemma; claims them
         for *kind* (a check that passes no kind claims nothing)."""
-        wanted = [lemmas(w) for w in tokens(phrase)]
+        wanted = [lemmas(w) for w in normalized_words(phrase)]
         if wanted and wanted[0] & {"is", "are", "be"} and len(wanted) > 1:
             wanted = wanted[1:]  # "is on" is stated by "... on ..." as well
         spans = []
@@ -153,7 +153,7 @@ def plain_words(names) -> frozenset[str]:
     ['man', 't-shirt']
     """
     return frozenset(name for name in names if name and name not in _NOT_OBJECTS
-                     and shared_tokens.words(name) == name.split())
+                     and words(name) == name.split())
 
 
 def check_text(text: str, expect: Expectation, object_words: frozenset[str], *,
@@ -196,7 +196,7 @@ def check_text(text: str, expect: Expectation, object_words: frozenset[str], *,
         return ["empty"]
     if finish_reason == "length":
         return ["cut_off"]
-    words = tokens(text)
+    words = normalized_words(text)
     if not words:
         return ["empty"]
     failures: list[str] = []
@@ -210,7 +210,7 @@ def check_text(text: str, expect: Expectation, object_words: frozenset[str], *,
     relation_spans = {}
     by_predicate: dict[str, list] = {}  # one search per predicate: the first claims every span
     # longest first, so that "on" does not take the "on" of "parked on"
-    for rel in sorted(scene.relations, key=lambda r: -len(tokens(r[1]))):
+    for rel in sorted(scene.relations, key=lambda r: -len(normalized_words(r[1]))):
         predicate = rel[1]
         if predicate not in by_predicate:
             by_predicate[predicate] = sentence.find(predicate, "relation") if predicate else []
@@ -244,7 +244,7 @@ def check_text(text: str, expect: Expectation, object_words: frozenset[str], *,
             failures.append(f"relation_direction:{predicate}")
     failures.extend(_check_negation(words, scene, object_spans))
     if expect.kind != "caption":
-        if expect.positive and tokens(expect.positive) == words:
+        if expect.positive and normalized_words(expect.positive) == words:
             failures.append("same_as_positive")
         stated = {a for o in scene.objects for a in o.attributes} | {o.name for o in scene.objects} \
             | {predicate for _, predicate, _ in scene.relations} | set(scene.absent)
@@ -311,7 +311,7 @@ def _bound(sentence: _Sentence, attribute_span, object_span, object_spans) -> bo
 def _check_negation(words, scene: Scene, object_spans) -> list[str]:
     """A negation word right before each absent name ("there is no umbrella",
     "without an umbrella") and nowhere else."""
-    negation_at = [i for i, w in enumerate(words) if shared_tokens.is_negation(w)]
+    negation_at = [i for i, w in enumerate(words) if is_negation(w)]
     denials = set()
     for name in scene.absent:
         near = {n for start, _ in object_spans[name] for n in negation_at if 0 < start - n <= 3}

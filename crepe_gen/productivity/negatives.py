@@ -62,7 +62,8 @@ from dataclasses import dataclass, replace
 import networkx as nx
 
 from .captions import render
-from ..language.lexicon import Lexicon, draw, is_weak, name_may_denote, noun_senses
+from ..language.lexicon import Lexicon, draw, is_weak
+from ..language.senses import name_may_denote, noun_senses
 from ..language.names import caption_key
 from .sampling import usable_object
 from ..vg import crop

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ..language.lexicon import attribute_category, is_lemma, lexical_file, noun_senses, predicate_class, same_attribute
+from ..language.lexicon import attribute_category, predicate_class, same_attribute
+from ..language.senses import is_lemma, lexical_file, noun_senses
 
 __all__ = ["DEFAULT_ATTEMPTS", "SamplingConfig", "Subgraph", "usable_attributes", "usable_object",
            "usable_name", "usable_relations", "MODES", "sample_subgraph"]

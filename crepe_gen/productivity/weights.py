@@ -25,7 +25,8 @@ import collections
 import math
 from dataclasses import dataclass, field
 
-from ..language.lexicon import AtomTally, Lexicon, LexiconConfig, is_concrete, is_lemma, predicate_phrase
+from ..language.lexicon import AtomTally, Lexicon, LexiconConfig, predicate_phrase
+from ..language.senses import is_concrete, is_lemma
 from .sampling import usable_name
 
 __all__ = ["AtomStatistics", "atom_statistics", "graph_compounds", "scene_compounds", "plausibility_scorer"]
@@ -93,7 +94,7 @@ def atom_statistics(graphs, config: LexiconConfig = LexiconConfig(), min_images:
     """Count atoms (for the lexicon) and image frequencies of names and compounds over *graphs*.
 
     Negated names (absent in positives, present in foils) come from one pool:
-    visible things (:func:`~crepe_gen.language.lexicon.is_concrete`) named in at least
+    visible things (:func:`~crepe_gen.language.senses.is_concrete`) named in at least
     *min_images* images. Absent names are drawn with weight ``df / (1 - df / N)``:
     a name in a share ``df/N`` of images is negated as a present object about
     ``df`` times, but can be drawn as absent only in the other images.

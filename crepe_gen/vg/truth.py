@@ -6,7 +6,7 @@ so a caption they call false is false by every reading of the annotation:
 
 * an object is the same thing as the objects listed in its ``same_box``
   (Visual Genome often annotates one thing twice, under two names);
-* names compare canonically and by WordNet sense (:func:`crepe_gen.language.lexicon.name_may_denote`):
+* names compare canonically and by WordNet sense (:func:`crepe_gen.language.senses.name_may_denote`):
   a ``man`` is a ``person``, and an ``animal`` may be a ``dog``; so
   ``person`` is never a replacement that makes a caption about a man false;
 * attributes compare with their synonyms (``grey``/``gray``) and whole words
@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from ..language.lexicon import is_symmetric, is_weak, name_may_denote, noun_senses, same_attribute, same_predicate
+from ..language.lexicon import is_symmetric, is_weak, same_attribute, same_predicate
+from ..language.senses import name_may_denote, noun_senses
 from ..language.names import normalize
 
 __all__ = ["same_thing", "object_has_name", "has_attribute", "has_relation", "name_in_image",
