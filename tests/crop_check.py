@@ -4,14 +4,18 @@ It reads a benchmark folder's JSONL provenance and the Visual Genome scene
 graphs (names, attributes, relationships, boxes as the reader gives them)
 and counts, per foil type, the foils that are TRUE for their row's crop by
 plain matching (a name among the object's names, an attribute among its
-attributes, a predicate on a relationship between the two objects). It uses
-nothing of ``crepe_gen.vg.truth`` or ``crepe_gen.vg.crop``, so it can catch a
-verdict those modules get wrong.
+attributes, a predicate on a relationship between the two objects, raw or as
+captions phrase it). It uses nothing of ``crepe_gen.vg.truth`` or
+``crepe_gen.vg.crop``, so it can catch a verdict those modules get wrong.
 
 The crop rule: an object is visible when at least half its box is
-inside the crop, touches the crop when any part is; a "there is no X" foil is
-true for the crop when no object named X is visible; a positive's "there is
-no Y" is false when an object named Y touches the crop.
+inside the crop, touches the crop when any part is. A candidate denies at most
+one atom (an object with its attributes and relations, an attribute or a
+relation). A foil is true for the crop when objects touching the crop can
+stand for its mentions so that what it affirms holds and what it denies does
+not, a denied object counting as there only when visible. A positive is false
+when no assignment of visible objects does so, a denied object counting as
+there when any object of the image fits it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ import collections
 import json
 from pathlib import Path
 
+from crepe_gen.language.lexicon import predicate_phrase
+
 VISIBLE = 0.5
+POSSESSION = frozenset({"has", "have", "with"})
 
 
 def share_inside(box, crop) -> float:
@@ -38,9 +45,16 @@ class Image:
 
     def __init__(self, graph):
         self.objects = {o: dict(graph.nodes[o]) for o in graph.nodes}
+        # an object and its same-box twins are one thing: they share attributes and relations
+        twins = {o: {o, *self.objects[o].get("same_box", ())} for o in self.objects}
+        for o, node in self.objects.items():
+            node["attributes"] = tuple(sorted({a for t in twins[o] for a in self.objects[t]["attributes"]}))
         self.edges = collections.defaultdict(set)
         for s, o, data in graph.edges(data=True):
-            self.edges[s, o].add(data["predicate"])
+            # as the caption says it ("wears" -> "wearing", "with" -> "has")
+            for a in twins[s]:
+                for b in twins[o]:
+                    self.edges[a, b].update({data["predicate"], predicate_phrase(data["predicate"])})
         self.size = (graph.graph.get("width"), graph.graph.get("height"))
 
     def share(self, object_id, crop) -> float:
@@ -54,44 +68,77 @@ class Image:
                 and (self.share(o, crop) >= VISIBLE if least is None else self.share(o, crop) > least)]
 
     def related(self, subjects, predicate, objects) -> bool:
-        return any(predicate in self.edges[s, o] for s in subjects for o in objects if s != o)
+        return any(self.holds(s, predicate, o) for s in subjects for o in objects if s != o)
+
+    def holds(self, subject, predicate, obj) -> bool:
+        """A predicate on a relationship from *subject* to *obj*; "has" (possession
+        in any form, "a couch has a blanket" of a blanket on it) on any relationship
+        between the two, either way."""
+        if predicate in POSSESSION:
+            return bool(self.edges[subject, obj] or self.edges[obj, subject])
+        return predicate in self.edges[subject, obj]
 
 
 def images(vg) -> dict:
     return {graph.graph["image_id"]: Image(graph) for graph in vg.scene_graphs()}
 
 
-def _scene_true(image: Image, scene: dict, crop) -> bool:
-    """Whether objects touching the crop match every object, attribute and
-    relation of *scene* (plain matching) and no absent name is visible."""
-    if any(image.named(name, crop, None) for name in scene.get("absent", ())):
-        return False
+def _scene_true(image: Image, scene: dict, crop, mentions_least, witnesses_least) -> bool:
+    """Whether objects with more than *mentions_least* of their box in the crop
+    (None: at least half) can stand for the scene's affirmed mentions so that
+    every affirmed attribute and relation holds (plain matching) and the denied
+    atom fails; a denied object fails when no object with more than
+    *witnesses_least* of its box inside fits it (-1.0: anywhere in the image)."""
+    denied = scene.get("negated") or [None]
+    relations = [tuple(r) for r in scene["relations"]]
+    denied_relation = relations[denied[1]] if denied[0] == "relation" else None
+    denied_object = denied[1] if denied[0] == "object" else None
+    affirmed = [r for r in relations if r != denied_relation and denied_object not in (r[0], r[2])]
     candidates = {}
     for mention in scene["objects"]:
-        candidates[mention["id"]] = [o for o in image.named(mention["name"], crop, 0.0)
-                                     if set(mention["attributes"]) <= set(image.objects[o]["attributes"])]
+        if mention["id"] == denied_object:
+            continue
+        wanted = set(mention["attributes"])
+        if denied[0] == "attribute" and denied[1] == mention["id"]:
+            wanted.discard(denied[2])
+        candidates[mention["id"]] = [o for o in image.named(mention["name"], crop, mentions_least)
+                                     if wanted <= set(image.objects[o]["attributes"])]
         if not candidates[mention["id"]]:
             return False
-    return _assignment_exists(image, list(candidates), candidates, [tuple(r) for r in scene["relations"]], {})
 
-
-def _assignment_exists(image: Image, mentions: list, candidates: dict, relations: list, chosen: dict) -> bool:
-    """Whether distinct annotated objects can stand for the mentions so that
-    every relation holds (backtracking; relations are tested as soon as both
-    ends are chosen)."""
-    if len(chosen) == len(mentions):
+    def denial_fails(chosen):
+        if denied[0] == "attribute":
+            return denied[2] not in image.objects[chosen[denied[1]]]["attributes"]
+        if denied[0] == "relation":
+            s, p, o = denied_relation
+            return not image.holds(chosen[s], p, chosen[o])
+        if denied[0] == "object":
+            mention = next(m for m in scene["objects"] if m["id"] == denied_object)
+            for w in image.named(mention["name"], crop, witnesses_least):
+                if set(mention["attributes"]) <= set(image.objects[w]["attributes"]) and all(
+                        image.holds(w if s == denied_object else chosen[s], p, w if o == denied_object else chosen[o])
+                        for s, p, o in relations if denied_object in (s, o)):
+                    return False
         return True
+
+    return any(denial_fails(chosen) for chosen in _assignments(image, list(candidates), candidates, affirmed, {}))
+
+
+def _assignments(image: Image, mentions: list, candidates: dict, relations: list, chosen: dict):
+    """Every assignment of distinct annotated objects to the mentions under
+    which every relation holds (backtracking; relations are tested as soon as
+    both ends are chosen)."""
+    if len(chosen) == len(mentions):
+        yield dict(chosen)
+        return
     mention = mentions[len(chosen)]
     for candidate in candidates[mention]:
         if candidate in chosen.values():
             continue
         chosen[mention] = candidate
-        if all(p in image.edges[chosen[s], chosen[o]] for s, p, o in relations if s in chosen and o in chosen) \
-                and _assignment_exists(image, mentions, candidates, relations, chosen):
-            del chosen[mention]
-            return True
+        if all(image.holds(chosen[s], p, chosen[o]) for s, p, o in relations if s in chosen and o in chosen):
+            yield from _assignments(image, mentions, candidates, relations, chosen)
         del chosen[mention]
-    return False
 
 
 def productivity_report(out: Path, by_image: dict) -> dict:
@@ -105,11 +152,11 @@ def productivity_report(out: Path, by_image: dict) -> dict:
             crop = (row["x"], row["y"], row["width"], row["height"])
             report["rows"][foil_type] += 1
             positive = row["provenance"]["positive"]["scene"]
-            if any(image.named(name, crop, 0.0) for name in positive.get("absent", ())):
+            if not _scene_true(image, positive, crop, None, -1.0):
                 report["positive_false"][foil_type] += 1
             for negative in row["provenance"]["negatives"]:
                 report["foils"][foil_type] += 1
-                report["true"][foil_type] += _scene_true(image, negative["scene"], crop)
+                report["true"][foil_type] += _scene_true(image, negative["scene"], crop, 0.0, None)
     return report
 
 

@@ -18,10 +18,19 @@ from crepe_gen.vg.reader import VisualGenome
 
 def test_articles_plurals_mass_nouns_and_order():
     scene = Scene((Mention(1, "umbrella", ("wooden", "old", "red")), Mention(2, "grass", ()),
-                   Mention(3, "sky", ("blue",)), Mention(4, "jeans", ())),
-                  ((1, "on", 2), (4, "under", 1)), absent=("glasses",))
+                   Mention(3, "sky", ("blue",)), Mention(4, "jeans", ()), Mention(5, "glasses", ())),
+                  ((1, "on", 2), (4, "under", 1)), negated=("object", 5))
     assert render(scene) == ("An old red wooden umbrella is on grass. Jeans are under the umbrella. "
                              "There is the blue sky. There are no glasses.")
+
+
+def test_denials_in_place_agree():
+    scene = Scene((Mention(1, "jeans", ("blue",)), Mention(2, "pocket", ())), ((1, "has", 2),))
+    assert render(scene.negating(("relation", 0))) == "Blue jeans do not have a pocket."
+    assert render(scene.negating(("attribute", 1, "blue"))) == "Jeans that are not blue have a pocket."
+    assert render(scene.negating(("object", 2))) == "Blue jeans have no pocket."
+    assert render(Scene((Mention(3, "cup", ()), Mention(2, "pocket", ())), ((3, "has", 2),)).negating(
+        ("relation", 0)), style="clauses") == "A cup does not have a pocket."
     assert indefinite_article("egg") == "an" and indefinite_article("unicorn") == "a"
 
 
@@ -74,7 +83,8 @@ def test_rendered_captions_with_every_fix_are_fluent(style):
 
 
 def test_fluency_fixes():
-    pants = Scene((Mention(1, "man", ()), Mention(2, "pant", ("black",))), ((1, "wearing", 2),), ("jean",))
+    pants = Scene((Mention(1, "man", ()), Mention(2, "pant", ("black",)), Mention(3, "jean", ())),
+                  ((1, "wearing", 2),), ("object", 3))
     assert render(pants, templates=FIXED) == "A man is wearing black pants. There are no jeans."
     rod = Scene((Mention(1, "metal rod", ("metal", "blue", "metal")),))
     assert render(rod, templates=FIXED) == "There is a blue metal rod."

@@ -39,16 +39,24 @@ def test_visible_touching_and_outside(graph):
     assert crop.touching_objects(graph, CROP) == {1, 2, 3}
     assert crop.visible_objects(graph, CROP, visible_fraction=0.25) == {1, 2, 3}
     assert crop.name_visible(graph, "cup", CROP) and not crop.name_visible(graph, "dog", CROP)
-    assert crop.name_touches(graph, "dog", CROP) and not crop.name_touches(graph, "cat", CROP)
+
+
+def no(name: str) -> Statement:
+    """"There is no NAME"."""
+    return Statement({"x": (name, ())}, negated=("object", "x"))
 
 
 def test_a_negation_foil_is_false_only_of_a_visible_object(graph):
-    cup = {"a": ("cup", ())}
-    assert crop.negative_false_at_crop(graph, Statement(cup, absent=("cup",)), CROP)
-    assert not crop.negative_false_at_crop(graph, Statement(cup, absent=("dog",)), CROP)  # partly visible
-    assert not crop.negative_false_at_crop(graph, Statement(cup, absent=("cat",)), CROP)  # outside the crop
-    assert crop.negative_false_at_crop(graph, Statement(cup, absent=("dog",)), CROP, visible_fraction=0.4)
-    # no absent name: false when the graph rules it out
+    assert crop.negative_false_at_crop(graph, no("cup"), CROP)
+    assert not crop.negative_false_at_crop(graph, no("dog"), CROP)  # partly visible
+    assert not crop.negative_false_at_crop(graph, no("cat"), CROP)  # outside the crop
+    assert crop.negative_false_at_crop(graph, no("dog"), CROP, visible_fraction=0.4)
+    # "the cup is not white" is false; "the cup is not black" is not
+    cup = {"a": ("cup", ("white",))}
+    assert crop.negative_false_at_crop(graph, Statement(cup, negated=("attribute", "a", "white")), CROP)
+    assert not crop.negative_false_at_crop(graph, Statement({"a": ("cup", ("black",))},
+                                                            negated=("attribute", "a", "black")), CROP)
+    # nothing denied: false when the graph rules it out
     assert crop.negative_false_at_crop(graph, Statement({"a": ("cup", ("black",))}), CROP)
     assert not crop.negative_false_at_crop(graph, Statement({"a": ("cup", ("white",))}), CROP)
 
@@ -57,8 +65,12 @@ def test_a_positive_is_true_only_of_what_is_visible(graph):
     on_table = Statement({"a": ("cup", ()), "b": ("table", ())}, (("a", "on", "b"),))
     assert not crop.positive_true_at_crop(graph, on_table, CROP)  # a quarter of the table
     assert crop.positive_true_at_crop(graph, on_table, CROP, visible_fraction=0.25)
-    assert crop.positive_true_at_crop(graph, Statement({"a": ("cup", ())}, absent=("cat",)), CROP)
-    assert not crop.positive_true_at_crop(graph, Statement({"a": ("cup", ())}, absent=("dog",)), CROP)
+    assert crop.positive_true_at_crop(graph, no("horse"), CROP)
+    assert not crop.positive_true_at_crop(graph, no("dog"), CROP)  # partly in the crop
+    assert not crop.positive_true_at_crop(graph, no("cat"), CROP)  # in the image, outside the crop
+    not_under = Statement({"a": ("cup", ()), "b": ("table", ())}, (("a", "under", "b"),),
+                          negated=("relation", ("a", "under", "b")))
+    assert crop.positive_true_at_crop(graph, not_under, CROP, visible_fraction=0.25)
 
 
 def test_clip_and_size_of_a_crop():
@@ -106,18 +118,20 @@ def test_bad_crop_options_are_config_errors(changes):
 
 def test_the_independent_check_finds_a_foil_true_for_its_crop(tmp_path, graph):
     """The checker of the build test can fail: a "there is no dog" of a dog
-    mostly outside the crop, written as a productivity row, is counted."""
+    mostly outside the crop, written as a productivity row, is counted; so is a
+    positive's "there is no cat" of a cat elsewhere in the image."""
     import json
+
+    def denial(name):
+        return {"objects": [{"id": 1, "name": name, "attributes": []}], "relations": [], "negated": ["object", 1]}
     row = {"image_id": 1, "x": 0, "y": 0, "width": 20, "height": 20,
-           "provenance": {"foil_type": "negate", "positive": {"scene": {"absent": ["cat"]}},
-                          "negatives": [{"scene": {"objects": [{"id": 1, "name": "cup", "attributes": []}],
-                                                   "relations": [], "absent": [name]}}
-                                        for name in ("cup", "dog")]}}
+           "provenance": {"foil_type": "negate", "positive": {"scene": denial("cat")},
+                          "negatives": [{"scene": denial(name)} for name in ("cup", "dog")]}}
     (tmp_path / "productivity" / "negate").mkdir(parents=True)
     (tmp_path / "productivity" / "negate" / "x.jsonl").write_text(json.dumps(row) + "\n")
     report = crop_check.productivity_report(tmp_path, {1: crop_check.Image(graph)})
     assert report["true"] == {"negate": 1} and report["foils"] == {"negate": 2}
-    assert not report["positive_false"]
+    assert report["positive_false"] == {"negate": 1}
 
 
 @pytest.mark.slow

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 OBJECT_WORDS = frozenset({"man", "shirt", "dog", "grass", "frisbee", "hat", "car", "bicycle", "tree"})
 MAN = Scene.build({1: "man", 2: "shirt"}, [(1, "tall"), (2, "white")], [(1, "wearing", 2)])
-DOG = Scene.build({1: "dog", 2: "grass"}, [(1, "brown")], [(1, "on", 2)], ["frisbee"])
+DOG = Scene.build({1: "dog", 2: "grass"}, [(1, "brown")], [(1, "on", 2)], ("relation", 0))
 BICYCLE = Scene.build({1: "bicycle", 2: "tree"}, [(1, "blue")], [(1, "near", 2)])
 
 
@@ -34,8 +34,8 @@ def tasks() -> list[TextTask]:
         TextTask("man", "caption", {"facts": MAN.facts(), "draft": "A tall man is wearing a white shirt."},
                  "A tall man is wearing a white shirt.", Expectation(MAN)),
         TextTask("dog", "negative_negate", {"facts": DOG.facts(),
-                                            "draft": "A brown dog is on grass. There is no frisbee."},
-                 "A brown dog is on grass. There is no frisbee.", Expectation(DOG, "negate")),
+                                            "draft": "A brown dog is not on grass."},
+                 "A brown dog is not on grass.", Expectation(DOG, "negate")),
         # prompt and expectation disagree: no completion can pass, the row must fall back
         TextTask("mismatch", "caption", {"facts": "red car; car on road", "draft": "A red car is on a road."},
                  "A blue bicycle is near a tree.", Expectation(BICYCLE)),

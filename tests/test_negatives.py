@@ -1,4 +1,5 @@
-"""Foils: false against the full graph, whole-token edits, swaps keep the words, negation balanced."""
+"""Foils: false against the full graph (negations: at the crop), whole-token edits, swaps keep
+the words, every negate candidate denies one atom in place."""
 
 import collections
 import difflib
@@ -8,15 +9,14 @@ import re
 import pytest
 
 from crepe_gen.evaluation.audit import normalized
-from crepe_gen.language.tokens import has_negation
+from crepe_gen.language.tokens import negation_count
 from crepe_gen.productivity.captions import render, scene_from_subgraph
-from crepe_gen.productivity.negatives import FOIL_TYPES, NEGATE_DROPS, NegativeConfig, negate_foils
+from crepe_gen.productivity.negatives import FOIL_TYPES, NEGATE_DROPS, NegativeConfig, negatable_atoms, negate_foils
 from crepe_gen.productivity.weights import atom_statistics, plausibility_scorer
 from crepe_gen.productivity.sampling import sample_subgraph
-from crepe_gen.vg.crop import object_box
-from crepe_gen.vg.geometry import fraction_inside
+from crepe_gen.vg import crop
 from crepe_gen.vg.graph import union_box
-from crepe_gen.vg.truth import name_in_image, objects_named, statement_holds
+from crepe_gen.vg.truth import statement_holds
 from crepe_gen.vg.reader import VisualGenome
 
 ARTICLES = {"a", "an", "the", "is", "are", "has", "have"}  # grammar words that agree
@@ -44,29 +44,32 @@ def rows(sample, foil_type, levels=(4, 6, 9, 12)):
             scene = scene_from_subgraph(graph, sub)
             kwargs = {"plausibility": plausibility_scorer(statistics, graph)}
             if foil_type == "negate":
-                kwargs["absent_weights"] = statistics.absent_weights
+                kwargs["box"] = union_box(graph, sub.objects)
             result = FOIL_TYPES[foil_type](graph, scene, statistics.lexicon, rng, NegativeConfig(), **kwargs)
             if result is not None:
-                made.append((graph, *result))
+                made.append((graph, *result, scene, union_box(graph, sub.objects)))
     assert len(made) >= 20, f"too few {foil_type} rows to test"
     return made
 
 
 @pytest.mark.parametrize("foil_type", sorted(FOIL_TYPES))
 def test_foils_are_false_distinct_and_counted(sample, foil_type):
-    for graph, positive, foils in rows(sample, foil_type):
+    for graph, positive, foils, _, box in rows(sample, foil_type):
         assert statement_holds(graph, positive.statement())
         assert len(foils) == NegativeConfig().negatives
         texts = [normalized(render(positive))] + [normalized(render(f)) for f, _ in foils]
         assert len(set(texts)) == len(texts)
         for foil, edit in foils:
             assert edit.type == foil_type
-            assert not statement_holds(graph, foil.statement())
+            if foil_type == "negate":  # a denial is judged at the crop, where objects outside do not count
+                assert crop.negative_false_at_crop(graph, foil.statement(), box)
+            else:
+                assert not statement_holds(graph, foil.statement())
 
 
 def test_atom_edits_replace_whole_tokens(sample):
     rules = collections.Counter()
-    for graph, positive, foils in rows(sample, "atom"):
+    for graph, positive, foils, *_ in rows(sample, "atom"):
         before = words(render(positive))
         for foil, edit in foils:
             rules[edit.rule] += 1
@@ -81,7 +84,7 @@ def test_atom_edits_replace_whole_tokens(sample):
 
 
 def test_swaps_permute_three_atoms_and_keep_the_words(sample):
-    for graph, positive, foils in rows(sample, "swap"):
+    for graph, positive, foils, *_ in rows(sample, "swap"):
         content = {w for w in words(render(positive)) if w not in ARTICLES}
         edits = [edit for _, edit in foils]
         assert len({(e.rule, e.target) for e in edits}) == 1          # one triple per row
@@ -94,58 +97,59 @@ def test_swaps_permute_three_atoms_and_keep_the_words(sample):
             assert not statement_holds(graph, foil.statement())
 
 
-def test_negation_is_balanced_and_true_only_for_the_positive(sample):
-    for graph, positive, foils in rows(sample, "negate"):
-        assert has_negation(render(positive)) and len(positive.absent) == 1
-        assert not name_in_image(graph, positive.absent[0])
+def test_every_negate_candidate_denies_one_atom_in_place(sample):
+    """CREPE's negation: each candidate is the caption with one atom denied; the
+    positive denies a replaced atom (true at the crop), each foil a true atom of
+    the caption, with or without the positive's replacement (false at the crop)."""
+    kinds = collections.Counter()
+    for graph, positive, foils, scene, box in rows(sample, "negate"):
+        candidates = [positive, *(foil for foil, _ in foils)]
+        assert all(negation_count(render(c)) == 1 for c in candidates)
+        affirmed = positive.negating(())
+        assert affirmed != scene  # the positive denies a replaced atom
+        assert crop.positive_true_at_crop(graph, positive.statement(), box)
         for foil, edit in foils:
-            assert has_negation(render(foil)) and words(render(foil)).count("no") == 1
-            assert name_in_image(graph, foil.absent[0])
-            assert foil.absent[0] not in {m.name for m in foil.objects}
+            assert foil.negating(()) in (scene, affirmed)
+            assert foil.negated in negatable_atoms(scene)
+            assert edit.rule == f"deny_{foil.negated[0]}"
+            kinds[foil.negated[0]] += 1
+    assert set(kinds) == {"object", "attribute", "relation"}
 
 
-def test_negation_at_the_crop_names_only_visible_objects_and_counts_drops(sample):
-    """The crop rule: a foil's "there is no X" only of an X with at least half
-    its box in the crop, the positive's Y of nothing with any part inside;
-    rows that cannot get negatives so are dropped and counted by reason."""
-    graphs, statistics = sample
-    made, skipped = 0, collections.Counter()
-    for graph in graphs:
-        rng = random.Random(graph.graph["image_id"])
-        for n in (4, 6, 9):
-            sub = sample_subgraph(graph, n, rng)
-            if sub is None:
-                continue
-            box = union_box(graph, sub.objects)
-            result = FOIL_TYPES["negate"](graph, scene_from_subgraph(graph, sub), statistics.lexicon, rng,
-                                          NegativeConfig(), box=box, absent_weights=statistics.absent_weights,
-                                          skipped=skipped)
-            if result is None:
-                continue
-            made += 1
-            positive, foils = result
-            def shares(name):
-                return [fraction_inside(object_box(graph, o), box) for o in objects_named(graph, name)]
-            assert max(shares(positive.absent[0]), default=0.0) == 0.0
-            for foil, _ in foils:
-                assert max(shares(foil.absent[0])) >= 0.5
-    assert made >= 10
-    assert skipped and set(skipped) <= set(NEGATE_DROPS.values())
+def test_a_denial_counts_as_false_only_whichever_way_the_crop_is_read():
+    """"A man is not wearing a hat" with a second, hatless man: true if he is
+    in the crop, so never a foil then; the hatless man outside the crop does not count."""
+    from crepe_gen.vg.graph import build_graph
+    from crepe_gen.vg.scene import Mention, Scene
+    graph = build_graph({"image_id": 1, "objects": [
+        {"object_id": 1, "names": ["man"], "synsets": ["man.n.01"], "x": 0, "y": 0, "w": 10, "h": 20},
+        {"object_id": 2, "names": ["hat"], "synsets": ["hat.n.01"], "x": 2, "y": 0, "w": 6, "h": 4},
+        {"object_id": 3, "names": ["man"], "synsets": ["man.n.01"], "x": 100, "y": 0, "w": 10, "h": 20}],
+        "relationships": [{"relationship_id": 9, "predicate": "wearing", "subject_id": 1, "object_id": 2,
+                           "synsets": []}]})
+    denial = Scene((Mention(1, "man"), Mention(2, "hat")), ((1, "wearing", 2),)).negating(("relation", 0))
+    assert render(denial) == "A man is not wearing a hat."
+    assert crop.negative_false_at_crop(graph, denial.statement(), (0, 0, 10, 20))
+    assert not crop.negative_false_at_crop(graph, denial.statement(), (0, 0, 110, 20))
+    no_hat = Scene((Mention(1, "man"), Mention(2, "hat")), ((1, "wearing", 2),)).negating(("object", 2))
+    assert render(no_hat) == "A man is wearing no hat."
+    assert crop.negative_false_at_crop(graph, no_hat.statement(), (0, 0, 10, 20))
+    assert not crop.negative_false_at_crop(graph, no_hat.statement(), (0, 3, 10, 17))  # 3/4 of the hat cut off
 
 
-def test_negation_drops_a_row_whose_crop_shows_too_few_objects():
+def test_negation_drops_a_row_that_cannot_get_its_denials_and_counts_why():
     from crepe_gen.language.lexicon import Lexicon
     from crepe_gen.vg.graph import build_graph
     from crepe_gen.vg.scene import Mention, Scene
-    names = ["cup", "dog", "cat", "car", "tree", "lamp", "book"]
-    objects = [{"object_id": i + 1, "names": [name], "synsets": [], "x": 100 * i, "y": 0, "w": 10, "h": 10}
-               for i, name in enumerate(names)]
-    graph = build_graph({"image_id": 1, "objects": objects, "relationships": []})
-    lexicon = Lexicon.from_counts({name: 1 for name in names + ["horse"]}, {}, {})
-    scene = Scene((Mention(1, "cup", ()),), ())
+    graph = build_graph({"image_id": 1, "objects": [
+        {"object_id": 1, "names": ["cup"], "synsets": ["cup.n.01"], "x": 0, "y": 0, "w": 10, "h": 10,
+         "attributes": ["white"]}], "relationships": []})
+    lexicon = Lexicon.from_counts({"cup": 3}, {"white": 5, "red": 2, "black": 3}, {})
     skipped = collections.Counter()
-    whole = negate_foils(graph, scene, lexicon, random.Random(0), box=(0, 0, 700, 10), skipped=skipped)
-    assert whole is not None and {f.absent[0] for f, _ in whole[1]} <= set(names[1:])
-    # the crop shows the cup, the dog and half the cat: the other objects never make a foil
-    assert negate_foils(graph, scene, lexicon, random.Random(0), box=(0, 0, 205, 10), skipped=skipped) is None
-    assert skipped == {NEGATE_DROPS["visible"]: 1}
+    # two atoms (the cup, its colour): too few denials for five foils
+    assert negate_foils(graph, Scene((Mention(1, "cup", ("white",)),)), lexicon, random.Random(0),
+                        skipped=skipped) is None
+    assert skipped == {NEGATE_DROPS["foils"]: 1}
+    few = negate_foils(graph, Scene((Mention(1, "cup", ("white",)),)), lexicon, random.Random(0),
+                       NegativeConfig(negatives=1))
+    assert few is not None and render(few[0]) in ("There is a cup that is not red.", "There is a cup that is not black.")

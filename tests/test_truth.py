@@ -76,7 +76,11 @@ def test_statement_search_finds_other_embeddings(graph):
     assert not statement_holds(graph, Statement({"a": ("horse", ()), "b": ("man", ())},
                                                 (("a", "riding", "b"),)))
     assert not statement_holds(graph, Statement({"a": ("man", ("short",))}))
-    assert not statement_holds(graph, Statement({"a": ("cup", ())}, absent=("table",)))
+    def not_riding(horse_attributes):
+        return Statement({"a": ("man", ()), "b": ("horse", horse_attributes)}, (("a", "riding", "b"),),
+                         negated=("relation", ("a", "riding", "b")))
+    assert not statement_holds(graph, not_riding(("brown",)))
+    assert statement_holds(graph, not_riding(()))  # the animal may be a horse no one rides
 
 
 def test_real_sample_positive_statements_hold():

@@ -405,6 +405,32 @@ class Lexicon:
                 if count >= self.config.min_count and attribute_category(other) == category
                 and not self.same_meaning("attribute", other, attribute)]
 
+    def replacement_rates(self, kind: str) -> dict[str, float]:
+        """``{word: how often it is drawn as a replacement}`` when an atom of *kind*
+        (``"object"``, ``"attribute"``, ``"relation"``) is drawn by count and its
+        replacement by count among its candidates, summed over the atoms.
+
+        A word drawn as a replacement more (or less) often than it occurs as an
+        atom is a cue when replacements and atoms stand side by side.
+
+        >>> lexicon = Lexicon.from_counts({}, {"red": 3, "blue": 1, "green": 1}, {})
+        >>> {a: round(r, 2) for a, r in lexicon.replacement_rates("attribute").items()}
+        {'blue': 1.75, 'green': 1.75, 'red': 1.5}
+        """
+        def compute(_):
+            counts = {"object": self.object_counts, "attribute": self.attribute_counts,
+                      "relation": self.predicate_counts}[kind]
+            find = {"object": self.object_candidates, "attribute": self.attribute_candidates,
+                    "relation": self.predicate_candidates}[kind]
+            rates = collections.Counter()
+            for word, count in counts.items():
+                candidates = find(word)
+                total = sum(weight for _, weight in candidates)
+                for other, weight in candidates:
+                    rates[other] += count * weight / total
+            return sorted(rates.items())
+        return dict(self._memoized("replacement_rates", kind, compute))
+
     def predicate_candidates(self, predicate: str) -> list[tuple[str, int]]:
         """Predicates of the same class that neither mean the same (:meth:`same_meaning`)
         nor may state the same relation (:func:`same_predicate`)."""

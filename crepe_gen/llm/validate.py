@@ -13,8 +13,8 @@ A completion is accepted only if
   Visual Genome object name (one of the *object_words*) must be one of the scene's
   objects; likewise no attribute word (*attribute_words*, when given) that the
   scene does not hold;
-* negation appears exactly where intended: right before each name the scene
-  says is absent ("there is no umbrella"), nowhere else;
+* negation appears exactly where intended: right before the atom the scene
+  denies ("there is no umbrella", "is not wearing", "not red"), nowhere else;
 * a foil differs from its positive and no longer mentions a replaced atom.
 
 The edit itself (which atom was replaced, and that the result is false for the
@@ -57,7 +57,7 @@ __all__ = ["Expectation", "check_text", "lemmas", "plain_words"]
 #: Words that may join an object to an attribute placed after it: "the shirt is white".
 _LINKING = frozenset({"is", "are", "was", "were", "be", "that", "which", "who", "looks", "look",
                       "appears", "appear", "seems", "very", "quite", "rather", "and", "also",
-                      "both", "all", "a", "an", "the", "painted", "colored", "coloured"})
+                      "both", "all", "a", "an", "the", "painted", "colored", "coloured", "not"})
 #: Function words that are never counted as object names, whatever the object words say.
 _NOT_OBJECTS = frozenset(
     "a an the this that these those it its they them there here he she his her him we you i "
@@ -203,8 +203,8 @@ def check_text(text: str, expect: Expectation, object_words: frozenset[str], *,
     scene = expect.scene
     sentence = _Sentence(words)
 
-    object_spans = _claim_objects(sentence, {o.name for o in scene.objects} | set(scene.absent), canon)
-    for name in [o.name for o in scene.objects] + list(scene.absent):
+    object_spans = _claim_objects(sentence, {o.name for o in scene.objects}, canon)
+    for name in [o.name for o in scene.objects]:
         if not object_spans.get(name):
             failures.append(f"missing_object:{name}")
     relation_spans = {}
@@ -242,12 +242,12 @@ def check_text(text: str, expect: Expectation, object_words: frozenset[str], *,
         objects = object_spans[scene.mention(object_id).name]
         if not any(s[0] < p[0] < o[0] for p in relation_spans[rel] for s in subjects for o in objects):
             failures.append(f"relation_direction:{predicate}")
-    failures.extend(_check_negation(words, scene, object_spans))
+    failures.extend(_check_negation(words, scene, object_spans, relation_spans, attribute_spans))
     if expect.kind != "caption":
         if expect.positive and normalized_words(expect.positive) == words:
             failures.append("same_as_positive")
         stated = {a for o in scene.objects for a in o.attributes} | {o.name for o in scene.objects} \
-            | {predicate for _, predicate, _ in scene.relations} | set(scene.absent)
+            | {predicate for _, predicate, _ in scene.relations}
         for word in expect.removed:
             if word not in stated and sentence.find(word):  # among words no atom claimed
                 failures.append(f"removed_atom_kept:{word}")
@@ -308,14 +308,25 @@ def _bound(sentence: _Sentence, attribute_span, object_span, object_spans) -> bo
                                  for j in gap)
 
 
-def _check_negation(words, scene: Scene, object_spans) -> list[str]:
-    """A negation word right before each absent name ("there is no umbrella",
-    "without an umbrella") and nowhere else."""
+#: How many words before the denied atom its negation word may stand ("no big red hat").
+_NEGATION_REACH = {"object": 4, "attribute": 3, "relation": 3}
+
+
+def _check_negation(words, scene: Scene, object_spans, relation_spans, attribute_spans) -> list[str]:
+    """A negation word right before the denied atom ("there is no umbrella",
+    "without an umbrella", "is not wearing", "that is not red") and nowhere else."""
     negation_at = [i for i, w in enumerate(words) if is_negation(w)]
     denials = set()
-    for name in scene.absent:
-        near = {n for start, _ in object_spans[name] for n in negation_at if 0 < start - n <= 3}
-        if not near:
-            return [f"negation_missing:{name}"]
-        denials |= near
+    if scene.negated:
+        kind = scene.negated[0]
+        if kind == "object":
+            word, spans = scene.mention(scene.negated[1]).name, object_spans[scene.mention(scene.negated[1]).name]
+        elif kind == "attribute":
+            word, spans = scene.negated[2], attribute_spans[scene.negated[2]]
+        else:
+            relation = scene.relations[scene.negated[1]]
+            word, spans = relation[1], relation_spans[relation]
+        denials = {n for start, _ in spans for n in negation_at if 0 < start - n <= _NEGATION_REACH[kind]}
+        if not denials:
+            return [f"negation_missing:{word}"]
     return ["negation"] if set(negation_at) - denials else []

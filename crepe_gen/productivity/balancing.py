@@ -1,9 +1,10 @@
 """Blind-bias balancing of the productivity cells: which rows and foils are written.
 
-Atom rows keep ``negatives`` of their candidate foils, chosen by
-:func:`~crepe_gen.textonly.balance.balance_foils` so that a text-only
-classifier ranks the positive uniformly; swap rows (all their foils) are
-chosen per cell by :func:`~crepe_gen.textonly.balance.select_rows_by_rank`;
+Atom and negate rows (:data:`CHOSEN_FOIL_TYPES`) keep ``negatives`` of their
+candidate foils, chosen by :func:`~crepe_gen.textonly.balance.balance_foils`
+so that a text-only classifier ranks the positive uniformly; swap and negate
+rows (:data:`ROW_CHOSEN_FOIL_TYPES`) are then chosen per cell by
+:func:`~crepe_gen.textonly.balance.select_rows_by_rank`;
 then every cell is cut to the same count (:func:`balance_cells`).
 """
 
@@ -14,7 +15,12 @@ import logging
 
 from ..textonly.balance import balance_foils, balance_rounds, positive_rank, select_rows_by_rank
 
-__all__ = ["balance_cells", "balance_atom", "kept_count"]
+__all__ = ["CHOSEN_FOIL_TYPES", "ROW_CHOSEN_FOIL_TYPES", "balance_cells", "balance_foil_choice", "kept_count"]
+
+#: Foil types whose rows carry more candidate foils than they keep.
+CHOSEN_FOIL_TYPES = ("atom", "negate")
+#: Foil types whose cells gather more rows than they keep, chosen by the positive's rank.
+ROW_CHOSEN_FOIL_TYPES = ("swap", "negate")
 
 log = logging.getLogger(__name__)
 
@@ -43,42 +49,45 @@ def _with_negatives(row: tuple, pick) -> tuple:
     return csv_row, provenance
 
 
-def balance_atom(rows: list, config, keep=None) -> list:
-    """``negatives`` of each atom row's candidate foils, chosen by
+def balance_foil_choice(rows: list, config, foil_type: str = "atom", keep=None) -> list:
+    """``negatives`` of each row's candidate foils, chosen by
     :func:`~crepe_gen.textonly.balance.balance_foils`; None for a row that cannot be balanced.
 
     *keep* (row index -> bool): rows the later rounds' classifier learns from
     (those that will be written), as the audit's classifier would."""
     return balance_foils(_items(rows), config.negatives, rounds=config.balance_rounds,
                          folds=config.classifier_folds, seed=config.seed,
-                         salt=f"{config.seed}:productivity:atom:ranks", trainable=keep)
+                         salt=f"{config.seed}:productivity:{foil_type}:ranks", trainable=keep)
 
 
-def _balance_atom_cells(cells: dict, atom_cells: list, config, section: dict) -> None:
-    flat = [(cell, row) for cell in atom_cells for row in cells[cell]]
+def _balance_chosen_cells(cells: dict, foil_type: str, config, section: dict) -> None:
+    chosen_cells = [cell for cell in cells if cell[0] == foil_type]
+    flat = [(cell, row) for cell in chosen_cells for row in cells[cell]]
     target = kept_count(cells, config)
     positions = collections.Counter()
     order = []
     for cell, _ in flat:
         order.append(positions[cell])
         positions[cell] += 1
-    picks = balance_atom([row for _, row in flat], config, keep=lambda i: order[i] < target * 1.25)
-    for cell in atom_cells:
+    picks = balance_foil_choice([row for _, row in flat], config, foil_type,
+                                keep=lambda i: order[i] < target * 1.25)
+    for cell in chosen_cells:
         cells[cell] = []
     for (cell, row), pick in zip(flat, picks):
         if pick is None:
-            section["atom_rows_dropped"] += 1
+            section[f"{foil_type}_rows_dropped"] += 1
             continue
-        section["atom_foils_dropped"] += len(row[0]["hard_negs"]) - len(pick)
+        section[f"{foil_type}_foils_dropped"] += len(row[0]["hard_negs"]) - len(pick)
         cells[cell].append(_with_negatives(row, pick))
 
 
-def _choose_swap_rows(cells: dict, swap_cells: list, per_cell: int, config, section: dict) -> None:
-    flat = [(cell, row) for cell in swap_cells for row in cells[cell]]
+def _choose_rows(cells: dict, foil_type: str, per_cell: int, config, section: dict) -> None:
+    chosen_cells = [cell for cell in cells if cell[0] == foil_type]
+    flat = [(cell, row) for cell in chosen_cells for row in cells[cell]]
 
     def choose(scores, round_number):
         chosen, start = set(), 0
-        for cell in swap_cells:
+        for cell in chosen_cells:
             size = len(cells[cell])
             ranks = [positive_rank(*scores[start + i]) for i in range(size)]
             chosen.update(start + i for i in select_rows_by_rank(ranks, per_cell, config.negatives))
@@ -88,13 +97,13 @@ def _choose_swap_rows(cells: dict, swap_cells: list, per_cell: int, config, sect
 
     picks = balance_rounds(_items([row for _, row in flat]), choose, rounds=config.balance_rounds,
                            folds=config.classifier_folds, seed=config.seed)
-    for cell in swap_cells:
-        section["swap_rows_not_chosen"] += len(cells[cell]) - per_cell
+    for cell in chosen_cells:
+        section[f"{foil_type}_rows_not_chosen"] += len(cells[cell]) - per_cell
     kept_rows = collections.defaultdict(list)
     for (cell, row), pick in zip(flat, picks):
         if pick is not None:
             kept_rows[cell].append(row)
-    cells.update({cell: kept_rows[cell] for cell in swap_cells})
+    cells.update({cell: kept_rows[cell] for cell in chosen_cells})
 
 
 def balance_cells(cells: dict, config) -> tuple[dict, dict]:
@@ -102,23 +111,24 @@ def balance_cells(cells: dict, config) -> tuple[dict, dict]:
 
     *cells*: ``{(foil type, n): [(csv row, provenance), ...]}``; *config*: a
     :class:`~crepe_gen.productivity.stage.ProductivityConfig`. Atom rows get
-    their foils by :func:`balance_atom` (rows that cannot be balanced are
-    dropped); swap rows (five foils, all orders of three atoms) are chosen
-    per cell by :func:`~crepe_gen.textonly.balance.select_rows_by_rank`; then
+    their foils by :func:`balance_foil_choice` (rows that cannot be balanced are
+    dropped), as do negate rows; swap and negate rows are then chosen per
+    cell by :func:`~crepe_gen.textonly.balance.select_rows_by_rank`; then
     every cell is cut to the sparsest cell's count (or ``per_level``).
     """
     cells = {cell: list(rows) for cell, rows in sorted(cells.items())}
-    section = {"atom_rows_dropped": 0, "atom_foils_dropped": 0, "swap_rows_not_chosen": 0}
-    atom_cells = [cell for cell in cells if cell[0] == "atom"]
-    if config.balance_ranks and atom_cells:
-        _balance_atom_cells(cells, atom_cells, config, section)
-    else:
-        for cell in atom_cells:
-            cells[cell] = [_with_negatives(row, range(config.negatives)) for row in cells[cell]]
+    section = {f"{foil_type}_{what}": 0 for foil_type in CHOSEN_FOIL_TYPES for what in ("rows_dropped", "foils_dropped")}
+    section.update({f"{foil_type}_rows_not_chosen": 0 for foil_type in ROW_CHOSEN_FOIL_TYPES})
+    for foil_type in CHOSEN_FOIL_TYPES:
+        if config.balance_ranks and any(cell[0] == foil_type for cell in cells):
+            _balance_chosen_cells(cells, foil_type, config, section)
+        else:
+            for cell in [cell for cell in cells if cell[0] == foil_type]:
+                cells[cell] = [_with_negatives(row, range(config.negatives)) for row in cells[cell]]
     per_cell = kept_count(cells, config)
     if config.per_level is not None and per_cell < config.per_level:
         log.warning("only %d rows in the sparsest cell, fewer than per_level=%d", per_cell, config.per_level)
-    swap_cells = [cell for cell in cells if cell[0] == "swap"]
-    if config.balance_ranks and swap_cells:
-        _choose_swap_rows(cells, swap_cells, per_cell, config, section)
+    for foil_type in ROW_CHOSEN_FOIL_TYPES:
+        if config.balance_ranks and any(cell[0] == foil_type for cell in cells):
+            _choose_rows(cells, foil_type, per_cell, config, section)
     return {cell: rows[:per_cell] for cell, rows in cells.items()}, section

@@ -1,7 +1,7 @@
 """Captions from scenes: how what a caption says (a :class:`~crepe_gen.vg.scene.Scene`) is said.
 
 A scene is the structured meaning of one caption (:mod:`crepe_gen.vg.scene`):
-object mentions, relations between them and names said to be absent.
+object mentions, relations between them and at most one atom denied in place.
 Positives are scenes read off a subgraph (:func:`scene_from_subgraph`);
 negatives are edited scenes (:mod:`crepe_gen.productivity.negatives`). Every candidate of a
 row is rendered by the same backend and style, so surface form is no cue.
@@ -22,12 +22,18 @@ build applies. With all of them the rendered captions pass every rule.
 Examples
 --------
 >>> scene = Scene(objects=(Mention(1, "man", ("tall",)), Mention(2, "horse", ("brown", "old")),
-...                        Mention(3, "grass", ())),
-...               relations=((1, "riding", 2), (2, "on", 3)), absent=("umbrella",))
+...                        Mention(3, "grass", ()), Mention(4, "umbrella", ())),
+...               relations=((1, "riding", 2), (2, "on", 3)))
 >>> render(scene)
-'A tall man is riding an old brown horse. The horse is on grass. There is no umbrella.'
+'A tall man is riding an old brown horse. The horse is on grass. There is an umbrella.'
 >>> render(scene, style="clauses")
-'A tall man is riding an old brown horse, the horse is on grass and there is no umbrella.'
+'A tall man is riding an old brown horse, the horse is on grass and there is an umbrella.'
+>>> render(scene.negating(("relation", 0)))
+'A tall man is not riding an old brown horse. The horse is on grass. There is an umbrella.'
+>>> render(scene.negating(("attribute", 2, "brown")), style="clauses")
+'A tall man is riding an old horse that is not brown, the horse is on grass and there is an umbrella.'
+>>> render(scene.negating(("object", 4)))
+'A tall man is riding an old brown horse. The horse is on grass. There is no umbrella.'
 >>> render(Scene(objects=(Mention(7, "pants", ("blue",)),)))
 'There are blue pants.'
 >>> fixed = {**caption_templates(), "fluency_fixes": list(FLUENCY_FIXES)}
@@ -39,7 +45,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 import networkx as nx
@@ -211,33 +217,43 @@ def render(scene: Scene, style: str = "sentences", templates: dict | None = None
     introduced: set = set()
     clauses = []
     mentions = {m.object_id: m for m in scene.objects}
+    denied_object, denied_attribute = scene.negated_object(), scene.negated_attribute()
 
     def mention_of(object_id) -> str:
         first = object_id not in introduced
         introduced.add(object_id)
-        return noun_phrase(mentions[object_id], first, fixes)
+        mention = mentions[object_id]
+        if first and object_id == denied_object:
+            return form["denied_object"].format(object=described(mention.attributes, surface_name(mention.name, fixes),
+                                                                 fixes))
+        if first and denied_attribute and denied_attribute[0] == object_id:
+            kept = replace(mention, attributes=tuple(a for a in mention.attributes if a != denied_attribute[1]))
+            return form["denied_attribute"].format(object=noun_phrase(kept, first, fixes),
+                                                   be="are" if is_plural(mention.name, fixes) else "is",
+                                                   attribute=denied_attribute[1])
+        return noun_phrase(mention, first, fixes)
 
-    for subject_id, predicate, object_id in scene.relations:
+    for index, (subject_id, predicate, object_id) in enumerate(scene.relations):
         subject = mentions[subject_id]
         plural = is_plural(subject.name, fixes)
         subject_text = mention_of(subject_id)
         object_text = mention_of(object_id)
+        negated = "negated_" if index == scene.negated_relation() else ""
         if predicate in finite:
-            verb = finite[predicate] if plural else predicate
-            clauses.append(form["finite_relation"].format(subject=subject_text, predicate=verb,
-                                                         object=object_text))
+            verb = finite[predicate] if plural or negated else predicate
+            clauses.append(form[f"{negated}finite_relation"].format(
+                subject=subject_text, predicate=verb, object=object_text, do="do" if plural else "does"))
         else:
-            clauses.append(form["relation"].format(subject=subject_text, be="are" if plural else "is",
-                                                   predicate=predicate, object=object_text))
+            clauses.append(form[f"{negated}relation"].format(subject=subject_text, be="are" if plural else "is",
+                                                             predicate=predicate, object=object_text))
     lone = [m for m in scene.objects if m.object_id not in introduced]
-    groups = [lone] if lone and "list_lone_objects" in fixes else [[m] for m in lone]
+    listed = [m for m in lone if m.object_id != denied_object]
+    groups = [listed] if listed and "list_lone_objects" in fixes else [[m] for m in listed]
+    groups += [[m] for m in lone if m.object_id == denied_object]  # "there is no cup" on its own
     for group in groups:
         things = [mention_of(m.object_id) for m in group]
         clauses.append(form["lone"].format(be="are" if is_plural(group[0].name, fixes) else "is",
                                            object=_join_list(things, form)))
-    for name in scene.absent:
-        clauses.append(form["absent"].format(be="are" if is_plural(name, fixes) else "is",
-                                             absent=surface_name(name, fixes)))
     if form["join"].strip() in (".", "!", "?"):
         clauses = [_capitalize(c) for c in clauses]
     if len(clauses) > 1:

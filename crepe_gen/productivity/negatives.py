@@ -23,12 +23,12 @@ Foil types (:data:`FOIL_TYPES`, keyed by the CLI/file name):
     predicates of three relations) in their five other orders. The words stay
     the same, and no candidate is closer to the others than the positive.
 ``negate``
-    every candidate ends with one negated clause, "there is no X": the
-    positive names something absent from the image (so from the crop), each
-    foil something visible in the row's crop by the rule of
-    :mod:`crepe_gen.vg.crop` (but not said elsewhere in the caption). A
-    negation word is thus no cue; absent names are drawn with weights that match how often present
-    names are negated.
+    every candidate denies one atom of the caption in place, as CREPE's
+    negations do ("a man is not wearing a hat", "a hat that is not red",
+    "there is no hat"): the positive denies a replaced atom (true), each foil
+    a true atom (false for the row's crop by the rule of :mod:`crepe_gen.vg.crop`).
+    Every candidate thus holds one negation, and the positive's replacement
+    word recurs in foils (outside the denial's scope, so no reading makes them true).
 
 Examples
 --------
@@ -55,6 +55,7 @@ Examples
 
 from __future__ import annotations
 
+import collections
 import itertools
 import logging
 from dataclasses import dataclass, replace
@@ -69,10 +70,10 @@ from .sampling import usable_object
 from ..vg import crop
 from ..vg.graph import union_box
 from ..vg.scene import Edit, Scene
-from ..vg.truth import name_in_image, object_has_name, same_thing, statement_holds
+from ..vg.truth import object_has_name, same_thing, statement_holds
 
-__all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negate_foils", "permuted",
-           "swap_foils", "swap_slots"]
+__all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negatable_atoms",
+           "negate_foils", "permuted", "swap_foils", "swap_slots"]
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +81,11 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class NegativeConfig:
     """``negatives``: foils per row; ``slots``: atom slots (atom) or atom
-    triples (swap) tried per row; ``oversample``: valid foils gathered per
-    foil kept when a plausibility scorer chooses; ``attempts``: absent names
-    tried per negate row;
-    ``min_overlap``: share of an object's box inside the crop for it to be
-    visible there (:data:`crepe_gen.vg.crop.VISIBLE_FRACTION`), the only
-    objects a negate foil may name; ``candidates``: atom foils kept per row
+    triples (swap) or atoms to replace (the negate positive) tried per row;
+    ``oversample``: valid foils gathered per foil kept when a plausibility
+    scorer chooses; ``min_overlap``: share of an object's box inside the crop
+    for it to be visible there (:data:`crepe_gen.vg.crop.VISIBLE_FRACTION`);
+    ``candidates``: atom and negate foils kept per row
     (0: ``negatives``), more than needed when a later step chooses among them
     (:mod:`crepe_gen.textonly.balance`)."""
 
@@ -94,7 +94,6 @@ class NegativeConfig:
     slots: int = 8
     oversample: int = 3
     max_plausibility_lead: float | None = 0.0
-    attempts: int = 60
     min_overlap: float = crop.VISIBLE_FRACTION
 
 
@@ -109,8 +108,9 @@ class _Collector:
     """
 
     def __init__(self, graph, positive: Scene, renderer, wanted: int, plausibility=None,
-                 oversample: int = 1, max_lead: float | None = None, keep: int = 0):
+                 oversample: int = 1, max_lead: float | None = None, keep: int = 0, is_false=None):
         self.graph, self.renderer, self.wanted, self.max_lead = graph, renderer, wanted, max_lead
+        self.is_false = is_false or (lambda scene: not statement_holds(graph, scene.statement()))
         self.positive, self.plausibility = positive, plausibility
         self.keep = max(wanted, keep)  # foils returned when that many are found
         self.capacity = self.keep * (oversample if plausibility else 1)
@@ -129,7 +129,7 @@ class _Collector:
         if self.full:
             return False
         text = caption_key(self.renderer(scene))
-        if text in self.seen or statement_holds(self.graph, scene.statement()):
+        if text in self.seen or not self.is_false(scene):
             return False
         self.seen.add(text)
         self.found.append((scene, edit))
@@ -346,67 +346,130 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
 # -- negate -------------------------------------------------------------------------------
 #: Why a negate row was dropped (the keys counted in the manifest's ``skipped``).
 NEGATE_DROPS = {
-    "visible": "negate: too few names visible in the crop",
-    "absent": "negate: no name absent from the image",
-    "positive": "negate: positive not visible in the crop",
-    "distinct": "negate: too few distinct foils",
+    "positive": "negate: no replaced atom whose denial is true at the crop",
+    "foils": "negate: too few denials false at the crop",
 }
 
 
-def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
-                 config: NegativeConfig = NegativeConfig(), renderer=None, box=None,
-                 absent_weights: dict | None = None, plausibility=None, skipped=None):
-    """``(positive with a true "there is no X", [(foil scene, edit), ...])`` or None.
+def negatable_atoms(scene: Scene) -> list[tuple]:
+    """The atom references (:data:`crepe_gen.vg.scene.ATOM_KINDS`) a caption of *scene* can deny
+    in place: its objects in at most one relation (an object is denied with its
+    attributes and its one relation: "a man is wearing no hat"), its
+    attributes and its relations.
 
-    Truth is read at the crop *box* (the whole image when None) by the rule
-    of :mod:`crepe_gen.vg.crop`: foils say "there is no Y" only of names Y
-    of objects visible in the crop (``config.min_overlap`` of their box
-    inside), so each foil is false whichever way partly visible objects are
-    read; X is drawn from *absent_weights* (``{name: weight}``, by default
-    the lexicon's object counts) among names no object of the image may
-    carry (so nothing with any part in the crop can; the stricter rule also
-    keeps X drawn as the absent weights of
-    :mod:`~crepe_gen.productivity.weights` assume). Objects outside the crop
-    never make a foil. Both come
-    from the names of *absent_weights* only, so neither side has words of
-    its own. A dropped row is counted in *skipped* (a Counter) under a
-    :data:`NEGATE_DROPS` reason.
+    >>> from crepe_gen.vg.scene import Mention
+    >>> scene = Scene((Mention(1, "man", ("tall",)), Mention(2, "hat", ())), ((1, "wearing", 2),))
+    >>> negatable_atoms(scene)
+    [('object', 1), ('object', 2), ('attribute', 1, 'tall'), ('relation', 0)]
+    """
+    in_relations = collections.Counter(end for s, _, o in scene.relations for end in {s, o})
+    atoms = [("object", m.object_id) for m in scene.objects if in_relations[m.object_id] <= 1]
+    atoms += [("attribute", m.object_id, a) for m in scene.objects for a in m.attributes]
+    return atoms + [("relation", i) for i in range(len(scene.relations))]
+
+
+def _atom_slot(atom: tuple):
+    """The :data:`_ATOM_RULES` slot of an atom reference."""
+    return atom[1] if atom[0] in ("object", "relation") else tuple(atom[1:])
+
+
+def _replaced_atom(atom: tuple, edit: Edit) -> tuple:
+    """The reference of *atom* after *edit* replaced its word."""
+    return ("attribute", atom[1], edit.new[0]) if atom[0] == "attribute" else atom
+
+
+def _in_scope(atom: tuple, denied: tuple, scene: Scene) -> bool:
+    """Whether *atom* lies in the scope of denying *denied*: the denied atom, and for a
+    relation its two objects (names and attributes), for an object its attributes
+    and its relation.
+
+    >>> from crepe_gen.vg.scene import Mention
+    >>> scene = Scene((Mention(1, "man", ("tall",)), Mention(2, "hat", ("red",))), ((1, "wearing", 2),))
+    >>> _in_scope(("attribute", 2, "red"), ("relation", 0), scene), _in_scope(("relation", 0), ("object", 2), scene)
+    (True, True)
+    >>> _in_scope(("attribute", 1, "tall"), ("object", 2), scene)
+    False
+    """
+    if atom == denied:
+        return True
+    kind = denied[0]
+    if kind == "relation":
+        subject, _, obj = scene.relations[denied[1]]
+        return atom[0] in ("object", "attribute") and atom[1] in (subject, obj)
+    if kind == "object":
+        return (atom[0] == "attribute" and atom[1] == denied[1]) or \
+            (atom[0] == "relation" and denied[1] in scene.relations[atom[1]][::2])
+    return False
+
+
+def _shares_word(a: str, b: str) -> bool:
+    return bool(set(a.split()) & set(b.split()))
+
+
+def _denial(atom: tuple, scene: Scene) -> Edit:
+    """The edit record of denying *atom* of *scene* (its words as *old*)."""
+    if atom[0] == "object":
+        words = (scene.mention(atom[1]).name,)
+    elif atom[0] == "attribute":
+        words = (atom[2],)
+    else:
+        words = (scene.relations[atom[1]][1],)
+    return Edit("negate", f"deny_{atom[0]}", (atom[1],), words, ("not",))
+
+
+def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
+                 config: NegativeConfig = NegativeConfig(), renderer=None, box=None, plausibility=None,
+                 skipped=None):
+    """``(positive, [(foil scene, edit), ...])`` or None: every candidate denies one atom in place.
+
+    The positive replaces one atom of the caption by a word that makes it
+    false (as an atom foil would) and denies it, a true statement ("a man is
+    not holding a hat"); each foil denies one true atom of the caption, with
+    the positive's replacement or without it ("a man is not wearing a hat",
+    "there is no hat"), a false statement. So every candidate holds one
+    negation and the positive's words recur among the foils. Truth is read at
+    the crop *box* (the whole image when None) by the rule of
+    :mod:`crepe_gen.vg.crop`, with ``config.min_overlap`` as the visibility
+    threshold: objects outside the crop never make a foil false. With
+    ``config.candidates`` above ``negatives``, up to that many foils are
+    returned for a later choice. A dropped row is counted in *skipped* (a
+    Counter) under a :data:`NEGATE_DROPS` reason.
     """
     renderer = _renderer(renderer)
-    weights = absent_weights if absent_weights is not None else lexicon.object_counts
-    crop_box = box if box is not None else union_box(graph, list(graph.nodes))
-    visible = set()
-    for object_id in sorted(graph.nodes):
-        name = graph.nodes[object_id]["name"]
-        if name in weights and usable_object(graph, object_id) and not names_clash(name, scene, lexicon) \
-                and crop.inside_fraction(graph, object_id, crop_box) >= config.min_overlap:
-            visible.add(name)
-    if len(visible) < config.negatives:
-        return _dropped(skipped, "visible")
-    chosen = rng.sample(sorted(visible), config.negatives)
-
-    pool = sorted(weights.items())
-    positive = None
-    for _ in range(config.attempts):
-        drawn = draw(rng, pool)
-        if not drawn:
-            break
-        name = drawn[0]
-        if name in chosen or names_clash(name, scene, lexicon) or name_in_image(graph, name):
-            pool = [(n, w) for n, w in pool if n != name]
-            continue
-        positive = replace(scene, absent=(name,))
-        break
-    if positive is None:
-        return _dropped(skipped, "absent")
-    if not crop.positive_true_at_crop(graph, positive.statement(), crop_box, config.min_overlap):
+    crop_box = box if box is not None else union_box(graph, [m.object_id for m in scene.objects])
+    atoms = negatable_atoms(scene)
+    counts = {"object": lexicon.object_counts, "attribute": lexicon.attribute_counts,
+              "relation": lexicon.predicate_counts}
+    options = []  # (positive, replaced scene, replaced atom, weight)
+    slots = list(atoms)
+    rng.shuffle(slots)
+    for atom in slots[:config.slots]:
+        for replaced, edit in _ATOM_RULES[atom[0]](graph, scene, lexicon, rng, _atom_slot(atom), 3):
+            if atom[0] == "object" and _shares_word(edit.new[0], edit.old[0]):
+                continue  # "computer screen" for "computer monitor": too close to deny safely
+            candidate = replaced.negating(_replaced_atom(atom, edit))
+            if crop.positive_true_at_crop(graph, candidate.statement(), crop_box, config.min_overlap):
+                new = edit.new[0]
+                rate = lexicon.replacement_rates(atom[0]).get(new) or 1.0
+                options.append((candidate, replaced, atom, counts[atom[0]].get(new, 1) / rate))
+    if not options:
         return _dropped(skipped, "positive")
-    collector = _Collector(graph, positive, renderer, config.negatives)
-    for name in chosen:
-        foil = replace(scene, absent=(name,))
-        if crop.negative_false_at_crop(graph, foil.statement(), crop_box, config.min_overlap):
-            collector.offer(foil, Edit("negate", "negate_present", (), (positive.absent[0],), (name,)))
-    return collector.result() or _dropped(skipped, "distinct")
+    # Foils deny the caption's own atoms, so a word is denied in them as often as
+    # it occurs; the positive's replacement is reweighted to occur as often (its
+    # count over how often replacements draw it), so "not X" tells nothing.
+    chosen = draw(rng, [(i, weight) for i, (*_, weight) in enumerate(options)])[0]
+    positive, replaced_scene, replaced_at, _ = options[chosen]
+    collector = _Collector(graph, positive, renderer, config.negatives, keep=config.candidates,
+                           is_false=lambda foil: crop.negative_false_at_crop(graph, foil.statement(), crop_box,
+                                                                             config.min_overlap))
+    rng.shuffle(atoms)
+    for atom in atoms:
+        # "a man is not wearing a black hat" of a red hat reads true to many: the
+        # replacement is used only where it lies outside the denial's scope
+        replaced_too = atom != replaced_at and not _in_scope(replaced_at, atom, scene)
+        for base in ([replaced_scene, scene] if replaced_too else [scene]):
+            collector.offer(base.negating(atom), _denial(atom, base))
+    return collector.result() or _dropped(skipped, "foils")
 
 
 def _dropped(skipped, reason: str) -> None:

@@ -30,16 +30,18 @@ def row_tasks(row_id: str, foil_type: str, caption: str, provenance: dict) -> li
     the structured scenes and edits its provenance holds.
 
     >>> provenance = {"positive": {"scene": {"objects": [{"id": 1, "name": "cup", "attributes": ["red"]}],
-    ...                                      "relations": [], "absent": []}},
+    ...                                      "relations": []}},
     ...               "negatives": [{"caption": "A blue cup.", "edit": {"old": ["red"], "new": ["blue"]},
     ...                              "scene": {"objects": [{"id": 1, "name": "cup", "attributes": ["blue"]}],
-    ...                                        "relations": [], "absent": []}}]}
+    ...                                        "relations": []}}]}
     >>> [(t.item_id, t.prompt, t.fields["facts"], t.expect.removed)
     ...  for t in row_tasks("atom/4/0", "atom", "A red cup.", provenance)]
     [('atom/4/0/0', 'caption', 'red cup', ()), ('atom/4/0/1', 'negative_atom', 'blue cup', ('red',))]
     """
     positive = Scene.from_dict(provenance["positive"]["scene"]).in_id_order()
-    tasks = [TextTask(f"{row_id}/0", ROW_PROMPTS["caption"], {"facts": positive.facts(), "draft": caption},
+    # A positive that denies an atom (negate rows) is reworded as its foils are.
+    prompt = ROW_PROMPTS["negate" if positive.negated else "caption"]
+    tasks = [TextTask(f"{row_id}/0", prompt, {"facts": positive.facts(), "draft": caption},
                       caption, Expectation(positive, "caption"))]
     for index, negative in enumerate(provenance["negatives"], 1):
         scene = Scene.from_dict(negative["scene"]).in_id_order()

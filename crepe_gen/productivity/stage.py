@@ -84,13 +84,13 @@ class ProductivityConfig:
 
     ``per_level``: rows per level and foil type (None: as many as every cell
     can hold); ``max_images``: read at most this many images;
-    ``vocabulary_images``: count the atom statistics (lexicon, absent-name
-    weights, compounds) over the first this many (None: all); ``workers``:
+    ``vocabulary_images``: count the atom statistics (lexicon,
+    compounds) over the first this many (None: all); ``workers``:
     processes (the output does not depend on it, nor does the fingerprint); ``style``: a caption style
     of the backend, or None to draw one per row.
 
-    ``balance_ranks``: choose atom foils (among ``atom_candidates`` per row)
-    and swap rows so that a text-only n-gram classifier, cross-validated over
+    ``balance_ranks``: choose atom and negate foils (among ``foil_candidates``
+    per row) and swap rows so that a text-only n-gram classifier, cross-validated over
     ``classifier_folds`` folds grouped by image and refitted
     ``balance_rounds`` times on the choices, ranks the positive uniformly
     (:mod:`crepe_gen.textonly.balance`). With ``per_level``, atom and swap cells
@@ -107,13 +107,12 @@ class ProductivityConfig:
     style: str | None = None
     max_images: int | None = None
     subgraph_attempts: int = 12
-    negation_min_images: int = 2
     workers: int = field(default=1, metadata=NOT_FINGERPRINTED)
     chunk_size: int = 32
     wave_chunks: int = 8
     vocabulary_images: int | None = None
     balance_ranks: bool = True
-    atom_candidates: int = 10
+    foil_candidates: int = 10
     classifier_folds: int = 5
     balance_rounds: int = 2
     balance_surplus: float = 1.5
@@ -132,11 +131,11 @@ class ProductivityConfig:
             raise ConfigError("levels must be positive integers")
         if min(self.negatives, self.rows_per_image, self.chunk_size, self.wave_chunks, self.workers) < 1:
             raise ConfigError("negatives, rows_per_image, chunk_size, wave_chunks and workers must be at least 1")
-        if self.balance_surplus < 1 or self.atom_candidates < self.negatives:
-            raise ConfigError("balance_surplus must be at least 1 and atom_candidates at least negatives")
+        if self.balance_surplus < 1 or self.foil_candidates < self.negatives:
+            raise ConfigError("balance_surplus must be at least 1 and foil_candidates at least negatives")
         object.__setattr__(self, "levels", tuple(int(n) for n in self.levels))
         object.__setattr__(self, "foil_types", tuple(self.foil_types))
-        candidates = self.atom_candidates if self.balance_ranks else 0
+        candidates = self.foil_candidates if self.balance_ranks else 0
         if (self.foils.negatives, self.foils.candidates) != (self.negatives, candidates):
             object.__setattr__(self, "foils", replace(self.foils, negatives=self.negatives,
                                                       candidates=candidates))
@@ -160,7 +159,7 @@ class ProductivityConfig:
         """Rows to gather for a cell of *foil_type* before balancing (None: all)."""
         if self.per_level is None:
             return None
-        if self.balance_ranks and foil_type in ("atom", "swap"):
+        if self.balance_ranks and foil_type in ("atom", "swap", "negate"):
             return math.ceil(self.per_level * self.balance_surplus)
         return self.per_level
 
@@ -236,7 +235,7 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
                 box = union_box(graph, sub.objects)
                 kwargs = {"plausibility": plausibility}
                 if foil_type == "negate":
-                    kwargs.update(box=box, absent_weights=statistics.absent_weights, skipped=skipped)
+                    kwargs.update(box=box, skipped=skipped)
                 result = make_foils(graph, scene, statistics.lexicon, rng, config.foils,
                                     renderer=lambda s, style=style: backend.render(s, style), **kwargs)
                 if result is None:
@@ -310,7 +309,7 @@ def _count_atoms(vg, config: ProductivityConfig, images_dir, progress: bool) -> 
     if config.vocabulary_images is not None:
         graphs = itertools.islice(graphs, config.vocabulary_images)
     statistics = atom_statistics(tqdm(graphs, desc="atom statistics", unit=" images", disable=not progress),
-                                 config.lexicon, config.negation_min_images, aliases=vg.canon.alias_groups)
+                                 config.lexicon, aliases=vg.canon.alias_groups)
     log.info("atom statistics: %d names, %d attributes, %d predicates over %d images",
              len(statistics.lexicon.object_counts), len(statistics.lexicon.attribute_counts),
              len(statistics.lexicon.predicate_counts), statistics.images)

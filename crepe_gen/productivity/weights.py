@@ -1,8 +1,7 @@
 """The atom-statistics pass of the productivity stage: what every image's work shares.
 
 One pass over the scene graphs counts, for :class:`AtomStatistics`, the
-lexicon (atom counts, :class:`~crepe_gen.language.lexicon.Lexicon`), the
-weights with which absent names are drawn for negate foils, and in how many
+lexicon (atom counts, :class:`~crepe_gen.language.lexicon.Lexicon`) and in how many
 images each compound (object, attribute-object, relation and its halves)
 occurs; :func:`plausibility_scorer` turns those image counts into the
 plausibility score of a foil scene.
@@ -26,20 +25,16 @@ import math
 from dataclasses import dataclass, field
 
 from ..language.lexicon import AtomTally, Lexicon, LexiconConfig, predicate_phrase
-from ..language.senses import is_concrete, is_lemma
-from .sampling import usable_name
 
 __all__ = ["AtomStatistics", "atom_statistics", "graph_compounds", "scene_compounds", "plausibility_scorer"]
 
 
 @dataclass(frozen=True)
 class AtomStatistics:
-    """Counts over the images read: the lexicon, the weights of absent names
-    (name -> weight), the number of images and the image count of each
-    compound (see :func:`graph_compounds`)."""
+    """Counts over the images read: the lexicon, the number of images and the
+    image count of each compound (see :func:`graph_compounds`)."""
 
     lexicon: Lexicon
-    absent_weights: dict
     images: int = 0
     compounds: dict = field(default_factory=dict)
 
@@ -89,31 +84,18 @@ def plausibility_scorer(statistics: AtomStatistics, graph):
     return score
 
 
-def atom_statistics(graphs, config: LexiconConfig = LexiconConfig(), min_images: int = 2,
-                    aliases: dict | None = None) -> AtomStatistics:
-    """Count atoms (for the lexicon) and image frequencies of names and compounds over *graphs*.
+def atom_statistics(graphs, config: LexiconConfig = LexiconConfig(), aliases: dict | None = None) -> AtomStatistics:
+    """Count atoms (for the lexicon) and image frequencies of compounds over *graphs*.
 
-    Negated names (absent in positives, present in foils) come from one pool:
-    visible things (:func:`~crepe_gen.language.senses.is_concrete`) named in at least
-    *min_images* images. Absent names are drawn with weight ``df / (1 - df / N)``:
-    a name in a share ``df/N`` of images is negated as a present object about
-    ``df`` times, but can be drawn as absent only in the other images.
     *aliases* are the VG folder's alias lines
     (:attr:`crepe_gen.language.names.Canonicalizer.alias_groups`) for the
     lexicon's synonym test.
     """
     tally = AtomTally(aliases)
-    document_frequency = collections.Counter()
     compounds = collections.Counter()
     images = 0
     for graph in graphs:
         images += 1
         tally.add(graph)
         compounds.update(graph_compounds(graph))
-        document_frequency.update({node["name"] for node in graph._node.values()
-                                   if node["w"] > 0 and node["h"] > 0 and usable_name(node["name"])})
-    lexicon = tally.lexicon(config)
-    total = max(1, images)
-    weights = {name: df / max(1e-9, 1 - df / total) for name, df in sorted(document_frequency.items())
-               if df >= min(min_images, total) and df / total < 1 and is_lemma(name) and is_concrete(name)}
-    return AtomStatistics(lexicon, weights, images, dict(compounds))
+    return AtomStatistics(tally.lexicon(config), images, dict(compounds))

@@ -11,12 +11,12 @@ merely for the whole image. One rule, used by both sets:
 * an object with no part inside is not in the crop, and never makes a foil.
 
 A negative is false for the crop (:func:`negative_false_at_crop`) when no
-reading makes it hold: its positive part fails even among every object with
-any part in the crop (the check runs on the full graph, which is more
-cautious still), or a name it says is absent is visible. A positive is true
-for the crop (:func:`positive_true_at_crop`) when its positive part holds
-among the visible objects and no object that may carry a name it says is
-absent has any part inside.
+reading makes it hold: no assignment of objects with any part in the crop
+makes what it affirms true and what it denies false, where a denied object
+counts as there only when visible. A positive is true for the crop
+(:func:`positive_true_at_crop`) when some assignment of visible objects makes
+what it affirms true and what it denies false, where a denied object counts
+as there when any object of the image fits it.
 
 Examples
 --------
@@ -28,22 +28,20 @@ Examples
 ...     {"object_id": 3, "names": ["cat"], "synsets": ["cat.n.01"], "x": 50, "y": 50, "w": 10, "h": 10}],
 ...   "relationships": []})
 >>> crop = (0, 0, 10, 10)
->>> name_visible(graph, "cup", crop), name_visible(graph, "dog", crop), name_touches(graph, "dog", crop)
-(True, False, True)
->>> cup = {"a": ("cup", ())}
->>> negative_false_at_crop(graph, Statement(cup, absent=("cup",)), crop)
+>>> name_visible(graph, "cup", crop), name_visible(graph, "dog", crop), touching_objects(graph, crop)
+(True, False, frozenset({1, 2}))
+>>> no = lambda name: Statement({"a": (name, ())}, negated=("object", "a"))
+>>> negative_false_at_crop(graph, no("cup"), crop)
 True
->>> negative_false_at_crop(graph, Statement(cup, absent=("cat",)), crop)  # the cat is outside the crop
+>>> negative_false_at_crop(graph, no("cat"), crop)  # the cat is outside the crop
 False
->>> positive_true_at_crop(graph, Statement(cup, absent=("cat",)), crop)
+>>> positive_true_at_crop(graph, no("bird"), crop)
 True
->>> positive_true_at_crop(graph, Statement(cup, absent=("dog",)), crop)  # part of the dog is inside
+>>> positive_true_at_crop(graph, no("cat"), crop)  # a cat is in the image, if not in the crop
 False
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 import networkx as nx
 
@@ -51,7 +49,7 @@ from .geometry import Box, fraction_inside
 from .truth import Statement, objects_named, statement_holds
 
 __all__ = ["VISIBLE_FRACTION", "object_box", "inside_fraction", "visible_objects", "touching_objects",
-           "name_visible", "name_touches", "negative_false_at_crop", "positive_true_at_crop",
+           "name_visible", "negative_false_at_crop", "positive_true_at_crop",
            "clip_to_image", "too_small"]
 
 #: Default share of an object's box that must lie inside the crop for it to be visible.
@@ -84,33 +82,17 @@ def name_visible(graph: nx.MultiDiGraph, name: str, crop: Box, visible_fraction:
     return any(inside_fraction(graph, o, crop) >= visible_fraction for o in objects_named(graph, name))
 
 
-def name_touches(graph: nx.MultiDiGraph, name: str, crop: Box) -> bool:
-    """Whether some object that may be called *name* has any part in *crop*."""
-    return any(inside_fraction(graph, o, crop) > 0 for o in objects_named(graph, name))
-
-
 def negative_false_at_crop(graph: nx.MultiDiGraph, statement: Statement, crop: Box,
                            visible_fraction: float = VISIBLE_FRACTION) -> bool:
-    """Whether *statement* is false for *crop* whichever way partly visible objects are read.
-
-    Its ``absent`` names count against it only when visible; its objects,
-    attributes and relations are checked against the full graph (a superset
-    of any reading of the crop, so a statement ruled out there is ruled out
-    in the crop).
-    """
-    if any(name_visible(graph, name, crop, visible_fraction) for name in statement.absent):
-        return True
-    return not statement_holds(graph, replace(statement, absent=()))
+    """Whether *statement* is false for *crop* whichever way partly visible objects are read."""
+    return not statement_holds(graph, statement, among=touching_objects(graph, crop),
+                               witnesses=visible_objects(graph, crop, visible_fraction))
 
 
 def positive_true_at_crop(graph: nx.MultiDiGraph, statement: Statement, crop: Box,
                           visible_fraction: float = VISIBLE_FRACTION) -> bool:
-    """Whether everything *statement* asserts is visible in *crop* and nothing it
-    says is absent has any part inside."""
-    if any(name_touches(graph, name, crop) for name in statement.absent):
-        return False
-    return statement_holds(graph, replace(statement, absent=()),
-                           among=visible_objects(graph, crop, visible_fraction))
+    """Whether everything *statement* affirms is visible in *crop* and nothing it denies is in the image."""
+    return statement_holds(graph, statement, among=visible_objects(graph, crop, visible_fraction))
 
 
 # -- the crop itself ----------------------------------------------------------------------

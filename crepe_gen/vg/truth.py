@@ -156,16 +156,18 @@ class Statement:
     """A caption's meaning as a small graph pattern.
 
     ``objects``: ``{key: (name, (attribute, ...))}``; ``relations``:
-    ``((subject key, predicate, object key), ...)``; ``absent``: names said
-    not to be in the image ("there is no dog").
+    ``((subject key, predicate, object key), ...)``; ``negated``: the one
+    atom the caption denies (empty: none), ``("object", key)`` (that object,
+    with its attributes and relations, is not there), ``("attribute", key,
+    attribute)`` or ``("relation", (subject key, predicate, object key))``.
     """
 
     objects: dict
     relations: tuple = ()
-    absent: tuple = field(default=())
+    negated: tuple = field(default=())
 
 
-def statement_holds(graph: nx.MultiDiGraph, statement: Statement, among=None) -> bool:
+def statement_holds(graph: nx.MultiDiGraph, statement: Statement, among=None, witnesses=None) -> bool:
     """Whether some objects of the image make every part of *statement* true.
 
     With *among* (a set of object ids), only those objects may stand for the
@@ -175,8 +177,10 @@ def statement_holds(graph: nx.MultiDiGraph, statement: Statement, among=None) ->
 
     Searches all assignments of image objects to the statement's objects
     (several statement objects may share one image object, which only makes
-    the check more cautious). A statement with an ``absent`` name that is in
-    the image does not hold.
+    the check more cautious). A negated atom must fail for the assignment: a
+    negated attribute or relation is not held by the assigned objects, and no
+    object of *witnesses* (default: every object) fits a negated object
+    (its name, its attributes and its relations to the assigned objects).
 
     >>> from crepe_gen.vg.graph import build_graph
     >>> graph = build_graph({"image_id": 1, "objects": [
@@ -185,36 +189,83 @@ def statement_holds(graph: nx.MultiDiGraph, statement: Statement, among=None) ->
     ...      "attributes": ["wooden"]}],
     ...   "relationships": [{"relationship_id": 5, "predicate": "on", "subject_id": 1,
     ...                      "object_id": 2, "synsets": []}]})
-    >>> statement_holds(graph, Statement({"a": ("cup", ()), "b": ("table", ("wood",))}, (("a", "on", "b"),)))
+    >>> cup_on_table = Statement({"a": ("cup", ()), "b": ("table", ("wood",))}, (("a", "on", "b"),))
+    >>> statement_holds(graph, cup_on_table)
     True
     >>> statement_holds(graph, Statement({"a": ("cup", ()), "b": ("table", ())}, (("b", "on", "a"),)))
     False
-    >>> statement_holds(graph, Statement({"a": ("cup", ())}, absent=("dog",)))
+    >>> from dataclasses import replace
+    >>> statement_holds(graph, replace(cup_on_table, negated=("relation", ("a", "on", "b"))))
+    False
+    >>> statement_holds(graph, replace(cup_on_table, negated=("attribute", "b", "red")))
+    True
+    >>> statement_holds(graph, Statement({"a": ("cup", ()), "d": ("dog", ())}, negated=("object", "d")))
     True
     """
-    if any(name_in_image(graph, name) for name in statement.absent):
-        return False
-    keys = sorted(statement.objects, key=lambda k: -sum(k in (r[0], r[2]) for r in statement.relations))
+    kind = statement.negated[0] if statement.negated else None
+    objects = dict(statement.objects)
+    relations = list(statement.relations)
+    denied = None
+    if kind == "object":
+        key = statement.negated[1]
+        denied = (key, objects.pop(key), [r for r in relations if key in (r[0], r[2])])
+        relations = [r for r in relations if key not in (r[0], r[2])]
+    elif kind == "attribute":
+        _, key, attribute = statement.negated
+        name, attributes = objects[key]
+        objects[key] = (name, tuple(a for a in attributes if a != attribute))
+    elif kind == "relation":
+        relations.remove(tuple(statement.negated[1]))
+
+    def accept(assignment: dict) -> bool:
+        if kind == "attribute":
+            return not has_attribute(graph, assignment[statement.negated[1]], statement.negated[2])
+        if kind == "relation":
+            s, p, o = statement.negated[1]
+            return not has_relation(graph, assignment[s], p, assignment[o])
+        if kind == "object":
+            return not _object_fits(graph, denied, assignment, witnesses)
+        return True
+
+    return any(accept(assignment) for assignment in _assignments(graph, objects, relations, among))
+
+
+def _object_fits(graph, denied, assignment: dict, witnesses) -> bool:
+    """Whether some object of *witnesses* (None: all) fits the denied object."""
+    key, (name, attributes), relations = denied
+    for object_id in objects_named(graph, name):
+        if witnesses is not None and object_id not in witnesses:
+            continue
+        if all(has_attribute(graph, object_id, a) for a in attributes) and all(
+                has_relation(graph, object_id if s == key else assignment[s], p,
+                             object_id if o == key else assignment[o]) for s, p, o in relations):
+            return True
+    return False
+
+
+def _assignments(graph, objects: dict, relations: list, among):
+    """Every assignment ``{key: object id}`` of image objects to *objects* that makes
+    their names, attributes and *relations* hold (lazily; relations are tested
+    as soon as both ends are assigned)."""
+    keys = sorted(objects, key=lambda k: -sum(k in (r[0], r[2]) for r in relations))
     candidates = {}
     for key in keys:
-        name, attributes = statement.objects[key]
+        name, attributes = objects[key]
         candidates[key] = [o for o in objects_named(graph, name)
                            if (among is None or o in among) and all(has_attribute(graph, o, a) for a in attributes)]
         if not candidates[key]:
-            return False
-    relations = list(statement.relations)
+            return
 
-    def extend(index: int, assignment: dict) -> bool:
+    def extend(index: int, assignment: dict):
         if index == len(keys):
-            return True
+            yield dict(assignment)
+            return
         key = keys[index]
         for object_id in candidates[key]:
             assignment[key] = object_id
             if all(has_relation(graph, assignment[s], p, assignment[o]) for s, p, o in relations
                    if s in assignment and o in assignment and key in (s, o)):
-                if extend(index + 1, assignment):
-                    return True
+                yield from extend(index + 1, assignment)
             del assignment[key]
-        return False
 
-    return extend(0, {})
+    yield from extend(0, {})
