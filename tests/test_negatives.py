@@ -153,3 +153,28 @@ def test_negation_drops_a_row_whose_crop_shows_too_few_objects():
     # the crop shows the cup, the dog and half the cat: the other objects never make a foil
     assert negate_foils(graph, scene, lexicon, random.Random(0), box=(0, 0, 205, 10), skipped=skipped) is None
     assert skipped == {NEGATE_DROPS["visible"]: 1}
+
+
+def test_every_foil_is_fluent(monkeypatch):
+    import crepe_gen.productivity.stage as stage
+    from crepe_gen.productivity.stage import ProductivityConfig
+    from crepe_gen.productivity.captions import TemplateCaptioner
+
+    class Stammering(TemplateCaptioner):  # the first foil of every row says a word twice
+        def render_row(self, positive, negatives, edits, style):
+            captions = super().render_row(positive, negatives, edits, style)
+            return [captions[0], captions[1].replace(" is ", " is is ", 1), *captions[2:]]
+
+    graphs = list(VisualGenome().scene_graphs())[:4]
+    statistics = atom_statistics(graphs)
+    config = ProductivityConfig(levels=(5,), foil_types=("atom",), balance_ranks=False)
+    rows = [row for graph in graphs for row in stage.image_rows(graph, statistics, config)[0]]
+    assert rows
+    monkeypatch.setitem(stage.CAPTION_BACKENDS, "template", Stammering)
+    found, skipped = [], {}
+    for graph in graphs:
+        image_rows, image_skipped = stage.image_rows(graph, statistics, config)
+        found += image_rows
+        skipped.update(image_skipped)
+    assert not any("is is" in text for _, _, csv_row, _ in found for text in csv_row["hard_negs"])
+    assert skipped.get("atom foil not fluent", 0) > 0
