@@ -96,8 +96,10 @@ class ProductivityConfig:
     and swap rows so that a text-only n-gram classifier, cross-validated over
     ``classifier_folds`` folds grouped by image and refitted
     ``balance_rounds`` times on the choices, ranks the positive uniformly
-    (:mod:`crepe_gen.textonly.balance`). With ``per_level``, atom and swap cells
-    gather ``balance_surplus`` times as many rows to choose from.
+    (:mod:`crepe_gen.textonly.balance`); rows a classifier retrained on the
+    kept rows still solves are dropped (:mod:`crepe_gen.productivity.balancing`). With
+    ``per_level``, atom and swap cells gather ``balance_surplus`` times as many
+    rows to choose from.
     """
 
     levels: tuple = LEVELS
