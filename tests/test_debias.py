@@ -83,3 +83,24 @@ def test_drop_predictable_brings_a_shared_cue_to_chance():
 def test_drop_predictable_keeps_rows_without_a_cue():
     items = swap_items(cued=0.0)
     assert sum(drop_predictable(items, folds=5, seed=0)) >= 0.9 * len(items)
+
+
+def test_rows_a_retrained_classifier_solves_are_dropped():
+    from crepe_gen.productivity.balancing import _drop_predictable_rows
+    from crepe_gen.productivity.stage import ProductivityConfig
+
+    def row(i, cue):  # with the cue, the positive alone says "under"; else any candidate could be it
+        names = ["cup", "mug", "bowl", "plate", "glass", "vase"]
+        names = names[i % 6:] + names[:i % 6]
+        positive = f"a {names[0]} is {'under' if cue else 'on'} a table {i}"
+        foils = [f"a {name} is on a table {i}" for name in names[1:]]
+        return {"image_id": i, "caption": positive, "hard_negs": foils}, {}
+
+    cells = {("swap", 4): [row(i, i % 2 == 0) for i in range(60)], ("swap", 5): [row(i, True) for i in range(60, 70)]}
+    section = collections.Counter()
+    config = ProductivityConfig(levels=(4, 5))
+    _drop_predictable_rows(cells, [("swap", 4), ("swap", 5)], 10, config, section)
+    kept = cells[("swap", 4)]
+    assert len(cells[("swap", 5)]) == 10                       # a cell keeps the rows it must write
+    assert section["swap_rows_found_by_classifier"] > 0
+    assert sum("under" in csv_row["caption"] for csv_row, _ in kept) < 15 < len(kept)

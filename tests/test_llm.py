@@ -16,7 +16,8 @@ from crepe_gen.llm.config import LLMConfig
 from crepe_gen.llm.estimate import estimate
 from crepe_gen.llm.generate import TextTask, generate_texts
 from crepe_gen.llm.prompts import PROMPTS, load_prompt
-from crepe_gen.llm.validate import Expectation
+from crepe_gen.llm.validate import Expectation, check_text
+from crepe_gen.productivity.captions import render
 from crepe_gen.vg.scene import Scene
 
 from llm_fault_server import FaultServer
@@ -273,3 +274,12 @@ def test_cache_keys_and_prompt_hashes_are_those_of_existing_caches():
     assert chat.key == "2be27ff9bb21c881590d045bdf268e27e7b7c106521a406b013f172c7ff31bc3"
     legacy = json.dumps(messages, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert _prompt_hash(messages) == hashlib.sha256(legacy.encode("utf-8")).hexdigest()[:16]
+
+
+def test_validation_reads_names_as_the_captions_say_them():
+    scene = Scene.build({1: "man", 2: "pant"}, [(2, "black")], [(1, "wearing", 2)])
+    text = render(scene)
+    assert text == "A man is wearing black pants."
+    assert check_text(text, Expectation(scene), frozenset({"man", "pant", "pants", "shirt"})) == []
+    assert check_text("A man is wearing a black shirt.", Expectation(scene),
+                      frozenset({"man", "pant", "pants", "shirt"})) == ["missing_object:pant", "extra_object:shirt"]

@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from crepe_gen.language.names import plural_only_form
+
 from crepe_gen.evaluation.audit import normalized
 from crepe_gen.language.tokens import negation_count
 from crepe_gen.productivity.captions import render, scene_from_subgraph
@@ -74,8 +76,10 @@ def test_atom_edits_replace_whole_tokens(sample):
         for foil, edit in foils:
             rules[edit.rule] += 1
             after = words(render(foil))
-            old_words = set(" ".join(edit.old).split()) | ARTICLES
-            new_words = set(" ".join(edit.new).split()) | ARTICLES
+            # "and" joins colour words: "black, blue and purple" -> "blonde black and blue"
+            said = plural_only_form if edit.rule == "replace_object" else str  # "short" said "shorts"
+            old_words = set(" ".join(map(said, edit.old)).split()) | ARTICLES | {"and"}
+            new_words = set(" ".join(map(said, edit.new)).split()) | ARTICLES | {"and"}
             for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
                 if tag != "equal":
                     assert set(before[i1:i2]) <= old_words, (before, after, edit)
@@ -153,3 +157,28 @@ def test_negation_drops_a_row_that_cannot_get_its_denials_and_counts_why():
     few = negate_foils(graph, Scene((Mention(1, "cup", ("white",)),)), lexicon, random.Random(0),
                        NegativeConfig(negatives=1))
     assert few is not None and render(few[0]) in ("There is a cup that is not red.", "There is a cup that is not black.")
+
+
+def test_every_foil_is_fluent(monkeypatch):
+    import crepe_gen.productivity.stage as stage
+    from crepe_gen.productivity.stage import ProductivityConfig
+    from crepe_gen.productivity.captions import TemplateCaptioner
+
+    class Stammering(TemplateCaptioner):  # the first foil of every row says a word twice
+        def render_row(self, positive, negatives, edits, style):
+            captions = super().render_row(positive, negatives, edits, style)
+            return [captions[0], captions[1].replace(" is ", " is is ", 1), *captions[2:]]
+
+    graphs = list(VisualGenome().scene_graphs())[:4]
+    statistics = atom_statistics(graphs)
+    config = ProductivityConfig(levels=(5,), foil_types=("atom",), balance_ranks=False)
+    rows = [row for graph in graphs for row in stage.image_rows(graph, statistics, config)[0]]
+    assert rows
+    monkeypatch.setitem(stage.CAPTION_BACKENDS, "template", Stammering)
+    found, skipped = [], {}
+    for graph in graphs:
+        image_rows, image_skipped = stage.image_rows(graph, statistics, config)
+        found += image_rows
+        skipped.update(image_skipped)
+    assert not any("is is" in text for _, _, csv_row, _ in found for text in csv_row["hard_negs"])
+    assert skipped.get("atom foil not fluent", 0) > 0

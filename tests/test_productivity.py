@@ -168,7 +168,8 @@ def test_swap_rows_chosen_with_uniform_positive_ranks():
 
 def test_balancing_is_recorded(full_run):
     out, section = full_run
-    assert set(section["balance"]) == {"atom_rows_dropped", "atom_foils_dropped", "swap_rows_not_chosen"}
+    assert set(section["balance"]) == {"atom_rows_dropped", "atom_foils_dropped", "atom_rows_found_by_classifier",
+                                       "swap_rows_found_by_classifier", "swap_rows_not_chosen"}
     for line in output_path(out, "atom", 4, ".jsonl").read_text().splitlines():
         balance = json.loads(line)["provenance"]["balance"]
         assert len(balance["kept"]) == 5 and balance["candidates"] >= 5
@@ -182,3 +183,4 @@ def test_bundled_sample_passes_the_audit(tmp_path):
     report = audit_paths([tmp_path / "productivity"])
     failing = [(c.foil, c.level, c.worst_baseline) for c in report.cells if c.verdict == "FAIL"]
     assert report.passed, failing
+

@@ -5,7 +5,8 @@ import random
 import pytest
 
 from crepe_gen.language.lexicon import attribute_category, predicate_class
-from crepe_gen.productivity.sampling import SamplingConfig, sample_subgraph
+from crepe_gen.language.fluency import PSEUDO_OBJECTS
+from crepe_gen.productivity.sampling import SamplingConfig, sample_subgraph, usable_name
 from crepe_gen.vg.graph import build_graph
 from crepe_gen.vg.reader import VisualGenome
 
@@ -63,3 +64,17 @@ def test_too_small_and_empty_graphs_give_none():
     assert sample_subgraph(tiny, 4, random.Random(0)) is None
     assert sample_subgraph(tiny, 2, random.Random(0)).n == 2
     assert sample_subgraph(tiny, 2, random.Random(0), SamplingConfig(allow_disconnected=False)).n == 2
+
+
+def test_pseudo_objects_are_never_sampled():
+    objects = [{"object_id": i, "names": [name], "synsets": [], "x": 10 * i, "y": 0, "w": 9, "h": 9, "attributes": []}
+               for i, name in enumerate(["cup", "scene", "table", "background", "white background", "plate"], 1)]
+    relations = [{"relationship_id": 10 + i, "predicate": "in", "subject_id": s, "object_id": o, "synsets": []}
+                 for i, (s, o) in enumerate([(1, 2), (3, 2), (1, 4), (6, 5), (1, 3)])]
+    graph = build_graph({"image_id": 1, "objects": objects, "relationships": relations})
+    names = set()
+    for seed in range(40):
+        sub = sample_subgraph(graph, 3, random.Random(seed), mode="mixed")
+        names.update(graph.nodes[o]["name"] for o in (sub.objects if sub else ()))
+    assert names == {"cup", "table", "plate"}
+    assert all(not usable_name(name) for name in PSEUDO_OBJECTS)

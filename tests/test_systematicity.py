@@ -7,7 +7,9 @@ import collections
 import csv
 import json
 import os
+import random
 import shutil
+import types
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +23,10 @@ from crepe_gen.systematicity import SystematicityConfig, run_systematicity
 from crepe_gen.systematicity.bigrams import BigramIndex
 from crepe_gen.bench.format import SYSTEMATICITY_COLUMNS, systematicity_stem, training_set_tag
 from crepe_gen.language.tokens import tokenize
-from crepe_gen.systematicity.captions import Caption, parse_caption
-from crepe_gen.systematicity.negatives import comp_edits
+from crepe_gen.language.fluency import flagged_rules
+from crepe_gen.systematicity import negatives as negatives_module
+from crepe_gen.systematicity.captions import Caption, fix_articles, parse_caption, surface_form
+from crepe_gen.systematicity.negatives import RowContext, comp_edits, comp_negatives, replacements
 from crepe_gen.systematicity.counting import read_counts, write_vocab
 from crepe_gen.systematicity.splits import split_of
 from crepe_gen.systematicity.vg_names import vg_names
@@ -467,3 +471,41 @@ def test_atom_negatives_never_mean_the_same(built, small_vg):
             for e1, e2 in itertools.combinations(edits, 2):
                 assert not lexicon.same_meaning(e1.rule.removeprefix("replace_"), e1.new[0], e2.new[0]), (e1, e2)
     assert rows > 20
+
+
+def test_no_article_before_a_plural_only_replacement():
+    caption = _parse("a man in a red shirt")
+    edited = caption.copy()
+    shirt = [slot for slot in edited.atoms() if slot.name == "shirt"][0]
+    shirt.name, shirt.text = "pant", surface_form("object", "pant", False)
+    fix_articles(edited.slots)
+    assert edited.text() == "a man in red pants"
+    assert [s.name for s in edited.atoms()] == ["man", "in", "red", "pant"]  # atoms keep their places
+
+
+def _fluency_context(text: str):
+    return RowContext(facts=None, positive=_parse_sample(text), pool=None, rng=random.Random(0), bigrams=None,
+                      own_bigrams=None, tries=0)
+
+
+def test_negatives_are_fluent(monkeypatch):
+    monkeypatch.setattr(negatives_module, "false_statements", lambda facts, positive, edited: [("any",)])
+    ctx = _fluency_context("there is a table in the middle")
+    swapped = [edited.text() for _, edited in comp_edits(ctx.positive)]
+    assert "there is a middle in the table" in swapped          # the recombination says "a middle"
+    kept = [negative.text for negative, _ in comp_negatives(ctx, limit=5, forbidden=set())]
+    assert "there is a middle in the table" not in kept
+    assert all(not flagged_rules(text) for text in kept)
+
+
+def test_atom_replacements_are_fluent(monkeypatch):
+    monkeypatch.setattr(negatives_module, "false_statements", lambda facts, positive, edited: [("any",)])
+    never = types.SimpleNamespace(same_meaning=lambda kind, a, b: False)
+    pool = types.SimpleNamespace(candidates=lambda kind, current: [("grass", 1), ("tree", 1)],
+                                 means_taken=lambda kind, name, taken, nodes=(): False, lexicon=never)
+    ctx = RowContext(facts=types.SimpleNamespace(ids=lambda name: [], graph=types.SimpleNamespace(nodes={})),
+                     positive=_parse("a man in a red shirt"), pool=pool, rng=random.Random(0),
+                     bigrams=types.SimpleNamespace(log_likelihood=lambda tokens, own: 0.0), own_bigrams=None, tries=5)
+    shirt = [slot.name for slot in ctx.positive.atoms()].index("shirt")
+    found = replacements(ctx, ctx.positive, shirt, forbidden=set(), limit=5)
+    assert [negative.text for negative, _ in found] == ["a man in a red tree"]  # not "a red grass"

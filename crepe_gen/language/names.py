@@ -42,7 +42,7 @@ from pathlib import Path
 
 from ..core.errors import ConfigError, InputError
 
-__all__ = ["PLURAL_ONLY", "COUNTABLE_SINGULARS", "IRREGULAR_PLURALS", "normalize", "caption_key",
+__all__ = ["PLURAL_ONLY", "COUNTABLE_SINGULARS", "IRREGULAR_PLURALS", "plural_only_form", "normalize", "caption_key",
            "noun_lemma", "noun_lemma_table", "read_alias_file", "read_alias_groups", "Canonicalizer"]
 
 _SPACES = re.compile(r"\s+")
@@ -58,6 +58,22 @@ PLURAL_ONLY = frozenset(
 )
 #: Singulars of plural-only nouns that are nouns of their own ("a tree trunk", "a ski").
 COUNTABLE_SINGULARS = frozenset({"glass", "step", "stair", "ski", "trunk"})
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def plural_only_form(name: str) -> str:
+    """*name* with the singular Visual Genome writes for a plural-only noun
+    said in its plural (the form captions use and the LLM validation accepts).
+
+    >>> plural_only_form("pant"), plural_only_form("blue jean"), plural_only_form("glass"), plural_only_form("cup")
+    ('pants', 'blue jeans', 'glass', 'cup')
+    """
+    rest, _, head = name.rpartition(" ")
+    if head not in PLURAL_ONLY and head + "s" in PLURAL_ONLY and head not in COUNTABLE_SINGULARS:
+        return f"{rest} {head}s".strip()
+    return name
+
+
 #: Plurals the lemmatizer gets wrong for Visual Genome's nouns.
 IRREGULAR_PLURALS = {"leaves": "leaf", "knives": "knife", "shelves": "shelf", "wolves": "wolf",
                      "calves": "calf", "halves": "half", "loaves": "loaf", "scarves": "scarf",

@@ -48,7 +48,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from ..language.names import Canonicalizer, normalize, noun_lemma
+from ..language.names import Canonicalizer, normalize, noun_lemma, plural_only_form
 from ..language.tokens import is_negation, words
 from ..vg.scene import Scene
 
@@ -258,16 +258,20 @@ _DEFAULT_CANON = Canonicalizer()
 
 
 def _claim_objects(sentence: _Sentence, names: set[str], canon: Canonicalizer) -> dict[str, list]:
-    """Spans naming each of *names* (by canonical n-gram, longest first)."""
+    """Spans naming each of *names* (by canonical n-gram, longest first); a
+    name is also found in the form the captions say it in
+    (:func:`~crepe_gen.language.names.plural_only_form`: "pants" for "pant")."""
     found: dict[str, list] = {name: [] for name in names}
+    said = {canon.object(plural_only_form(name)): name for name in names}
+    said.update({name: name for name in names})
     longest = max(len(n.split()) for n in names) if names else 1
     for size in range(longest, 0, -1):
         for i in range(len(sentence.words) - size + 1):
             window = range(i, i + size)
             if any(sentence.used[j] for j in window):
                 continue
-            name = canon.object(" ".join(sentence.words[i:i + size]))
-            if name in names:
+            name = said.get(canon.object(" ".join(sentence.words[i:i + size])))
+            if name is not None:
                 found[name].append((i, i + size))
                 for j in window:
                     sentence.used[j] = "object"

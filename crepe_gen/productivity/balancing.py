@@ -2,10 +2,16 @@
 
 Atom and negate rows (:data:`CHOSEN_FOIL_TYPES`) keep ``negatives`` of their
 candidate foils, chosen by :func:`~crepe_gen.textonly.balance.balance_foils`
-so that a text-only classifier ranks the positive uniformly; swap and negate
-rows (:data:`ROW_CHOSEN_FOIL_TYPES`) are then chosen per cell by
-:func:`~crepe_gen.textonly.balance.select_rows_by_rank`;
-then every cell is cut to the same count (:func:`balance_cells`).
+so that a text-only classifier ranks the positive uniformly; then, per foil
+type of :data:`PREDICTABLE_DROPPED_TYPES`, rows whose positive a classifier
+retrained on the rows kept still finds are dropped
+(:func:`~crepe_gen.textonly.balance.drop_predictable`; a cell keeps at least
+the rows it must write): rank balancing cannot remove a cue most rows share,
+such as an atom foil's rarer predicate ("a chair is attached to the desk"
+for "on") or a swap foil's less plausible order ("a table is on a cup").
+Swap and negate rows (:data:`ROW_CHOSEN_FOIL_TYPES`) are then chosen per cell
+by :func:`~crepe_gen.textonly.balance.select_rows_by_rank`, and every cell is
+cut to the same count (:func:`balance_cells`).
 """
 
 from __future__ import annotations
@@ -13,14 +19,16 @@ from __future__ import annotations
 import collections
 import logging
 
-from ..textonly.balance import balance_foils, balance_rounds, positive_rank, select_rows_by_rank
+from ..textonly.balance import balance_foils, balance_rounds, drop_predictable, positive_rank, select_rows_by_rank
 
-__all__ = ["CHOSEN_FOIL_TYPES", "ROW_CHOSEN_FOIL_TYPES", "balance_cells", "balance_foil_choice", "kept_count"]
+__all__ = ["CHOSEN_FOIL_TYPES", "PREDICTABLE_DROPPED_TYPES", "ROW_CHOSEN_FOIL_TYPES", "balance_cells", "balance_foil_choice", "kept_count"]
 
 #: Foil types whose rows carry more candidate foils than they keep.
 CHOSEN_FOIL_TYPES = ("atom", "negate")
 #: Foil types whose cells gather more rows than they keep, chosen by the positive's rank.
 ROW_CHOSEN_FOIL_TYPES = ("swap", "negate")
+#: Foil types whose rows a retrained classifier still solves are dropped.
+PREDICTABLE_DROPPED_TYPES = ("atom", "swap")
 
 log = logging.getLogger(__name__)
 
@@ -106,18 +114,40 @@ def _choose_rows(cells: dict, foil_type: str, per_cell: int, config, section: di
     cells.update({cell: kept_rows[cell] for cell in chosen_cells})
 
 
+def _drop_predictable_rows(cells: dict, type_cells: list, per_cell: int, config, section: dict) -> None:
+    """Drop the rows of *type_cells* whose positive a text-only classifier
+    trained on the rows kept finds (pooled over the cells, as the audit pools
+    levels); each cell keeps at least *per_cell* rows, the first dropped coming back first."""
+    flat = [(cell, row) for cell in type_cells for row in cells[cell]]
+    keep = drop_predictable(_items([row for _, row in flat]), folds=config.classifier_folds, seed=config.seed)
+    kept_rows = {cell: [] for cell in type_cells}
+    for cell in type_cells:
+        rows = [(row, kept) for (c, row), kept in zip(flat, keep) if c == cell]
+        missing = max(0, per_cell - sum(kept for _, kept in rows))
+        for row, kept in rows:
+            if not kept and missing:
+                kept, missing = True, missing - 1
+            if kept:
+                kept_rows[cell].append(row)
+        section[f"{cell[0]}_rows_found_by_classifier"] += len(rows) - len(kept_rows[cell])
+    cells.update(kept_rows)
+
+
 def balance_cells(cells: dict, config) -> tuple[dict, dict]:
     """The rows to write, the same number in every cell, and what balancing dropped.
 
     *cells*: ``{(foil type, n): [(csv row, provenance), ...]}``; *config*: a
     :class:`~crepe_gen.productivity.stage.ProductivityConfig`. Atom rows get
     their foils by :func:`balance_foil_choice` (rows that cannot be balanced are
-    dropped), as do negate rows; swap and negate rows are then chosen per
-    cell by :func:`~crepe_gen.textonly.balance.select_rows_by_rank`; then
-    every cell is cut to the sparsest cell's count (or ``per_level``).
+    dropped), as do negate rows; atom and swap rows a retrained classifier
+    still solves are dropped (:func:`_drop_predictable_rows`); swap and negate
+    rows are then chosen per cell by
+    :func:`~crepe_gen.textonly.balance.select_rows_by_rank`; then every cell
+    is cut to the sparsest cell's count (or ``per_level``).
     """
     cells = {cell: list(rows) for cell, rows in sorted(cells.items())}
     section = {f"{foil_type}_{what}": 0 for foil_type in CHOSEN_FOIL_TYPES for what in ("rows_dropped", "foils_dropped")}
+    section.update({f"{foil_type}_rows_found_by_classifier": 0 for foil_type in PREDICTABLE_DROPPED_TYPES})
     section.update({f"{foil_type}_rows_not_chosen": 0 for foil_type in ROW_CHOSEN_FOIL_TYPES})
     for foil_type in CHOSEN_FOIL_TYPES:
         if config.balance_ranks and any(cell[0] == foil_type for cell in cells):
@@ -128,6 +158,10 @@ def balance_cells(cells: dict, config) -> tuple[dict, dict]:
     per_cell = kept_count(cells, config)
     if config.per_level is not None and per_cell < config.per_level:
         log.warning("only %d rows in the sparsest cell, fewer than per_level=%d", per_cell, config.per_level)
+    for foil_type in PREDICTABLE_DROPPED_TYPES:
+        type_cells = [cell for cell in cells if cell[0] == foil_type]
+        if config.balance_ranks and type_cells:
+            _drop_predictable_rows(cells, type_cells, per_cell, config, section)
     for foil_type in ROW_CHOSEN_FOIL_TYPES:
         if config.balance_ranks and any(cell[0] == foil_type for cell in cells):
             _choose_rows(cells, foil_type, per_cell, config, section)

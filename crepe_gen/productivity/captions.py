@@ -54,7 +54,7 @@ import yaml
 from ..core.errors import ConfigError
 from ..language.lexicon import (MASS_NOUNS, UNIQUE_NOUNS, attribute_category, attribute_rank, predicate_phrase,
                                 word_classes)
-from ..language.names import COUNTABLE_SINGULARS, PLURAL_ONLY
+from ..language.names import PLURAL_ONLY, plural_only_form
 from ..vg.scene import Mention, Scene
 
 __all__ = ["CAPTION_BACKENDS", "TemplateCaptioner", "caption_templates", "indefinite_article", "is_plural",
@@ -123,17 +123,13 @@ ALL_FIXES = frozenset(FLUENCY_FIXES)
 @functools.lru_cache(maxsize=1 << 16)
 def surface_name(name: str, fixes: frozenset = ALL_FIXES) -> str:
     """How a name is said: with ``plural_only_names``, the singular Visual
-    Genome writes for a plural-only noun takes its plural back.
+    Genome writes for a plural-only noun takes its plural back
+    (:func:`~crepe_gen.language.names.plural_only_form`, which the LLM validation reads too).
 
-    >>> surface_name("pant"), surface_name("blue jean"), surface_name("glass"), surface_name("cup")
-    ('pants', 'blue jeans', 'glass', 'cup')
+    >>> surface_name("pant"), surface_name("blue jean"), surface_name("pant", frozenset())
+    ('pants', 'blue jeans', 'pant')
     """
-    rest, _, head = name.rpartition(" ")
-    if "plural_only_names" not in fixes:
-        return name
-    if head not in PLURAL_ONLY and head + "s" in PLURAL_ONLY and head not in COUNTABLE_SINGULARS:
-        return f"{rest} {head}s".strip()
-    return name
+    return plural_only_form(name) if "plural_only_names" in fixes else name
 
 
 def is_plural(name: str, fixes: frozenset = ALL_FIXES) -> bool:

@@ -66,7 +66,6 @@ from .captions import render
 from ..language.lexicon import Lexicon, draw, is_weak
 from ..language.senses import name_may_denote, noun_senses
 from ..language.names import caption_key
-from .sampling import usable_object
 from ..vg import crop
 from ..vg.graph import union_box
 from ..vg.scene import Edit, Scene

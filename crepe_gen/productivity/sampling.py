@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from ..language.fluency import BOUNDARY_WORDS, PSEUDO_OBJECTS
 from ..language.lexicon import attribute_category, predicate_class, same_attribute
 from ..language.senses import is_lemma, lexical_file, noun_senses
 
@@ -38,6 +39,9 @@ __all__ = ["DEFAULT_ATTEMPTS", "SamplingConfig", "Subgraph", "usable_attributes"
            "usable_name", "usable_relations", "MODES", "sample_subgraph"]
 
 log = logging.getLogger(__name__)
+
+#: Words that make a Visual Genome name more than a noun phrase ("glasses are empty").
+_NAME_BREAKS = BOUNDARY_WORDS - {"of", "and"}
 
 #: Attempts to grow a subgraph before giving up on an image and level.
 DEFAULT_ATTEMPTS = 30
@@ -112,16 +116,27 @@ def _is_person(node: dict) -> bool:
 
 
 def usable_object(graph: nx.MultiDiGraph, object_id) -> bool:
-    """Objects with a box and a plain noun phrase for a name (ASCII words, WordNet noun head)."""
+    """Objects with a box and a plain noun phrase for a name (:func:`usable_name`)."""
     node = graph._node[object_id]
     return node["w"] > 0 and node["h"] > 0 and usable_name(node["name"])
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def usable_name(name: str) -> bool:
-    """A name a caption can say: ASCII words whose last one is a WordNet noun."""
-    return bool(name) and name.isascii() and all(w.isalpha() for w in name.replace("-", " ").split()) \
-        and is_lemma(name.rsplit(" ", 1)[-1])
+    """A name a caption can say: a noun phrase of ASCII words (no verb,
+    preposition or article of :data:`~crepe_gen.language.fluency.BOUNDARY_WORDS`
+    but "of" and "and") whose last one is a WordNet noun and no Visual Genome
+    pseudo-object (:data:`~crepe_gen.language.fluency.PSEUDO_OBJECTS`:
+    "scene", "background", "photo" name no thing of their own).
+
+    >>> usable_name("cup of coffee"), usable_name("scene"), usable_name("white background"), usable_name("#1")
+    (True, False, False, False)
+    >>> usable_name("glasses are empty"), usable_name("man in shirt")
+    (False, False)
+    """
+    words = name.split()
+    return bool(words) and name.isascii() and all(w.isalpha() for w in name.replace("-", " ").split()) \
+        and words[-1] not in PSEUDO_OBJECTS and not _NAME_BREAKS.intersection(words) and is_lemma(words[-1])
 
 
 def usable_relations(graph: nx.MultiDiGraph) -> list[tuple]:

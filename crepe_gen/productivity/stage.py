@@ -11,7 +11,9 @@ the positive scene, each foil's scene and edit, template style, seed), and the
 How rows are made, per image (pure and seeded, so images can go to worker
 processes in any grouping): for each foil type and level, subgraphs are drawn
 (:mod:`crepe_gen.productivity.sampling`) until one admits enough valid foils
-(:mod:`crepe_gen.productivity.negatives`); each image gives at most ``rows_per_image``
+(:mod:`crepe_gen.productivity.negatives`) that all read fluently
+(:func:`crepe_gen.language.fluency.fluent`: a fluency gap between positives
+and foils is a text-only cue); each image gives at most ``rows_per_image``
 rows per cell and never the same subgraph twice. Every image's work shares
 the atom statistics of one first pass (:mod:`crepe_gen.productivity.weights`).
 Rows are then balanced against a text-only classifier and kept in image
@@ -61,6 +63,7 @@ from ..core.config import config_from_mapping, config_from_yaml
 from ..core.fingerprint import NOT_FINGERPRINTED, fingerprint
 from ..core.io import update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..core.parallel import ExecutorConfig, TaskPool, shared_state
+from ..language.fluency import fluent
 from ..language.lexicon import LexiconConfig
 from .balancing import balance_cells
 from .negatives import FOIL_TYPES, NegativeConfig
@@ -93,8 +96,10 @@ class ProductivityConfig:
     per row) and swap rows so that a text-only n-gram classifier, cross-validated over
     ``classifier_folds`` folds grouped by image and refitted
     ``balance_rounds`` times on the choices, ranks the positive uniformly
-    (:mod:`crepe_gen.textonly.balance`). With ``per_level``, atom and swap cells
-    gather ``balance_surplus`` times as many rows to choose from.
+    (:mod:`crepe_gen.textonly.balance`); rows a classifier retrained on the
+    kept rows still solves are dropped (:mod:`crepe_gen.productivity.balancing`). With
+    ``per_level``, atom and swap cells gather ``balance_surplus`` times as many
+    rows to choose from.
     """
 
     levels: tuple = LEVELS
@@ -242,6 +247,9 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
                     continue
                 positive, foils = result
                 captions = backend.render_row(positive, [f for f, _ in foils], [e for _, e in foils], style)
+                if not all(fluent(text) for text in captions[1:]):
+                    skipped[f"{foil_type} foil not fluent"] += 1
+                    continue
                 used.add(sub.key)
                 made += 1
                 rows.append((foil_type, n, _csv_row(image_id, sub, captions, box),

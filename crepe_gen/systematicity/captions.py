@@ -171,9 +171,31 @@ def surface_form(kind: str, name: str, plural: bool) -> str:
 
 
 def fix_articles(slots: list) -> None:
-    """Make every ``a``/``an`` agree with the word after it (in place)."""
+    """Make every ``a``/``an`` agree with the word after it, and drop it
+    before a plural-only noun (``"a pants"`` -> ``"pants"``), in place.
+
+    >>> slots = [Slot("a"), Slot("man"), Slot("in"), Slot("a"), Slot("black", "attribute", "black"),
+    ...          Slot("pants", "object", "pant"), Slot("and"), Slot("a"), Slot("apple", "object", "apple")]
+    >>> fix_articles(slots); render(s.text for s in slots)
+    'a man in black pants and an apple'
+    """
+    dropped = []
     for i, slot in enumerate(slots[:-1]):
         if slot.kind is None and slot.text in ("a", "an"):
             following = next((s.text for s in slots[i + 1:] if s.text), "")
-            if following and _is_word(following):
+            if _plural_only_head(slots, i + 1):
+                dropped.append(i)
+            elif following and _is_word(following):
                 slot.text = "an" if following[0] in "aeiou" else "a"
+    for i in reversed(dropped):
+        del slots[i]
+
+
+def _plural_only_head(slots: list, start: int) -> bool:
+    """Whether the noun phrase at *start* (attributes, then an object) ends in a plural-only noun."""
+    while start < len(slots) and slots[start].kind == "attribute":
+        start += 1
+    if start == len(slots) or slots[start].kind != "object":
+        return False
+    head = slots[start].text.rsplit(" ", 1)[-1]
+    return head in PLURAL_ONLY and head not in COUNTABLE_SINGULARS

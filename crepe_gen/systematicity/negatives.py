@@ -11,7 +11,8 @@ made and checked with. No replacement means the same
 (:meth:`~crepe_gen.language.lexicon.Lexicon.same_meaning`) as the atom it
 replaces, as an atom of its kind the caption already has, or (objects) as a
 name of an image object the replaced name may denote; no two HN-Atom
-negatives of a row mean the same.
+negatives of a row mean the same; and no negative shows a fluency fault
+(:func:`crepe_gen.language.fluency.fluent`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..language import lexicon
+from ..language.fluency import fluent
 from .bigrams import BigramIndex
 from ..language.tokens import tokenize
 from ..vg.scene import Edit
@@ -203,7 +205,7 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
         slot.name, slot.text = name, surface_form(old.kind, name, old.plural)
         fix_articles(edited.slots)
         text = edited.text()
-        if text in forbidden or (as_likely and not ctx.plausible(edited)):
+        if text in forbidden or (as_likely and not ctx.plausible(edited)) or not fluent(text):
             continue
         false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
@@ -304,7 +306,7 @@ def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set,
     found, texts = [], set(forbidden)
     for edit, edited in comp_edits(ctx.positive):
         text = edited.text()
-        if text in texts or (likely_only and not ctx.plausible(edited)):
+        if text in texts or (likely_only and not ctx.plausible(edited)) or not fluent(text):
             continue
         false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
