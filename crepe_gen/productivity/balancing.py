@@ -28,7 +28,7 @@ CHOSEN_FOIL_TYPES = ("atom", "negate")
 #: Foil types whose cells gather more rows than they keep, chosen by the positive's rank.
 ROW_CHOSEN_FOIL_TYPES = ("swap", "negate")
 #: Foil types whose rows a retrained classifier still solves are dropped.
-PREDICTABLE_DROPPED_TYPES = ("atom", "swap")
+PREDICTABLE_DROPPED_TYPES = ("atom", "swap", "negate")
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def balance_cells(cells: dict, config) -> tuple[dict, dict]:
     *cells*: ``{(foil type, n): [(csv row, provenance), ...]}``; *config*: a
     :class:`~crepe_gen.productivity.stage.ProductivityConfig`. Atom rows get
     their foils by :func:`balance_foil_choice` (rows that cannot be balanced are
-    dropped), as do negate rows; atom and swap rows a retrained classifier
+    dropped), as do negate rows; atom, swap and negate rows a retrained classifier
     still solves are dropped (:func:`_drop_predictable_rows`); swap and negate
     rows are then chosen per cell by
     :func:`~crepe_gen.textonly.balance.select_rows_by_rank`; then every cell
