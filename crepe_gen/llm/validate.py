@@ -313,7 +313,7 @@ def _bound(sentence: _Sentence, attribute_span, object_span, object_spans) -> bo
 
 
 #: How many words before the denied atom its negation word may stand ("no big red hat").
-_NEGATION_REACH = {"object": 4, "attribute": 3, "relation": 3}
+_NEGATION_REACH = {"object": 4, "attribute": 2, "relation": 2}
 
 
 def _check_negation(words, scene: Scene, object_spans, relation_spans, attribute_spans) -> list[str]:
