@@ -3,8 +3,9 @@
 Exit status: 0 when every judged cell passes, 1 when a text-only baseline
 beats chance by more than the margin or a negative equals its positive (or,
 with ``--fluency-verdict``, a set misses the fluency target), 2 on bad input.
-The report ends with the fluency table (rules of
-:mod:`crepe_gen.language.fluency`).
+With ``--lm``, a pretrained language model attacks too
+(:mod:`crepe_gen.evaluation.lm_attacker`). The report ends with the fluency
+table (rules of :mod:`crepe_gen.language.fluency`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ def add_arguments(parser) -> None:
                              "positives (default %(default)s)")
     parser.add_argument("--fluency-verdict", action="store_true",
                         help="fail the audit when a set or foil type misses the fluency target")
+    parser.add_argument("--lm", metavar="SPEC",
+                        help="also attack with a pretrained language model: gemma3-270m (the packaged "
+                             "Gemma 3 270M), a GGUF file, or URL,MODEL of an OpenAI-compatible "
+                             "completions endpoint that returns prompt log-probabilities")
+    parser.add_argument("--lm-rows", type=int, default=defaults.lm_rows,
+                        help="rows per cell the language model scores, a seeded sample (default %(default)s)")
 
 
 def run(args) -> int:
@@ -57,7 +64,8 @@ def run(args) -> int:
                              lenient=args.lenient, progress=True,
                              baselines=tuple(args.baselines) if args.baselines else None,
                              fluency_max_positive=args.fluency_max_positive,
-                             fluency_max_gap=args.fluency_max_gap, fluency_verdict=args.fluency_verdict)
+                             fluency_max_gap=args.fluency_max_gap, fluency_verdict=args.fluency_verdict,
+                             lm=args.lm, lm_rows=args.lm_rows)
     except ValueError as error:
         raise ConfigError(str(error)) from None
     report = audit_paths(args.paths, config)

@@ -18,7 +18,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--model", required=True,
                         help=f"ADAPTER:NAME[:PRETRAINED], ADAPTER one of {', '.join(sorted(ADAPTERS))}; "
                              f"e.g. open_clip:ViT-B-32:laion2b_s34b_b79k, open_clip:RN50:/path/ckpt.pt, "
-                             f"text:{'|'.join(sorted(TEXT_RULES))}")
+                             f"text:{'|'.join(sorted(TEXT_RULES))}, text:lm:gemma3-270m")
     parser.add_argument("--images", default=None, help="VG image folder (with VG_100K/, VG_100K_2/)")
     parser.add_argument("--out", default=None,
                         help="results JSON (a CSV with the same stem is written too; "

@@ -83,7 +83,9 @@ from ..core.fingerprint import NOT_FINGERPRINTED
 from ..language.fluency import FLUENCY_RULES, flagged_rules
 from ..language.names import caption_key as normalized  # the equality test, shared with the generators
 from ..textonly.classifier import tie_split_credit
+from ..textonly.language_model import load_scorer
 from .baselines import BASELINES, SHORT_NAMES
+from .lm_attacker import LM_PICKS, LM_SHORT_NAMES, lm_cells
 
 __all__ = ["POOLED_LEVEL", "AuditConfig", "Cell", "FluencyRow", "fluency_rows", "AuditReport", "cell_level", "audit_items", "audit_paths",
            "normalized", "BASELINES"]
@@ -110,6 +112,9 @@ class AuditConfig:
     fluency_max_positive: the fluency target's largest share of positives flagged.
     fluency_max_gap: how much more often negatives may be flagged than positives.
     fluency_verdict: a fluency row missing the target fails the audit.
+    lm: a language model spec (:func:`crepe_gen.textonly.language_model.load_scorer`)
+        for the LM attacker (:mod:`crepe_gen.evaluation.lm_attacker`); None: not run.
+    lm_rows: items per cell the LM attacker scores (a seeded sample).
     """
 
     margin: float = 0.05
@@ -125,6 +130,8 @@ class AuditConfig:
     fluency_max_positive: float = 0.02
     fluency_max_gap: float = 0.0
     fluency_verdict: bool = False
+    lm: str | None = None
+    lm_rows: int = 30
 
     def __post_init__(self):
         if self.baselines is not None:
@@ -140,6 +147,8 @@ class AuditConfig:
             raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
         if self.folds < 2:
             raise ValueError(f"folds must be at least 2, got {self.folds}")
+        if self.lm_rows < 1:
+            raise ValueError(f"lm_rows must be at least 1, got {self.lm_rows}")
         if not 0 <= self.fluency_max_positive <= 1 or not 0 <= self.fluency_max_gap <= 1:
             raise ValueError("fluency_max_positive and fluency_max_gap must be in [0, 1], got "
                              f"{self.fluency_max_positive} and {self.fluency_max_gap}")
@@ -266,6 +275,8 @@ class AuditReport:
     z: float | None
     problems: Problems
     fluency: list[FluencyRow] = field(default_factory=list)
+    lm_cells: list[Cell] = field(default_factory=list)
+    lm_model: str | None = None
 
     @property
     def fluency_passed(self) -> bool:
@@ -273,7 +284,7 @@ class AuditReport:
 
     @property
     def passed(self) -> bool:
-        cells_pass = all(cell.verdict != "FAIL" for cell in self.cells)
+        cells_pass = all(cell.verdict != "FAIL" for cell in self.cells + self.lm_cells)
         return cells_pass and (self.fluency_passed or not self.config.fluency_verdict)
 
     def cell(self, kind: str, foil: str, level: str) -> Cell:
@@ -294,35 +305,25 @@ class AuditReport:
             "fluency": {"rules": {name: rule.description for name, rule in FLUENCY_RULES.items()},
                         "judged": self.config.fluency_verdict, "passed": self.fluency_passed,
                         "rows": [row.to_dict(self.config) for row in self.fluency]},
+            "language_model": None if self.lm_model is None else {
+                "model": self.lm_model, "picks": list(LM_PICKS), "rows_per_cell": self.config.lm_rows,
+                "cells": [cell.to_dict() for cell in self.lm_cells]},
         }
 
     def format_table(self) -> str:
-        """The report as a fixed-width text table, one line per cell."""
-        headers = (["set", "foil", "level", "rows", "chance"] + [SHORT_NAMES[b] for b in BASELINES]
-                   + ["equal", "margin", "verdict"])
-        lines = []
-        for cell in self.cells:
-            recall = [_percent(cell.recall.get(name)) for name in BASELINES]
-            margin = cell.max_margin
-            verdict = cell.verdict
-            if cell.failing:
-                verdict += " (" + ", ".join(SHORT_NAMES[name] for name in cell.failing) + ")"
-            if cell.equal_negatives:
-                verdict += f" ({cell.equal_negatives} equal)"
-            lines.append([cell.kind[:4], cell.foil, cell.level, str(cell.rows), _percent(cell.chance)]
-                         + recall + [_percent(cell.equal_rate, 2),
-                                     "-" if margin is None else f"{100 * margin:+.1f}", verdict])
-        widths = [max(len(row[i]) for row in [headers] + lines) for i in range(len(headers))]
-        text = ["  ".join(h.ljust(w) if i < 3 else h.rjust(w) for i, (h, w) in
-                          enumerate(zip(headers, widths))).rstrip()]
-        for row in lines:
-            text.append("  ".join(v.ljust(w) if i < 3 or i == len(row) - 1 else v.rjust(w)
-                                  for i, (v, w) in enumerate(zip(row, widths))).rstrip())
+        """The report as fixed-width text tables, one line per cell: the baselines,
+        the language model's picks (when run) and the fluency table."""
+        text = _cells_table(self.cells, BASELINES, SHORT_NAMES, equal=True)
         guard = ("plain margin" if self.config.strict_margin or self.z is None
                  else f"and {self.z:.2f} null standard errors")
         text.append(f"Recall@1 in %, ties split evenly; a cell with at least {self.config.min_rows} "
                     f"rows fails when a baseline beats chance by more than "
                     f"{100 * self.config.margin:g} points ({guard}) or a negative equals its positive.")
+        if self.lm_model is not None:
+            text.extend(["", *_cells_table(self.lm_cells, LM_PICKS, LM_SHORT_NAMES, equal=False)])
+            text.append(f"Language model {self.lm_model}: Recall@1 in % of picking the most or least likely "
+                        f"candidate (total or per-token log-likelihood), on at most {self.config.lm_rows} "
+                        "sampled rows per cell; judged as the baselines are.")
         if self.fluency:
             text.extend(["", self.format_fluency()])
         text.append("PASSED" if self.passed else "FAILED")
@@ -343,6 +344,30 @@ class AuditReport:
                     f"{100 * self.config.fluency_max_positive:g}% of positives flagged and negatives flagged no "
                     f"more often than positives (+{100 * self.config.fluency_max_gap:g} points) ({judged}).")
         return "\n".join(text)
+
+
+def _cells_table(cells: list[Cell], names, short_names: dict, equal: bool) -> list[str]:
+    """Fixed-width lines of *cells*, a column per name of *names*."""
+    headers = (["set", "foil", "level", "rows", "chance"] + [short_names[b] for b in names]
+               + (["equal"] if equal else []) + ["margin", "verdict"])
+    lines = []
+    for cell in cells:
+        recall = [_percent(cell.recall.get(name)) for name in names]
+        margin = cell.max_margin
+        verdict = cell.verdict
+        if cell.failing:
+            verdict += " (" + ", ".join(short_names[name] for name in cell.failing) + ")"
+        if cell.equal_negatives and equal:
+            verdict += f" ({cell.equal_negatives} equal)"
+        lines.append([cell.kind[:4], cell.foil, cell.level, str(cell.rows), _percent(cell.chance)] + recall
+                     + ([_percent(cell.equal_rate, 2)] if equal else [])
+                     + ["-" if margin is None else f"{100 * margin:+.1f}", verdict])
+    widths = [max(len(row[i]) for row in [headers] + lines) for i in range(len(headers))]
+    text = ["  ".join(h.ljust(w) if i < 3 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths))).rstrip()]
+    for row in lines:
+        text.append("  ".join(v.ljust(w) if i < 3 or i == len(row) - 1 else v.rjust(w)
+                              for i, (v, w) in enumerate(zip(row, widths))).rstrip())
+    return text
 
 
 def _percent(value, digits: int = 1) -> str:
@@ -444,7 +469,12 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
         raise InputError(", ".join(map(str, paths)), "no CREPE CSV rows with negatives found")
     log.info("auditing %d items from %d files", len(items), len(summaries))
     cells = audit_items(items, config)
-    z = _judge(cells, config)
+    lm, lm_model = [], None
+    if config.lm:
+        scorer = load_scorer(config.lm)
+        lm, lm_model = lm_cells(items, scorer, rows=config.lm_rows, seed=config.seed,
+                                progress=config.progress), scorer.name
+    z = _judge(cells + lm, config)
     if problems.counts:
         log.warning("%s", problems.summary())
-    return AuditReport(config, cells, summaries, z, problems, fluency_rows(items))
+    return AuditReport(config, cells, summaries, z, problems, fluency_rows(items), lm, lm_model)

@@ -13,6 +13,10 @@ spec ``ADAPTER:NAME[:PRETRAINED]`` by :func:`load_adapter`:
   show how much of a benchmark is solvable without vision (``shortest`` and
   ``no_negation`` are the rules of :mod:`crepe_gen.evaluation.text_rules`,
   shared with the audit).
+* ``text:lm:LM_SPEC`` -- a pretrained language model's log-likelihood of each
+  caption (the audit's LM attacker, :mod:`crepe_gen.textonly.language_model`;
+  ``LM_SPEC`` is ``gemma3-270m``, a GGUF file or ``URL,MODEL``): the most
+  plausible caption wins, without looking at the image.
 
 Examples
 --------
@@ -37,7 +41,7 @@ import numpy as np
 from ..core.errors import ConfigError
 from .text_rules import fewest_negations, shortest
 
-__all__ = ["Adapter", "TEXT_RULES", "TextRuleAdapter", "OpenClipAdapter", "CHECKPOINT_SUFFIXES", "ADAPTERS",
+__all__ = ["Adapter", "TEXT_RULES", "TextRuleAdapter", "LanguageModelAdapter", "OpenClipAdapter", "CHECKPOINT_SUFFIXES", "ADAPTERS",
            "parse_model_spec", "load_adapter"]
 
 log = logging.getLogger(__name__)
@@ -97,7 +101,36 @@ class TextRuleAdapter:
         return [np.array([rule(text) for text in texts], dtype=np.float64) for texts in candidates]
 
 
-def _text_adapter(name: str, pretrained: str | None, **options) -> TextRuleAdapter:
+@dataclass
+class LanguageModelAdapter:
+    """A pretrained language model's total log-likelihood of each caption (no image)."""
+
+    lm_spec: str
+
+    needs_images = False
+
+    def __post_init__(self):
+        self._scorer = None
+
+    @property
+    def spec(self) -> str:
+        return f"text:lm:{self.lm_spec}"
+
+    def score(self, images, candidates):
+        from ..textonly.language_model import load_scorer
+
+        if self._scorer is None:
+            self._scorer = load_scorer(self.lm_spec)
+        return [np.array([s.total for s in self._scorer.score(list(texts))], dtype=np.float64)
+                for texts in candidates]
+
+
+def _text_adapter(name: str, pretrained: str | None, **options) -> TextRuleAdapter | LanguageModelAdapter:
+    if name == "lm":
+        if not pretrained:
+            raise ConfigError("text:lm needs a language model: text:lm:gemma3-270m, text:lm:FILE.gguf "
+                              "or text:lm:URL,MODEL")
+        return LanguageModelAdapter(pretrained)
     if pretrained:
         raise ConfigError(f"text:{name} takes no pretrained weights (got {pretrained!r})")
     return TextRuleAdapter(name)
