@@ -220,8 +220,11 @@ def _audit_config_class():
 
 
 def _audit_config(ctx):
-    return stage_config(ctx.config, "audit", _audit_config_class(), lenient=ctx.lenient,
-                        progress=ctx.progress)
+    sources = ctx.vg.path("image_sources", required=False)  # a synthetic folder: group by source scene
+    config = stage_config(ctx.config, "audit", _audit_config_class(), lenient=ctx.lenient, progress=ctx.progress)
+    if sources is not None and config.image_groups is None:
+        config = dataclasses.replace(config, image_groups=str(sources))
+    return config
 
 
 def _benchmark_dirs(ctx) -> list[Path]:

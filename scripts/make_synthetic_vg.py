@@ -12,9 +12,12 @@ Usage::
 
     python scripts/make_synthetic_vg.py OUT_DIR [--images N] [--separate-files]
 
-Writes image_data.json, scene_graphs.json (about 0.8 GB at full scale) and
-region_descriptions.json; with ``--separate-files`` also objects.json,
-attributes.json and relationships.json. The alias and synsets files are copied.
+Writes image_data.json, scene_graphs.json (about 0.8 GB at full scale),
+region_descriptions.json and image_sources.json (each image's source image
+in the sample: learned attackers and fitted balancing group their folds by
+source scene with it, so copies of one scene never sit on both sides); with
+``--separate-files`` also objects.json, attributes.json and
+relationships.json. The alias and synsets files are copied.
 """
 
 from __future__ import annotations
@@ -121,29 +124,35 @@ def write_synthetic_vg(out_dir, images: int = FULL_SCALE_IMAGES, *, separate_fil
     sample = Path(sample) if sample else bundled_sample()
     roles = MAIN_FILES + (SEPARATE_FILES if separate_files else ())
     templates, sizes = sample_templates(sample, roles)
+    source_ids = [record["image_id"] for record in json.loads((sample / "image_data.json").read_text("utf-8"))]
     bases = {"i": 1, "o": 1, "r": 1, "g": 1}
     with contextlib.ExitStack() as stack:
         handles = {role: stack.enter_context(atomic_open(out_dir / f"{role}.json"))
                    for role in roles}
+        sources = stack.enter_context(atomic_open(out_dir / "image_sources.json"))
         for handle in handles.values():
             handle.write("[")
+        sources.write("{")
         for number in tqdm(range(images), desc="synthetic VG", unit=" images", disable=not progress):
             source = number % len(templates)
             separator = ", " if number else ""
             for role, handle in handles.items():
                 handle.write(separator)
                 handle.write(render(templates[source][role], bases))
+            sources.write(f'{separator}"{bases["i"]}": {source_ids[source]}')
             for kind, size in sizes[source].items():
                 bases[kind] += size
         for handle in handles.values():
             handle.write("]")
-    for role in roles:  # the temporary files are private; the folder is for everyone
-        (out_dir / f"{role}.json").chmod(0o644)
+        sources.write("}")
+    for name in [f"{role}.json" for role in roles] + ["image_sources.json"]:
+        (out_dir / name).chmod(0o644)  # the temporary files are private; the folder is for everyone
     for name in COPIED_FILES:
         if (sample / name).exists():
             shutil.copyfile(sample / name, out_dir / name)
     return {"images": images, "object_ids": bases["o"] - 1, "relationship_ids": bases["r"] - 1,
-            "region_ids": bases["g"] - 1, "files": sorted(f"{role}.json" for role in roles)}
+            "region_ids": bases["g"] - 1,
+            "files": sorted([f"{role}.json" for role in roles] + ["image_sources.json"])}
 
 
 def main(argv=None) -> int:

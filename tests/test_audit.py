@@ -347,3 +347,28 @@ def test_fluency_target_met_and_verdict_flag(tmp_path, capsys):
     assert main(flags + ["--fluency-verdict"]) == 1  # 1 positive of 30 flagged: over 2%
     assert main(flags + ["--fluency-verdict", "--fluency-max-positive", "0.05"]) == 0
     assert "Fluency" in capsys.readouterr().out
+
+
+def test_copies_of_one_scene_are_grouped_by_their_source(tmp_path):
+    """A synthetic folder repeats scenes: grouped by image id, the classifier
+    learns each scene from its copies (leakage that fails a sound set);
+    grouped by source scene (--image-groups), it cannot."""
+    import json
+    import random
+    rng = random.Random(0)
+    colours = ["red", "blue", "green", "black", "white", "brown", "pink", "grey"]
+    rows, sources = [], {}
+    for scene in range(60):
+        true_colour, false_colour = rng.sample(colours, 2)
+        for copy in range(3):
+            image_id = 1000 * copy + scene
+            sources[str(image_id)] = scene
+            rows.append(productivity_row(image_id, f"a {true_colour} thing{scene}", [f"a {false_colour} thing{scene}"]))
+    write_rows(tmp_path / "atom" / "copies.csv", rows)
+    (tmp_path / "sources.json").write_text(json.dumps(sources))
+    by_image = audit_paths([tmp_path / "atom"], AuditConfig(baselines=("ngram_classifier",)))
+    by_source = audit_paths([tmp_path / "atom"], AuditConfig(baselines=("ngram_classifier",),
+                                                             image_groups=str(tmp_path / "sources.json")))
+    leaked = by_image.cell("productivity", "atom", "4").recall["ngram_classifier"]
+    grouped = by_source.cell("productivity", "atom", "4").recall["ngram_classifier"]
+    assert leaked > 0.7 and grouped < 0.6, (leaked, grouped)

@@ -396,7 +396,7 @@ def test_synthetic_vg_is_deterministic_with_fresh_ids(tmp_path):
     for path in sorted(a.iterdir()):
         assert path.read_bytes() == (b / path.name).read_bytes(), path.name
     assert counts["images"] == 150 and counts["files"] == [
-        "attributes.json", "image_data.json", "objects.json", "region_descriptions.json",
+        "attributes.json", "image_data.json", "image_sources.json", "objects.json", "region_descriptions.json",
         "relationships.json", "scene_graphs.json"]
 
     vg = VisualGenome(a)
@@ -410,6 +410,9 @@ def test_synthetic_vg_is_deterministic_with_fresh_ids(tmp_path):
     assert [d["name"] for _, d in copy.nodes(data=True)] == [d["name"] for _, d in first.nodes(data=True)]
     assert set(copy).isdisjoint(first)
     assert vg.images()[101]["url"].endswith("/101.jpg")
+    # every copy records its source scene, for grouped folds
+    sample_ids = [g.graph["image_id"] for g in VisualGenome().scene_graphs()]
+    assert vg.image_sources()[101] == vg.image_sources()[1] == sample_ids[0]
     region_ids = [r["region_id"] for _, rs in vg.region_descriptions() for r in rs]
     assert len(region_ids) == len(set(region_ids)) == counts["region_ids"]
     # the separate files describe the same images

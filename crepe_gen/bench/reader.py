@@ -81,7 +81,8 @@ class Item:
     ``level`` is the productivity complexity (None for systematicity);
     ``split`` the systematicity split (None for productivity); ``box`` is
     ``(x, y, width, height)`` or None when not read; ``file`` and ``row``
-    say where the item was read.
+    say where the item was read; ``group`` is the source scene when the image
+    is a copy of another (see :attr:`scene_group`).
 
     >>> item = Item("productivity", "swap", 4, 12, "a cat on a mat", ("a mat on a cat",))
     >>> item.candidates, item.source
@@ -98,6 +99,12 @@ class Item:
     box: tuple[float, float, float, float] | None = None
     file: str = ""
     row: int = 0
+    group: int | None = None
+
+    @property
+    def scene_group(self) -> int:
+        """What learned attackers group their folds by: the source scene, else the image."""
+        return self.image_id if self.group is None else self.group
 
     @property
     def candidates(self) -> tuple[str, ...]:

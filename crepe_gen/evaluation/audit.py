@@ -74,7 +74,7 @@ import collections
 import logging
 import math
 import statistics
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from ..bench.format import SYSTEMATICITY
 from ..bench.reader import ANY_CSV, FileSummary, Item, load_items
@@ -84,6 +84,7 @@ from ..language.fluency import FLUENCY_RULES, flagged_rules
 from ..language.names import caption_key as normalized  # the equality test, shared with the generators
 from ..textonly.classifier import tie_split_credit
 from ..textonly.language_model import load_scorer
+from ..vg.reader import read_image_groups
 from .baselines import BASELINES, SHORT_NAMES
 from .lm_attacker import LM_PICKS, LM_SHORT_NAMES, lm_cells
 
@@ -115,6 +116,8 @@ class AuditConfig:
     lm: a language model spec (:func:`crepe_gen.textonly.language_model.load_scorer`)
         for the LM attacker (:mod:`crepe_gen.evaluation.lm_attacker`); None: not run.
     lm_rows: items per cell the LM attacker scores (a seeded sample).
+    image_groups: a JSON file ``{image_id: source scene}`` (``image_sources.json``
+        of a synthetic VG folder): the learned baselines group by source scene.
     """
 
     margin: float = 0.05
@@ -132,6 +135,7 @@ class AuditConfig:
     fluency_verdict: bool = False
     lm: str | None = None
     lm_rows: int = 30
+    image_groups: str | None = None
 
     def __post_init__(self):
         if self.baselines is not None:
@@ -467,6 +471,9 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     items, summaries = load_items(paths, ANY_CSV, problems, progress=config.progress)
     if not items:
         raise InputError(", ".join(map(str, paths)), "no CREPE CSV rows with negatives found")
+    if config.image_groups:
+        groups = read_image_groups(config.image_groups)
+        items = [replace(item, group=groups.get(item.image_id)) for item in items]
     log.info("auditing %d items from %d files", len(items), len(summaries))
     cells = audit_items(items, config)
     lm, lm_model = [], None

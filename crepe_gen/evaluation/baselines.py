@@ -121,11 +121,12 @@ def centroid_scores(items: list[Item], config) -> list[list[float]]:
 
 
 def unknown_words_scores(items: list[Item], config) -> list[list[float]]:
-    """Minus the number of words never seen in the positives of *other* images."""
+    """Minus the number of words never seen in the positives of *other* images
+    (other source scenes, when images are copies)."""
     images_by_word: dict[str, set] = collections.defaultdict(set)
     for item in items:
         for word in set(words(item.positive)):
-            images_by_word[word].add(item.image_id)
+            images_by_word[word].add(item.scene_group)
     scores = []
     for item in items:
         row = []
@@ -133,7 +134,7 @@ def unknown_words_scores(items: list[Item], config) -> list[list[float]]:
             unknown = 0
             for word in words(candidate):
                 seen_in = images_by_word.get(word, ())
-                if not seen_in or (len(seen_in) == 1 and item.image_id in seen_in):
+                if not seen_in or (len(seen_in) == 1 and item.scene_group in seen_in):
                     unknown += 1
             row.append(float(-unknown))
         scores.append(row)
@@ -149,7 +150,7 @@ def classifier_scores(items: list[Item], config) -> list[list[float]] | None:
         for position, candidate in enumerate(item.candidates):
             texts.append(candidate)
             labels.append(int(position == 0))
-            groups.append(item.image_id)
+            groups.append(item.scene_group)
     decision = out_of_fold_scores(texts, labels, groups, folds=config.folds, seed=config.seed,
                                   progress=config.progress, description=f"n-gram classifier ({items[0].foil})")
     if decision is None:

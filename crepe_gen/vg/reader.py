@@ -42,7 +42,7 @@ from ..core.jsonstream import iter_json_array
 from ..language.names import Canonicalizer
 from .graph import build_graph, image_folder
 
-__all__ = ["FILES", "IMAGE_FOLDERS", "bundled_sample", "VisualGenome", "merge_parts", "READ_AHEAD",
+__all__ = ["FILES", "IMAGE_FOLDERS", "bundled_sample", "read_image_groups", "VisualGenome", "merge_parts", "READ_AHEAD",
            "image_path"]
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ FILES = {
     "relationship_synsets": "relationship_synsets.json",
     "object_alias": "object_alias.txt",
     "relationship_alias": "relationship_alias.txt",
+    "image_sources": "image_sources.json",
 }
 IMAGE_FOLDERS = ("VG_100K", "VG_100K_2")
 
@@ -69,6 +70,30 @@ IMAGE_FOLDERS = ("VG_100K", "VG_100K_2")
 def bundled_sample() -> Path:
     """The folder of the real 100-image VG sample shipped in the package."""
     return Path(str(resources.files("crepe_gen") / "data" / "visual_genome_sample"))
+
+
+def read_image_groups(path) -> dict[int, int]:
+    """``{image_id: group}`` from a JSON object of integers (``{"12": 3, ...}``).
+
+    >>> import json, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "image_sources.json"
+    >>> _ = path.write_text(json.dumps({"101": 1, "102": 1}))
+    >>> read_image_groups(path)
+    {101: 1, 102: 1}
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise InputError(path, f"unreadable image groups ({error})") from None
+    if not isinstance(data, dict):
+        raise InputError(path, "expected a JSON object {image_id: group}")
+    groups = {}
+    for key, value in data.items():
+        if not (str(key).lstrip("-").isdigit() and isinstance(value, int) and not isinstance(value, bool)):
+            raise InputError(path, f"image {key!r}: group {value!r} is not an integer")
+        groups[int(key)] = value
+    return groups
 
 
 @dataclass
@@ -119,6 +144,17 @@ class VisualGenome:
                     path, f"record is {type(record).__name__}, expected an object", index=index))
                 continue
             yield index, record
+
+    def image_sources(self) -> dict[int, int]:
+        """``{image_id: source image id}`` of a folder whose images are copies of
+        others (``image_sources.json``, written by ``scripts/make_synthetic_vg.py``);
+        empty when the file is absent. Learned attackers and fitted balancing
+        group by source scene with it, so copies of one scene never sit on both
+        sides of a fold."""
+        path = self.path("image_sources", required=False)
+        if path is None:
+            return {}
+        return read_image_groups(path)
 
     def images(self) -> dict[int, dict]:
         """``{image_id: image_data entry}`` (v1.0's ``id`` accepted); empty if absent."""
