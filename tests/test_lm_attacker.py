@@ -90,3 +90,13 @@ def test_the_evaluation_adapter_picks_the_most_likely_caption():
 def test_a_bad_model_spec_is_a_config_error(spec, message):
     with pytest.raises(ConfigError, match=message):
         load_scorer(spec)
+
+
+def test_scores_persist_in_a_cache_file(tmp_path, scorer):
+    from crepe_gen.llm.cache import ResponseCache
+    path = tmp_path / "scores.sqlite"
+    first = load_scorer(BUNDLED_MODEL, path).score([PLAUSIBLE, IMPLAUSIBLE])
+    with ResponseCache(path) as cache:
+        assert len(cache) == 2
+    assert load_scorer(BUNDLED_MODEL, path).score([IMPLAUSIBLE, PLAUSIBLE]) == first[::-1] \
+        == scorer.score([IMPLAUSIBLE, PLAUSIBLE])

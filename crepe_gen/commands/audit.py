@@ -52,6 +52,8 @@ def add_arguments(parser) -> None:
                         help="also attack with a pretrained language model: gemma3-270m (the packaged "
                              "Gemma 3 270M), a GGUF file, or URL,MODEL of an OpenAI-compatible "
                              "completions endpoint that returns prompt log-probabilities")
+    parser.add_argument("--lm-cache", metavar="FILE",
+                        help="SQLite file where language-model scores persist across runs")
     parser.add_argument("--image-groups", metavar="FILE",
                         help="JSON {image_id: source scene} (image_sources.json of a synthetic VG folder): "
                              "the learned baselines group their folds by source scene")
@@ -68,7 +70,8 @@ def run(args) -> int:
                              baselines=tuple(args.baselines) if args.baselines else None,
                              fluency_max_positive=args.fluency_max_positive,
                              fluency_max_gap=args.fluency_max_gap, fluency_verdict=args.fluency_verdict,
-                             lm=args.lm, lm_rows=args.lm_rows, image_groups=args.image_groups)
+                             lm=args.lm, lm_rows=args.lm_rows, lm_cache=args.lm_cache,
+                             image_groups=args.image_groups)
     except ValueError as error:
         raise ConfigError(str(error)) from None
     report = audit_paths(args.paths, config)

@@ -116,6 +116,7 @@ class AuditConfig:
     lm: a language model spec (:func:`crepe_gen.textonly.language_model.load_scorer`)
         for the LM attacker (:mod:`crepe_gen.evaluation.lm_attacker`); None: not run.
     lm_rows: items per cell the LM attacker scores (a seeded sample).
+    lm_cache: a file where LM scores persist across runs (None: none).
     image_groups: a JSON file ``{image_id: source scene}`` (``image_sources.json``
         of a synthetic VG folder): the learned baselines group by source scene.
     """
@@ -135,6 +136,7 @@ class AuditConfig:
     fluency_verdict: bool = False
     lm: str | None = None
     lm_rows: int = 30
+    lm_cache: str | None = field(default=None, metadata=NOT_FINGERPRINTED)
     image_groups: str | None = None
 
     def __post_init__(self):
@@ -478,7 +480,7 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     cells = audit_items(items, config)
     lm, lm_model = [], None
     if config.lm:
-        scorer = load_scorer(config.lm)
+        scorer = load_scorer(config.lm, config.lm_cache)
         lm, lm_model = lm_cells(items, scorer, rows=config.lm_rows, seed=config.seed,
                                 progress=config.progress), scorer.name
     z = _judge(cells + lm, config)
