@@ -1,6 +1,7 @@
 """End to end: released layout, invariants against the full graph, determinism, resume, bad input."""
 
 import ast
+import collections
 import csv
 import filecmp
 import json
@@ -170,7 +171,8 @@ def test_swap_rows_chosen_with_uniform_positive_ranks():
 def test_balancing_is_recorded(full_run):
     out, section = full_run
     assert set(section["balance"]) == {"atom_rows_dropped", "atom_foils_dropped", "atom_rows_found_by_classifier",
-                                       "swap_rows_found_by_classifier", "swap_rows_not_chosen"}
+                                       "swap_rows_found_by_classifier", "swap_rows_not_chosen",
+                                       "atom_rows_not_chosen"}
     for line in output_path(out, "atom", 4, ".jsonl").read_text().splitlines():
         balance = json.loads(line)["provenance"]["balance"]
         assert len(balance["kept"]) == 5 and balance["candidates"] >= 5
@@ -203,3 +205,32 @@ def test_plausibility_prefers_usual_short_words_and_combinations():
     # one more word costs, the same count given
     assert plausibility(hat(common, "hat")) - plausibility(hat(common, "hat hat")) > 0
     assert plausibility.possible("man", "wearing", "shirt") and not plausibility.possible("shirt", "wearing", "man")
+
+
+def test_rows_chosen_with_uniform_ranks_under_two_rankings():
+    from crepe_gen.productivity.balancing import select_rows_by_ranks
+
+    rng = __import__("random").Random(0)
+    first = [rng.choice([0, 0, 0, 1, 2, 3, 4, 5]) for _ in range(300)]   # skewed toward rank 0
+    second = [rng.choice([0, 1, 2, 3, 4, 5, 5, 5]) for _ in range(300)]  # skewed toward rank 5
+    chosen = select_rows_by_ranks([first, second], 60, 5)
+    assert len(chosen) == 60 and chosen == sorted(set(chosen))
+    for ranks in (first, second):
+        counts = collections.Counter(ranks[i] for i in chosen)
+        assert max(counts.values()) - min(counts[r] for r in range(6)) <= 2
+
+
+def test_kept_atom_and_swap_positives_rank_uniformly_by_plausibility(full_run):
+    from crepe_gen.productivity.balancing import plausibility_rank
+
+    out, _ = full_run
+    for foil_type in ("atom", "swap"):
+        ranks = collections.Counter()
+        for n in LEVELS:
+            for line in output_path(out, foil_type, n, ".jsonl").read_text().splitlines():
+                provenance = json.loads(line)["provenance"]
+                assert len(provenance["plausibility"]) == 1 + len(provenance["negatives"])
+                ranks[plausibility_rank(provenance)] += 1
+        total = sum(ranks.values())
+        # the positive is the most (rank 0) and the least (rank 5) plausible about as often as chance
+        assert ranks[0] <= total / 6 + 0.1 * total and ranks[5] >= total / 6 - 0.1 * total, (foil_type, ranks)
