@@ -166,7 +166,6 @@ class _Collector:
         below = [i for i in closest if scores[i] <= target]
         size = min(self.keep, len(scores))
         up = min(len(above), max(size - len(below), round(self.above * size)))
-        self.short_of_rank = up != round(self.above * size)
         return sorted(above[:up] + below[:size - up])
 
 
@@ -227,7 +226,6 @@ def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     # the share of foils more plausible than the positive, drawn uniformly: the
     # positive's rank under plausibility is then uniform over rows
     above = rng.randrange(config.negatives + 1) / config.negatives if plausibility is not None else None
-    fallback = None
     for kind, slot in slots[:config.slots]:
         collector = _Collector(graph, scene, renderer, config.negatives, plausibility, config.oversample,
                                config.max_plausibility_lead, keep=config.candidates, above=above)
@@ -236,12 +234,9 @@ def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
             if collector.full:
                 break
         result = collector.result()
-        if result is not None and not getattr(collector, "short_of_rank", False):
+        if result is not None:
             return result
-        # too few foils on one side of the positive for the rank drawn: another
-        # slot may have them (a rarer word to replace); else the first row found
-        fallback = fallback or result
-    return fallback
+    return None
 
 
 def _clash(lexicon: Lexicon, kind: str):
