@@ -10,8 +10,12 @@ the rows it must write): rank balancing cannot remove a cue most rows share,
 such as an atom foil's rarer predicate ("a chair is attached to the desk"
 for "on") or a swap foil's less plausible order ("a table is on a cup").
 Swap and negate rows (:data:`ROW_CHOSEN_FOIL_TYPES`) are then chosen per cell
-by :func:`~crepe_gen.textonly.balance.select_rows_by_rank`, and every cell is
-cut to the same count (:func:`balance_cells`).
+so that the classifier ranks the positive uniformly, atom and swap rows
+(:data:`PLAUSIBILITY_CHOSEN_FOIL_TYPES`) so that a text-only plausibility
+score of compounds and words does too (:func:`select_rows_by_ranks`, both
+rankings at once for swaps): a pretrained language model, which judges
+plausibility much as that score does, then finds no positive on top more
+often than chance. Every cell is cut to the same count (:func:`balance_cells`).
 """
 
 from __future__ import annotations
@@ -21,12 +25,16 @@ import logging
 
 from ..textonly.balance import balance_foils, balance_rounds, drop_predictable, positive_rank, select_rows_by_rank
 
-__all__ = ["CHOSEN_FOIL_TYPES", "PREDICTABLE_DROPPED_TYPES", "ROW_CHOSEN_FOIL_TYPES", "balance_cells", "balance_foil_choice", "kept_count"]
+__all__ = ["CHOSEN_FOIL_TYPES", "PLAUSIBILITY_CHOSEN_FOIL_TYPES", "PREDICTABLE_DROPPED_TYPES", "ROW_CHOSEN_FOIL_TYPES",
+           "balance_cells", "balance_foil_choice", "kept_count", "plausibility_rank", "select_rows_by_ranks"]
 
 #: Foil types whose rows carry more candidate foils than they keep.
 CHOSEN_FOIL_TYPES = ("atom", "negate")
 #: Foil types whose cells gather more rows than they keep, chosen by the positive's rank.
 ROW_CHOSEN_FOIL_TYPES = ("swap", "negate")
+#: Foil types whose cells keep the rows whose positive's rank under the text-only
+#: plausibility score (:mod:`crepe_gen.productivity.weights`) is uniform.
+PLAUSIBILITY_CHOSEN_FOIL_TYPES = ("atom", "swap")
 #: Foil types whose rows a retrained classifier still solves are dropped.
 PREDICTABLE_DROPPED_TYPES = ("atom", "swap", "negate")
 
@@ -54,6 +62,9 @@ def _with_negatives(row: tuple, pick) -> tuple:
     csv_row = {**csv_row, "hard_negs": [csv_row["hard_negs"][i] for i in pick]}
     provenance = {**provenance, "negatives": [provenance["negatives"][i] for i in pick],
                   "balance": {"candidates": len(provenance["negatives"]), "kept": list(pick)}}
+    if "plausibility" in provenance:
+        scores = provenance["plausibility"]
+        provenance["plausibility"] = [scores[0]] + [scores[1 + i] for i in pick]
     return csv_row, provenance
 
 
@@ -89,6 +100,57 @@ def _balance_chosen_cells(cells: dict, foil_type: str, config, section: dict) ->
         cells[cell].append(_with_negatives(row, pick))
 
 
+def plausibility_rank(provenance: dict) -> int | None:
+    """How many foils of a row are more plausible than its positive (ties count
+    half, rounded down), by the scores its provenance holds; None without them.
+
+    >>> plausibility_rank({"plausibility": [1.0, 2.0, 0.5, 1.0, 1.0]})
+    2
+    """
+    scores = provenance.get("plausibility")
+    if not scores:
+        return None
+    above = sum(score > scores[0] for score in scores[1:])
+    return above + sum(score == scores[0] for score in scores[1:]) // 2
+
+
+def select_rows_by_ranks(rankings: list, wanted: int, negatives: int) -> list:
+    """Indexes of *wanted* rows (in order) whose positive ranks are as uniform as
+    possible under every ranking of *rankings* (each a list of ranks 0..*negatives*
+    per row, None: not counted): rows are taken in order while each of their ranks
+    is among the least used of its ranking, then the rest fill the least-used ranks.
+
+    >>> select_rows_by_ranks([[0, 0, 1, 1, 2, 2], [0, 1, 0, 2, 1, 2]], 3, 2)
+    [0, 3, 4]
+    """
+    used = [collections.Counter() for _ in rankings]
+    rows = len(rankings[0]) if rankings else 0
+
+    def load(index):
+        return sum(counter[ranks[index]] for counter, ranks in zip(used, rankings) if ranks[index] is not None)
+
+    def take(index):
+        for counter, ranks in zip(used, rankings):
+            if ranks[index] is not None:
+                counter[ranks[index]] += 1
+    chosen = []
+    for index in range(rows):
+        if len(chosen) == wanted:
+            break
+        if all(ranks[index] is None or counter[ranks[index]] <= min(counter[r] for r in range(negatives + 1))
+               for counter, ranks in zip(used, rankings)):
+            take(index)
+            chosen.append(index)
+    taken = set(chosen)
+    rest = [i for i in range(rows) if i not in taken]
+    while len(chosen) < wanted and rest:
+        best = min(rest, key=lambda i: (load(i), i))
+        take(best)
+        chosen.append(best)
+        rest.remove(best)
+    return sorted(chosen)
+
+
 def _choose_rows(cells: dict, foil_type: str, per_cell: int, config, section: dict) -> None:
     chosen_cells = [cell for cell in cells if cell[0] == foil_type]
     flat = [(cell, row) for cell in chosen_cells for row in cells[cell]]
@@ -97,8 +159,12 @@ def _choose_rows(cells: dict, foil_type: str, per_cell: int, config, section: di
         chosen, start = set(), 0
         for cell in chosen_cells:
             size = len(cells[cell])
-            ranks = [positive_rank(*scores[start + i]) for i in range(size)]
-            chosen.update(start + i for i in select_rows_by_rank(ranks, per_cell, config.negatives))
+            rankings = []
+            if foil_type in ROW_CHOSEN_FOIL_TYPES:
+                rankings.append([positive_rank(*scores[start + i]) for i in range(size)])
+            if foil_type in PLAUSIBILITY_CHOSEN_FOIL_TYPES:
+                rankings.append([plausibility_rank(provenance) for _, provenance in cells[cell]])
+            chosen.update(start + i for i in select_rows_by_ranks(rankings, per_cell, config.negatives))
             start += size
         return [list(range(len(row[0]["hard_negs"]))) if i in chosen else None
                 for i, (_, row) in enumerate(flat)]
@@ -148,7 +214,8 @@ def balance_cells(cells: dict, config) -> tuple[dict, dict]:
     cells = {cell: list(rows) for cell, rows in sorted(cells.items())}
     section = {f"{foil_type}_{what}": 0 for foil_type in CHOSEN_FOIL_TYPES for what in ("rows_dropped", "foils_dropped")}
     section.update({f"{foil_type}_rows_found_by_classifier": 0 for foil_type in PREDICTABLE_DROPPED_TYPES})
-    section.update({f"{foil_type}_rows_not_chosen": 0 for foil_type in ROW_CHOSEN_FOIL_TYPES})
+    section.update({f"{foil_type}_rows_not_chosen": 0
+                    for foil_type in ROW_CHOSEN_FOIL_TYPES + PLAUSIBILITY_CHOSEN_FOIL_TYPES})
     for foil_type in CHOSEN_FOIL_TYPES:
         if config.balance_ranks and any(cell[0] == foil_type for cell in cells):
             _balance_chosen_cells(cells, foil_type, config, section)
@@ -162,7 +229,7 @@ def balance_cells(cells: dict, config) -> tuple[dict, dict]:
         type_cells = [cell for cell in cells if cell[0] == foil_type]
         if config.balance_ranks and type_cells:
             _drop_predictable_rows(cells, type_cells, per_cell, config, section)
-    for foil_type in ROW_CHOSEN_FOIL_TYPES:
+    for foil_type in dict.fromkeys(ROW_CHOSEN_FOIL_TYPES + PLAUSIBILITY_CHOSEN_FOIL_TYPES):
         if config.balance_ranks and any(cell[0] == foil_type for cell in cells):
             _choose_rows(cells, foil_type, per_cell, config, section)
     return {cell: rows[:per_cell] for cell, rows in cells.items()}, section

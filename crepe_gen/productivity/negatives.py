@@ -62,17 +62,18 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
+from . import weights
 from .captions import render
-from ..language.lexicon import Lexicon, draw, is_weak
-from ..language.senses import name_may_denote, noun_senses
+from ..language.lexicon import Lexicon, attribute_category, draw, is_weak, predicate_class
+from ..language.senses import lexical_file, name_may_denote, noun_senses
 from ..language.names import caption_key
 from ..vg import crop
 from ..vg.graph import union_box
 from ..vg.scene import Edit, Scene
 from ..vg.truth import object_has_name, same_thing, statement_holds
 
-__all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negatable_atoms",
-           "negate_foils", "permuted", "swap_foils", "swap_slots"]
+__all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negatable_atoms", "relations_possible",
+           "name_kind", "negate_foils", "permuted", "swap_foils", "swap_slots"]
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +108,10 @@ class _Collector:
     """
 
     def __init__(self, graph, positive: Scene, renderer, wanted: int, plausibility=None,
-                 oversample: int = 1, max_lead: float | None = None, keep: int = 0, is_false=None):
+                 oversample: int = 1, max_lead: float | None = None, keep: int = 0, is_false=None,
+                 above: float | None = None):
         self.graph, self.renderer, self.wanted, self.max_lead = graph, renderer, wanted, max_lead
+        self.above = above
         self.is_false = is_false or (lambda scene: not statement_holds(graph, scene.statement()))
         self.positive, self.plausibility = positive, plausibility
         self.keep = max(wanted, keep)  # foils returned when that many are found
@@ -139,6 +142,8 @@ class _Collector:
         if not self.enough:
             return None
         foils = self.found
+        if self.plausibility is not None and self.above is not None:
+            return self.positive, [foils[i] for i in self._around_rank()]
         if self.plausibility is not None:
             target = self.plausibility(self.positive)
             scores = [self.plausibility(scene) for scene, _ in foils]
@@ -148,6 +153,20 @@ class _Collector:
                 return None  # the positive would be the most plausible candidate by far
             foils = [foils[i] for i in sorted(ranked[:self.keep])]
         return self.positive, foils[:self.keep]
+
+
+    def _around_rank(self) -> list:
+        """Indexes of the foils kept when a share ``above`` of them is to be more
+        plausible than the positive: the closest above and the closest below it
+        (the other side fills in when one runs short)."""
+        target = self.plausibility(self.positive)
+        scores = [self.plausibility(scene) for scene, _ in self.found]
+        closest = sorted(range(len(scores)), key=lambda i: (abs(scores[i] - target), i))
+        above = [i for i in closest if scores[i] > target]
+        below = [i for i in closest if scores[i] <= target]
+        size = min(self.keep, len(scores))
+        up = min(len(above), max(size - len(below), round(self.above * size)))
+        return sorted(above[:up] + below[:size - up])
 
 
 def _renderer(renderer):
@@ -193,7 +212,9 @@ def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     others). With ``config.candidates`` above ``negatives``, up to that many
     foils are returned for a later choice. Slots are tried in a seeded order until one has enough valid
     replacements. *plausibility* (``scene -> float``), when given, picks among
-    extra valid foils those as plausible as the positive (see :class:`_Collector`).
+    extra valid foils the closest above and below the positive, a share drawn
+    uniformly (0, 1/negatives, ..., 1) above it, so the positive's rank under
+    plausibility is uniform over rows (see :class:`_Collector`).
     """
     renderer = _renderer(renderer)
     slots = [("object", m.object_id) for m in scene.objects]
@@ -202,9 +223,12 @@ def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     # related, so no foil could ever say it: only the positive would.
     slots += [("relation", i) for i, (_, predicate, _) in enumerate(scene.relations) if not is_weak(predicate)]
     rng.shuffle(slots)
+    # the share of foils more plausible than the positive, drawn uniformly: the
+    # positive's rank under plausibility is then uniform over rows
+    above = rng.randrange(config.negatives + 1) / config.negatives if plausibility is not None else None
     for kind, slot in slots[:config.slots]:
         collector = _Collector(graph, scene, renderer, config.negatives, plausibility, config.oversample,
-                               config.max_plausibility_lead, keep=config.candidates)
+                               config.max_plausibility_lead, keep=config.candidates, above=above)
         for made in _ATOM_RULES[kind](graph, scene, lexicon, rng, slot, collector.capacity * 2):
             collector.offer(*made)
             if collector.full:
@@ -255,19 +279,55 @@ _ATOM_RULES = {"object": _replace_object, "attribute": _replace_attribute, "rela
 
 
 # -- swap ---------------------------------------------------------------------------------
-def swap_slots(scene: Scene, rng) -> list[tuple[str, tuple]]:
+def name_kind(name: str, lexicon: Lexicon | None = None) -> str:
+    """The kind of thing an object name denotes, for swaps: a person, an
+    animal, a body part or a thing, by the WordNet lexicographer file of its
+    sense (:func:`crepe_gen.productivity.weights.lexical_kind`), or ``""`` when
+    unknown (a name of unknown kind is never swapped).
+
+    >>> name_kind("man"), name_kind("shirt"), name_kind("xyzzy")
+    ('person', 'thing', '')
+    """
+    synset = lexicon.object_synset(name) if lexicon else None
+    return weights.lexical_kind(lexical_file(synset)) if synset else weights.name_kind(name)
+
+
+def _one_kind(values) -> bool:
+    values = list(values)
+    return bool(values[0]) and len(set(values)) == 1
+
+
+def swap_slots(scene: Scene, rng, lexicon: Lexicon | None = None) -> list[tuple[str, tuple]]:
     """Sets of three atoms of one kind whose values a swap row permutes, seeded order.
 
     ``("attributes", ((object id, attribute), ...))`` on three different
     objects, ``("predicates", (relation indexes))`` with three different
-    predicates, then ``("names", (object ids))``.
+    predicates, then ``("names", (object ids))``. The three values are of
+    one compatible kind, so every ordering can describe a possible scene:
+    names of one :func:`name_kind` (a person with a person, a garment with a
+    garment), attributes of one category (a colour with a colour), predicates
+    of one class.
+
+    >>> import random
+    >>> from crepe_gen.vg.scene import Mention
+    >>> scene = Scene((Mention(1, "man", ("red",)), Mention(2, "woman", ("blue",)),
+    ...                Mention(3, "boy", ("wooden",)), Mention(4, "phone", ("green",))), ())
+    >>> sorted(swap_slots(scene, random.Random(0)))
+    [('attributes', ((1, 'red'), (2, 'blue'), (4, 'green'))), ('names', (1, 2, 3))]
+    >>> scene = Scene((Mention(1, "man", ()), Mention(2, "woman", ()), Mention(3, "phone", ())), ())
+    >>> swap_slots(scene, random.Random(0))
+    []
     """
-    slots = [("names", ids) for ids in itertools.combinations([m.object_id for m in scene.objects], 3)]
+    ids = [m.object_id for m in scene.objects]
+    kinds = {m.object_id: name_kind(m.name, lexicon) for m in scene.objects}
+    slots = [("names", trio) for trio in itertools.combinations(ids, 3) if _one_kind(kinds[o] for o in trio)]
     held = [(m.object_id, a) for m in scene.objects for a in m.attributes]
     slots += [("attributes", trio) for trio in itertools.combinations(held, 3)
-              if len({o for o, _ in trio}) == 3 and len({a for _, a in trio}) == 3]
+              if len({o for o, _ in trio}) == 3 and len({a for _, a in trio}) == 3
+              and _one_kind(attribute_category(a) for _, a in trio)]
     slots += [("predicates", trio) for trio in itertools.combinations(range(len(scene.relations)), 3)
-              if len({scene.relations[i][1] for i in trio}) == 3]
+              if len({scene.relations[i][1] for i in trio}) == 3
+              and _one_kind(predicate_class(scene.relations[i][1]) for i in trio)]
     rng.shuffle(slots)
     # Attributes and predicates first: three names in new places rebind every
     # attribute and relation at once and read as nonsense a text model spots.
@@ -301,6 +361,25 @@ def permuted(scene: Scene, kind: str, slot: tuple, order: tuple) -> tuple[Scene,
     return scene, Edit("swap", f"permute_{kind}", tuple(slot), old, new)
 
 
+def relations_possible(foil: Scene, positive: Scene, possible) -> bool:
+    """Whether every relation *foil* states anew (other names at its ends, or
+    another predicate, than in *positive*) is physically possible by
+    ``possible(subject name, predicate, object name)``
+    (:meth:`crepe_gen.productivity.weights.Plausibility.possible`).
+
+    >>> from crepe_gen.vg.scene import Mention
+    >>> positive = Scene((Mention(1, "man", ()), Mention(2, "hat", ())), ((1, "wearing", 2),))
+    >>> foil = Scene((Mention(1, "hat", ()), Mention(2, "man", ())), ((1, "wearing", 2),))
+    >>> relations_possible(foil, positive, lambda s, p, o: (s, p, o) == ("man", "wearing", "hat"))
+    False
+    """
+    def named(scene):
+        names = {m.object_id: m.name for m in scene.objects}
+        return [(names[s], p, names[o]) for s, p, o in scene.relations]
+    before = set(named(positive))
+    return all(relation in before or possible(*relation) for relation in named(foil))
+
+
 def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
                config: NegativeConfig = NegativeConfig(), renderer=None, plausibility=None):
     """``(positive, [(foil scene, edit), ...])``: the other orderings of three atoms of one kind.
@@ -310,7 +389,9 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
     candidate closest to all others), and every word kept. A relation whose
     ends are exchanged by a permutation of names must not hold reversed
     (symmetric predicates always do, so they are never swapped). A row needs
-    all five orderings false for the image.
+    all five orderings false for the image, and, with a *plausibility* that
+    tells which relations are ``possible``, every relation a foil states anew
+    possible (:func:`relations_possible`: no "a phone is wearing a man").
     """
     renderer = _renderer(renderer)
     orders = list(itertools.permutations(range(3)))[1:1 + config.negatives]
@@ -318,10 +399,14 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
         return None  # three values have only five other orderings
     target = 1 + rng.randrange(len(orders))
     valid = []
-    for kind, slot in swap_slots(scene, rng)[:config.slots]:
+    possible = getattr(plausibility, "possible", None)
+    for kind, slot in swap_slots(scene, rng, lexicon)[:config.slots]:
         collector = _Collector(graph, scene, renderer, config.negatives)
         for order in orders:
-            if not collector.offer(*permuted(scene, kind, slot, order)):
+            foil, edit = permuted(scene, kind, slot, order)
+            if possible is not None and not relations_possible(foil, scene, possible):
+                break
+            if not collector.offer(foil, edit):
                 break
         if len(collector.found) == len(orders):
             valid.append(collector.result())

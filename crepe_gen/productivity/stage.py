@@ -254,7 +254,7 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
                 made += 1
                 rows.append((foil_type, n, _csv_row(image_id, sub, captions, box),
                              _provenance(graph, sub, positive, foils, captions, style, seed, foil_type,
-                                         config.caption_backend)))
+                                         config.caption_backend, plausibility)))
             if made == 0:
                 skipped[f"no valid {foil_type} foils"] += 1
     return rows, dict(skipped)
@@ -268,7 +268,7 @@ def _csv_row(image_id, sub, captions, box) -> dict:
             "x": x, "y": y, "width": width, "height": height}
 
 
-def _provenance(graph, sub, positive, foils, captions, style, seed, foil_type, backend) -> dict:
+def _provenance(graph, sub, positive, foils, captions, style, seed, foil_type, backend, plausibility) -> dict:
     nodes = [{"id": o, "name": graph.nodes[o]["name"], "label": graph.nodes[o]["label"],
               "synsets": list(graph.nodes[o]["synsets"]),
               "attributes": [a for obj, a in sub.attributes if obj == o]} for o in sub.objects]
@@ -278,7 +278,9 @@ def _provenance(graph, sub, positive, foils, captions, style, seed, foil_type, b
             "backend": backend, "template": style, "subgraph": {"nodes": nodes, "edges": edges},
             "positive": {"caption": captions[0], "scene": positive.to_dict()},
             "negatives": [{"caption": text, "scene": scene.to_dict(), "edit": edit.to_dict()}
-                          for text, (scene, edit) in zip(captions[1:], foils)]}
+                          for text, (scene, edit) in zip(captions[1:], foils)],
+            # the text-only plausibility of the positive and each foil (balancing draws its rank uniformly)
+            "plausibility": [round(plausibility(scene), 6) for scene in [positive, *(f for f, _ in foils)]]}
 
 
 # -- the run -------------------------------------------------------------------------------

@@ -13,20 +13,22 @@ Examples
 >>> statistics = atom_statistics(graphs)
 >>> statistics.images, ("o", "man") in statistics.compounds
 (20, True)
->>> score = plausibility_scorer(statistics, graphs[0])
->>> score.__name__
-'score'
+>>> plausibility = plausibility_scorer(statistics, graphs[0])
+>>> plausibility.seen(("o", "man")) <= statistics.compounds[("o", "man")]
+True
 """
 
 from __future__ import annotations
 
 import collections
+import functools
 import math
 from dataclasses import dataclass, field
 
 from ..language.lexicon import AtomTally, Lexicon, LexiconConfig, predicate_phrase
+from ..language.senses import lexical_file, noun_senses
 
-__all__ = ["AtomStatistics", "atom_statistics", "graph_compounds", "scene_compounds", "plausibility_scorer"]
+__all__ = ["ANIMATE_KINDS", "AtomStatistics", "Plausibility", "atom_statistics", "graph_compounds", "lexical_kind", "name_kind", "scene_compounds", "plausibility_scorer"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class AtomStatistics:
 
 def graph_compounds(graph) -> set:
     """The image's compounds: ``("o", name)``, ``("a", attribute, name)``,
-    ``("r", subject, predicate, object)``, ``("sp", subject, predicate)``, ``("po", predicate, object)``."""
+    ``("r", subject, predicate, object)``, ``("sp", subject, predicate)``, ``("po", predicate, object)``
+    and ``("rk", subject kind, predicate, object kind)`` (kinds by :func:`name_kind`)."""
     found = set()
     nodes = graph._node  # direct access: this runs for every image of VG
     for node in nodes.values():
@@ -52,8 +55,10 @@ def graph_compounds(graph) -> set:
     for subject, neighbours in graph._adj.items():
         for obj, edges in neighbours.items():
             for edge in edges.values():
-                found.update(_relation_compounds(nodes[subject]["name"], predicate_phrase(edge["predicate"]),
-                                                 nodes[obj]["name"]))
+                names = nodes[subject]["name"], nodes[obj]["name"]
+                predicate = predicate_phrase(edge["predicate"])
+                found.update(_relation_compounds(names[0], predicate, names[1]))
+                found.add(("rk", name_kind(names[0]), predicate, name_kind(names[1])))
     return found
 
 
@@ -71,17 +76,96 @@ def _relation_compounds(subject, predicate, obj):
     return [("r", subject, predicate, obj), ("sp", subject, predicate), ("po", predicate, obj)]
 
 
-def plausibility_scorer(statistics: AtomStatistics, graph):
-    """``scene -> float``: mean log image frequency of the scene's compounds in
-    OTHER images (this image's own annotations do not count), a text-only
-    measure of how usual a caption's combinations are."""
-    own = graph_compounds(graph)
-    counts = statistics.compounds
+#: Kinds of things whose names a swap keeps apart (by WordNet lexicographer file);
+#: every other known lexicographer file is an inanimate ``thing``.
+ANIMATE_KINDS = {"noun.person": "person", "noun.animal": "animal", "noun.body": "body part"}
 
-    def score(scene) -> float:
-        found = scene_compounds(scene)
-        return sum(math.log1p(max(0, counts.get(c, 0) - (c in own))) for c in found) / max(1, len(found))
-    return score
+
+def lexical_kind(lexical_file_: str) -> str:
+    """The swap kind of a WordNet lexicographer file (``""`` stays unknown).
+
+    >>> lexical_kind("noun.person"), lexical_kind("noun.artifact"), lexical_kind("")
+    ('person', 'thing', '')
+    """
+    return ANIMATE_KINDS.get(lexical_file_, "thing" if lexical_file_ else "")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def name_kind(name: str) -> str:
+    """The :func:`lexical_kind` of the main sense of *name* (``""``: unknown).
+
+    >>> name_kind("man"), name_kind("shirt"), name_kind("dog")
+    ('person', 'thing', 'animal')
+    """
+    senses = noun_senses(name)
+    return lexical_kind(lexical_file(senses[0]) if senses else "")
+
+
+class Plausibility:
+    """A text-only plausibility score of caption scenes, from the atom and
+    compound statistics of OTHER images (this image's own annotations do not
+    count for compounds).
+
+    ``plausibility(scene)`` adds, over the scene's words (object names,
+    attributes, predicates), the log frequency of the word less
+    ``extra_word_cost`` for every word of it past the first ("tennis racket"
+    costs more to say than "racket"), and ``compound_weight`` times, over its
+    compounds of two or more atoms (:func:`scene_compounds`), the log image
+    frequency of the compound in other images. That is how a pretrained
+    language model tends to judge a caption: usual, short words in usual
+    combinations. Cheap (dictionary look-ups), so it runs for every candidate
+    at full scale; it never reads whole captions.
+
+    >>> from crepe_gen.vg.reader import VisualGenome
+    >>> from crepe_gen.vg.scene import Mention, Scene
+    >>> graphs = list(VisualGenome().scene_graphs())[:40]
+    >>> plausibility = Plausibility(atom_statistics(graphs), graphs[0])
+    >>> usual = Scene((Mention(1, "man", ()), Mention(2, "shirt", ())), ((1, "wearing", 2),))
+    >>> odd = Scene((Mention(1, "shirt", ()), Mention(2, "man", ())), ((1, "wearing", 2),))
+    >>> plausibility(usual) > plausibility(odd), plausibility.possible("man", "wearing", "shirt")
+    (True, True)
+    >>> plausibility.possible("shirt", "wearing", "man")
+    False
+    """
+
+    extra_word_cost = 0.5
+    compound_weight = 0.5
+
+    def __init__(self, statistics: AtomStatistics, graph):
+        self.own = graph_compounds(graph)
+        self.counts = statistics.compounds
+        lexicon = statistics.lexicon
+        self._words = {"o": lexicon.object_counts, "a": lexicon.attribute_counts, "p": lexicon.predicate_counts}
+
+    def seen(self, compound: tuple) -> int:
+        """In how many other images *compound* occurs."""
+        return max(0, self.counts.get(compound, 0) - (compound in self.own))
+
+    def possible(self, subject: str, predicate: str, obj: str) -> bool:
+        """Whether a relation of these names is seen in other images: whole, as
+        both halves (``subject predicate`` and ``predicate object``), or between
+        things of the same kinds (:func:`name_kind`: a person wearing an
+        artifact). A relation reversed or re-bound by a swap must pass this to be said."""
+        return bool(self.seen(("r", subject, predicate, obj))) or \
+            bool(self.seen(("sp", subject, predicate)) and self.seen(("po", predicate, obj))) or \
+            bool(self.seen(("rk", name_kind(subject), predicate, name_kind(obj))))
+
+    def word_score(self, kind: str, word: str) -> float:
+        """The log frequency of an atom word of *kind* (``o``, ``a``, ``p``), less
+        ``extra_word_cost`` per word past its first."""
+        return math.log1p(self._words[kind].get(word, 0)) - self.extra_word_cost * word.count(" ")
+
+    def __call__(self, scene) -> float:
+        words = [self.word_score("o", m.name) for m in scene.objects]
+        words += [self.word_score("a", a) for m in scene.objects for a in m.attributes]
+        words += [self.word_score("p", p) for _, p, _ in scene.relations]
+        compounds = [math.log1p(self.seen(c)) for c in scene_compounds(scene) if c[0] != "o"]
+        return sum(words) + self.compound_weight * sum(compounds)
+
+
+def plausibility_scorer(statistics: AtomStatistics, graph) -> Plausibility:
+    """The :class:`Plausibility` score of caption scenes of the image *graph*."""
+    return Plausibility(statistics, graph)
 
 
 def atom_statistics(graphs, config: LexiconConfig = LexiconConfig(), aliases: dict | None = None) -> AtomStatistics:
