@@ -72,6 +72,11 @@ class SystematicityConfig:
         rank of the positive under a text-only n-gram classifier (trained on
         other images) is uniform over the rows. Off: the first
         ``max_negatives`` candidates are kept.
+    balance_plausibility : bool
+        With ``balance_ranks``, also make the positive's rank under the
+        plausibility of its compounds in other images' scene graphs
+        (:mod:`~crepe_gen.systematicity.plausibility`) uniform over the rows,
+        so a language model's sense of plausibility finds it at chance.
     classifier_folds : int
         Grouped cross-validation folds of that classifier.
     balance_rounds : int
@@ -97,6 +102,7 @@ class SystematicityConfig:
     plausibility_tolerance: float = 0.0
     candidate_pool: int = 8
     balance_ranks: bool = True
+    balance_plausibility: bool = True
     classifier_folds: int = 5
     balance_rounds: int = 1
     progress: bool = field(default=False, metadata=NOT_FINGERPRINTED)
