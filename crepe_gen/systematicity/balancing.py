@@ -47,7 +47,8 @@ def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, ki
             row[column] = [row[column][j] for j in pick]
             record["negatives"][kind] = [record["negatives"][kind][j] for j in pick]
     discard_lists(training_set, kind, {key for key, pick in zip(keys, picks) if not pick},
-                  "not balanceable against a text-only classifier")
+                  "not balanceable against a text-only classifier"
+                  + (" and compound plausibility" if config.balance_ranks and config.balance_plausibility else ""))
 
 
 def plausibility_scores(training_set: TrainingSet, keys: list, kind: str) -> list:
