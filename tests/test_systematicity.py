@@ -540,20 +540,14 @@ def test_balancing_makes_the_plausibility_rank_uniform():
         kept = [r for r in training_set.provenance["seen_compounds"] if r["negatives"]["atom"]]
         return sum(all(n["plausibility"] < 0 for n in r["negatives"]["atom"]) for r in kept) / len(kept)
 
-    assert 0.18 <= first_share(SystematicityConfig(classifier_folds=3)) <= 0.32
-    assert first_share(SystematicityConfig(classifier_folds=3, balance_plausibility=False)) < 0.16
+    assert 0.18 <= first_share(SystematicityConfig(classifier_folds=3, balance_plausibility=True)) <= 0.32
+    assert first_share(SystematicityConfig(classifier_folds=3)) < 0.16
 
 
-def test_positive_plausibility_rank_is_balanced(built):
-    """Each HN-Atom list ranks its positive among its candidates by compound
-    plausibility (recorded in the provenance) at every rank about equally often."""
-    ranks = []
-    for _, _, _, records in all_outputs(built[0]):
-        for record in records:
-            negatives = [n["plausibility"] for n in record["negatives"]["atom"]]
-            if len(negatives) == 3:
-                p = record["plausibility"]
-                ranks.append(sum(n > p for n in negatives) + 0.5 * sum(n == p for n in negatives))
-    assert len(ranks) > 30
-    assert abs(sum(ranks) / len(ranks) - 1.5) < 0.35
-    assert all("plausibility" in record for *_, records in all_outputs(built[0]) for record in records)
+def test_provenance_records_plausibility(built):
+    """Every positive and negative records its compound plausibility, a negative
+    that breaks a compound of the image scoring like any other number."""
+    records = [record for *_, rs in all_outputs(built[0]) for record in rs]
+    assert records and all(isinstance(record["plausibility"], float) for record in records)
+    assert all(isinstance(n["plausibility"], float) for record in records for kind in ("atom", "comp", "combined")
+               for n in record["negatives"][kind])

@@ -142,6 +142,7 @@ class RowContext:
 
     tolerance: float = 0.0
     compounds: CompoundPlausibility | None = None  # with the row's own image left out
+    weigh_plausibility: bool = False  # replacement draws weighted by plausibility too
 
     def plausibility(self, caption: Caption) -> float:
         """Of the caption's compounds in other images (0 without :attr:`compounds`)."""
@@ -193,9 +194,10 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
     replacements (at most ``ctx.tries`` candidates are tried, picked uniformly)
     the kept ones are drawn with their probability in context under the
     bigram model of other images' captions, the way a real caption's word is
-    drawn, so the positive's word does not stand out, times their compounds'
-    plausibility (:meth:`RowContext.plausibility`), so rare or impossible
-    compounds ("a parked carpet") seldom are. With *as_likely*, only
+    drawn, so the positive's word does not stand out; with
+    ``ctx.weigh_plausibility``, times their compounds' plausibility
+    (:meth:`RowContext.plausibility`), so rare or impossible compounds ("a
+    parked carpet") seldom are. With *as_likely*, only
     edits at least as likely as the positive are kept (see :meth:`RowContext.plausible`).
     No two kept replacements mean the same, and none means the same as an
     atom of its kind in *base* or (objects) as a name of an image object that
@@ -222,7 +224,8 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
         if false:
             edit = Edit("atom", f"replace_{old.kind}", (), (old.name,), (name,))
             plausibility = ctx.plausibility(edited)
-            valid.append((ctx.log_likelihood(edited) + plausibility, Negative(text, edit, false, plausibility),
+            weight = ctx.log_likelihood(edited) + (plausibility if ctx.weigh_plausibility else 0.0)
+            valid.append((weight, Negative(text, edit, false, plausibility),
                           edited))
     if not valid:
         return []
