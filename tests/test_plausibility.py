@@ -74,3 +74,24 @@ def test_select_by_ranks_drops_rows_that_cannot_be_balanced():
     picks = select_by_ranks([always_first], 1, random.Random(0))
     assert picks[0] == [0] or picks[0] == [1]
     assert sum(pick is None for pick in picks) >= 8
+
+
+def test_row_plausibility_and_draw_weights():
+    import types
+
+    from crepe_gen.systematicity.negatives import RowContext
+
+    caption = _caption("man in orange shirt", ("man", "shirt"), ("orange",), (), (("orange", "shirt"),), ())
+    bigrams = types.SimpleNamespace(log_likelihood=lambda tokens, own: -2.0)
+    model = CompoundPlausibility(COUNTS)
+
+    def context(**flags):
+        return RowContext(facts=None, positive=caption, pool=None, rng=random.Random(0), bigrams=bigrams,
+                          own_bigrams=None, tries=0, compounds=model, **flags)
+    compounds = model.score(caption)
+    assert context().plausibility(caption) == compounds
+    assert context(plausibility_bigrams=True).plausibility(caption) == compounds - 2.0
+    assert context().draw_weight(caption, compounds) == -2.0  # the bigram likelihood alone
+    assert context(weigh_plausibility=True).draw_weight(caption, compounds) == compounds - 2.0
+    assert context(weigh_plausibility=True, plausibility_bigrams=True).draw_weight(caption, compounds - 2.0) \
+        == compounds - 2.0

@@ -79,6 +79,10 @@ class SystematicityConfig:
         and weight replacement draws by it. Off by default: on the bundled
         sample it keeps about 70% of the rows and does not yet bring a
         pretrained language model's picks nearer chance (issue 13).
+    plausibility_bigrams : bool
+        Add to that plausibility the caption's log-likelihood under the
+        bigram model of the other images' captions
+        (:mod:`~crepe_gen.systematicity.bigrams`).
     classifier_folds : int
         Grouped cross-validation folds of that classifier.
     balance_rounds : int
@@ -105,6 +109,7 @@ class SystematicityConfig:
     candidate_pool: int = 8
     balance_ranks: bool = True
     balance_plausibility: bool = False
+    plausibility_bigrams: bool = False
     classifier_folds: int = 5
     balance_rounds: int = 1
     progress: bool = field(default=False, metadata=NOT_FINGERPRINTED)

@@ -143,10 +143,20 @@ class RowContext:
     tolerance: float = 0.0
     compounds: CompoundPlausibility | None = None  # with the row's own image left out
     weigh_plausibility: bool = False  # replacement draws weighted by plausibility too
+    plausibility_bigrams: bool = False  # plausibility adds the caption's bigram log-likelihood
 
     def plausibility(self, caption: Caption) -> float:
-        """Of the caption's compounds in other images (0 without :attr:`compounds`)."""
-        return self.compounds.score(caption) if self.compounds is not None else 0.0
+        """Of the caption's compounds in other images (0 without :attr:`compounds`),
+        plus with :attr:`plausibility_bigrams` its :meth:`log_likelihood`."""
+        score = self.compounds.score(caption) if self.compounds is not None else 0.0
+        return score + self.log_likelihood(caption) if self.plausibility_bigrams else score
+
+    def draw_weight(self, caption: Caption, plausibility: float) -> float:
+        """Log-weight of a replacement: its :meth:`log_likelihood`, with
+        :attr:`weigh_plausibility` its compounds' plausibility too."""
+        if not self.weigh_plausibility:
+            return self.log_likelihood(caption)
+        return plausibility if self.plausibility_bigrams else self.log_likelihood(caption) + plausibility
 
     def log_likelihood(self, caption: Caption) -> float:
         """Under the bigram model of the other images' captions."""
@@ -224,8 +234,7 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
         if false:
             edit = Edit("atom", f"replace_{old.kind}", (), (old.name,), (name,))
             plausibility = ctx.plausibility(edited)
-            weight = ctx.log_likelihood(edited) + (plausibility if ctx.weigh_plausibility else 0.0)
-            valid.append((weight, Negative(text, edit, false, plausibility),
+            valid.append((ctx.draw_weight(edited, plausibility), Negative(text, edit, false, plausibility),
                           edited))
     if not valid:
         return []

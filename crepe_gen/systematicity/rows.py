@@ -53,7 +53,7 @@ def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigra
     positive = parse_caption(region.caption, region.extraction, surfaces)
     ctx = RowContext(facts, positive, training_set.pool, row_rng(config.seed, training_set.tag, region),
                      bigrams, own_bigrams, config.max_tries, config.plausibility_tolerance, compounds,
-                     config.balance_ranks and config.balance_plausibility)
+                     config.balance_ranks and config.balance_plausibility, config.plausibility_bigrams)
     forbidden = {region.caption}
     limit = max(config.max_negatives, config.candidate_pool if config.balance_ranks else 0)
     atoms = atom_negatives(ctx, training_set.balances["atom"], limit=limit, forbidden=forbidden)
