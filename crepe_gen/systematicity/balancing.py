@@ -1,10 +1,12 @@
 """Balancing the negative lists against a text-only classifier
 (:mod:`crepe_gen.textonly.balance`): :func:`balance_negatives` picks each row's
 negatives, :func:`drop_predictable_lists` and :func:`discard_lists` take out the
-lists whose positive the classifier still finds."""
+lists whose positive the classifier still finds; the positive's rank under
+compound plausibility (:mod:`~crepe_gen.systematicity.plausibility`) is balanced too."""
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING
 
 from ..bench.format import SYSTEMATICITY_NEGATIVE_COLUMNS
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
     from .config import SystematicityConfig
     from .rows import TrainingSet
 
-__all__ = ["balance_negatives", "balance_sets", "discard_lists", "drop_predictable_lists"]
+__all__ = ["balance_negatives", "balance_sets", "discard_lists", "drop_predictable_lists", "plausibility_scores"]
 
 
 def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, kind: str) -> None:
@@ -22,7 +24,9 @@ def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, ki
     candidates to ``max_negatives`` (``comp_negatives`` for the other two; in
     place); with ``balance_ranks``, by
     :func:`~crepe_gen.textonly.balance.balance_foils` (rank balancing under a
-    text-only classifier trained on other images). Lists that cannot be balanced go by
+    text-only classifier trained on other images and, with
+    ``balance_plausibility``, under the compound plausibility of
+    :func:`plausibility_scores` at once). Lists that cannot be balanced go by
     :func:`discard_lists`.
     """
     column = SYSTEMATICITY_NEGATIVE_COLUMNS[kind]
@@ -32,8 +36,9 @@ def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, ki
     if config.balance_ranks and keys:
         items = [(training_set.rows[s][i]["image_id"], training_set.rows[s][i]["caption"],
                   training_set.rows[s][i][column]) for s, i in keys]
+        also = [plausibility_scores(training_set, keys, kind)] if config.balance_plausibility else None
         picks = balance_foils(items, k, rounds=config.balance_rounds, folds=config.classifier_folds,
-                              seed=config.seed, salt=f"{config.seed}:{training_set.tag}:{kind}:ranks")
+                              seed=config.seed, salt=f"{config.seed}:{training_set.tag}:{kind}:ranks", also=also)
     else:
         picks = [list(range(min(k, len(training_set.rows[s][i][column])))) for s, i in keys]
     for (split, i), pick in zip(keys, picks):
@@ -42,7 +47,24 @@ def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, ki
             row[column] = [row[column][j] for j in pick]
             record["negatives"][kind] = [record["negatives"][kind][j] for j in pick]
     discard_lists(training_set, kind, {key for key, pick in zip(keys, picks) if not pick},
-                  "not balanceable against a text-only classifier")
+                  "not balanceable against a text-only classifier"
+                  + (" and compound plausibility" if config.balance_ranks and config.balance_plausibility else ""))
+
+
+def plausibility_scores(training_set: TrainingSet, keys: list, kind: str) -> list:
+    """``[(positive, [negatives])]`` compound plausibility
+    (:class:`~crepe_gen.systematicity.plausibility.CompoundPlausibility`, as
+    recorded in the provenance) of the *kind* lists of the rows *keys*.
+    Equal scores are told apart by a small draw of their own per text
+    (seeded by the text), so a list whose edit changes no compound does not
+    always rank its positive last."""
+    records = [training_set.provenance[split][i] for split, i in keys]
+
+    def jittered(record, text, score):
+        return score + random.Random(f"{record['image_id']}:{record['region_id']}:{text}").random() * 1e-6
+    return [(jittered(record, record["caption"], record["plausibility"]),
+             [jittered(record, n["text"], n["plausibility"]) for n in record["negatives"][kind]])
+            for record in records]
 
 
 def discard_lists(training_set: TrainingSet, kind: str, doomed: set, why: str) -> None:

@@ -72,6 +72,17 @@ class SystematicityConfig:
         rank of the positive under a text-only n-gram classifier (trained on
         other images) is uniform over the rows. Off: the first
         ``max_negatives`` candidates are kept.
+    balance_plausibility : bool
+        With ``balance_ranks``, also make the positive's rank under the
+        plausibility of its compounds in other images' scene graphs
+        (:mod:`~crepe_gen.systematicity.plausibility`) uniform over the rows,
+        and weight replacement draws by it. Off by default: on the bundled
+        sample it keeps about 70% of the rows and does not yet bring a
+        pretrained language model's picks nearer chance (issue 13).
+    plausibility_bigrams : bool
+        Add to that plausibility the caption's log-likelihood under the
+        bigram model of the other images' captions
+        (:mod:`~crepe_gen.systematicity.bigrams`).
     classifier_folds : int
         Grouped cross-validation folds of that classifier.
     balance_rounds : int
@@ -97,6 +108,8 @@ class SystematicityConfig:
     plausibility_tolerance: float = 0.0
     candidate_pool: int = 8
     balance_ranks: bool = True
+    balance_plausibility: bool = False
+    plausibility_bigrams: bool = False
     classifier_folds: int = 5
     balance_rounds: int = 1
     progress: bool = field(default=False, metadata=NOT_FINGERPRINTED)

@@ -31,6 +31,7 @@ from ..language.tokens import tokenize
 from ..vg.scene import Edit
 from .captions import Caption, Slot, fix_articles, surface_form
 from .facts import ImageFacts, false_statements
+from .plausibility import CompoundPlausibility
 
 __all__ = ["AtomPool", "Balance", "Negative", "RowContext", "atom_negatives", "combined_negatives",
            "comp_edits", "comp_negatives", "replacements"]
@@ -38,16 +39,19 @@ __all__ = ["AtomPool", "Balance", "Negative", "RowContext", "atom_negatives", "c
 
 @dataclass
 class Negative:
-    """One negative caption: its text, the edit that made it and the
-    statements it makes that are false for the image."""
+    """One negative caption: its text, the edit that made it, the
+    statements it makes that are false for the image and its plausibility
+    (:class:`~crepe_gen.systematicity.plausibility.CompoundPlausibility`)."""
 
     text: str
     edit: Edit
     false: list
+    plausibility: float = 0.0
 
     def provenance(self) -> dict:
         """The negative as written to the JSONL provenance records."""
-        return {"text": self.text, "edit": self.edit.to_dict(), "false": [list(s) for s in self.false]}
+        return {"text": self.text, "edit": self.edit.to_dict(), "false": [list(s) for s in self.false],
+                "plausibility": self.plausibility}
 
 
 class AtomPool:
@@ -137,6 +141,22 @@ class RowContext:
     tries: int
 
     tolerance: float = 0.0
+    compounds: CompoundPlausibility | None = None  # with the row's own image left out
+    weigh_plausibility: bool = False  # replacement draws weighted by plausibility too
+    plausibility_bigrams: bool = False  # plausibility adds the caption's bigram log-likelihood
+
+    def plausibility(self, caption: Caption) -> float:
+        """Of the caption's compounds in other images (0 without :attr:`compounds`),
+        plus with :attr:`plausibility_bigrams` its :meth:`log_likelihood`."""
+        score = self.compounds.score(caption) if self.compounds is not None else 0.0
+        return score + self.log_likelihood(caption) if self.plausibility_bigrams else score
+
+    def draw_weight(self, caption: Caption, plausibility: float) -> float:
+        """Log-weight of a replacement: its :meth:`log_likelihood`, with
+        :attr:`weigh_plausibility` its compounds' plausibility too."""
+        if not self.weigh_plausibility:
+            return self.log_likelihood(caption)
+        return plausibility if self.plausibility_bigrams else self.log_likelihood(caption) + plausibility
 
     def log_likelihood(self, caption: Caption) -> float:
         """Under the bigram model of the other images' captions."""
@@ -184,7 +204,10 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
     replacements (at most ``ctx.tries`` candidates are tried, picked uniformly)
     the kept ones are drawn with their probability in context under the
     bigram model of other images' captions, the way a real caption's word is
-    drawn, so the positive's word does not stand out. With *as_likely*, only
+    drawn, so the positive's word does not stand out; with
+    ``ctx.weigh_plausibility``, times their compounds' plausibility
+    (:meth:`RowContext.plausibility`), so rare or impossible compounds ("a
+    parked carpet") seldom are. With *as_likely*, only
     edits at least as likely as the positive are kept (see :meth:`RowContext.plausible`).
     No two kept replacements mean the same, and none means the same as an
     atom of its kind in *base* or (objects) as a name of an image object that
@@ -210,7 +233,9 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
         false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
             edit = Edit("atom", f"replace_{old.kind}", (), (old.name,), (name,))
-            valid.append((ctx.log_likelihood(edited), Negative(text, edit, false), edited))
+            plausibility = ctx.plausibility(edited)
+            valid.append((ctx.draw_weight(edited, plausibility), Negative(text, edit, false, plausibility),
+                          edited))
     if not valid:
         return []
     top = max(score for score, _, _ in valid)
@@ -310,7 +335,7 @@ def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set,
             continue
         false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
-            found.append((Negative(text, edit, false), edited))
+            found.append((Negative(text, edit, false, ctx.plausibility(edited)), edited))
             texts.add(text)
     if len(found) > limit:
         found = [found[i] for i in sorted(ctx.rng.sample(range(len(found)), limit))]

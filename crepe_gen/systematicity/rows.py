@@ -18,6 +18,7 @@ from ..language.tokens import tokenize
 from .captions import parse_caption
 from .facts import ImageFacts
 from .grounding import Region, aligned
+from .plausibility import CompoundPlausibility
 from .negatives import AtomPool, Balance, RowContext, atom_negatives, combined_negatives, comp_negatives
 
 if TYPE_CHECKING:
@@ -47,11 +48,12 @@ class TrainingSet:
 
 def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigrams: BigramIndex,
              own_bigrams: collections.Counter, surfaces: dict,
-             config: SystematicityConfig) -> tuple[dict, dict] | None:
+             config: SystematicityConfig, compounds: CompoundPlausibility | None = None) -> tuple[dict, dict] | None:
     """The CSV row and JSONL provenance of one region, or None without any HN-Atom."""
     positive = parse_caption(region.caption, region.extraction, surfaces)
     ctx = RowContext(facts, positive, training_set.pool, row_rng(config.seed, training_set.tag, region),
-                     bigrams, own_bigrams, config.max_tries, config.plausibility_tolerance)
+                     bigrams, own_bigrams, config.max_tries, config.plausibility_tolerance, compounds,
+                     config.balance_ranks and config.balance_plausibility, config.plausibility_bigrams)
     forbidden = {region.caption}
     limit = max(config.max_negatives, config.candidate_pool if config.balance_ranks else 0)
     atoms = atom_negatives(ctx, training_set.balances["atom"], limit=limit, forbidden=forbidden)
@@ -69,6 +71,7 @@ def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigra
     provenance = {**{k: row[k] for k in ("image_id", "region_id", "caption")},
                   "phrase": region.phrase, "box": list(region.box), "extraction": region.extraction_record(),
                   "matched_object_ids": region.matched, "seed": config.seed,
+                  "plausibility": ctx.plausibility(positive),
                   "negatives": {"atom": [n.provenance() for n in atoms],
                                 "comp": [n.provenance() for n, _ in comps],
                                 "combined": [n.provenance() for n in combined]}}
@@ -76,12 +79,13 @@ def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigra
 
 
 def make_rows(vg: VisualGenome, regions: list[Region], sets: list[TrainingSet], bigrams: BigramIndex,
-              surfaces: dict, config: SystematicityConfig) -> None:
+              surfaces: dict, config: SystematicityConfig, plausibility: CompoundPlausibility | None = None) -> None:
     """Every training set's rows (in place), image by image in scene-graph order.
 
     One pass over the scene graphs and the region descriptions: each image's
     graph answers its negatives' truth checks (:class:`ImageFacts`), and its
-    own captions are left out of the bigram model (:meth:`BigramIndex.own`).
+    own captions are left out of the bigram model (:meth:`BigramIndex.own`)
+    and its own compounds out of *plausibility* (:meth:`CompoundPlausibility.scorer`).
     A region without any HN-Atom negative is counted in the set's ``skipped``.
     """
     if not sets:
@@ -97,12 +101,13 @@ def make_rows(vg: VisualGenome, regions: list[Region], sets: list[TrainingSet], 
         image_id = graph.graph["image_id"]
         own = bigrams.own(tokenize(normalize(r["phrase"])) for r in all_regions(image_id))
         facts = ImageFacts(graph)
+        compounds = plausibility.scorer(graph) if plausibility is not None else None
         for region in by_image.pop(image_id, ()):
             for state in sets:
                 split = state.membership.get((region.image_id, region.region_id))
                 if split is None:
                     continue
-                made = make_row(region, facts, state, bigrams, own, surfaces, config)
+                made = make_row(region, facts, state, bigrams, own, surfaces, config, compounds)
                 if made is None:
                     state.skipped["no valid atom negative"] += 1
                     continue

@@ -44,8 +44,11 @@ normalized alike; no negative equals its positive; the atoms negatives insert
 are kept in step with the atoms they remove; and each row's negatives of each
 list are picked from its candidates so that the positive's rank under a
 text-only n-gram classifier (trained on other images, as ``crepe-gen audit``
-does) and its being the shortest or longest candidate are as often as chance
-(:mod:`~crepe_gen.systematicity.balancing`). Rows whose HN-Atom list cannot be
+does), its rank under the plausibility of its compounds in other images'
+scene graphs (:mod:`~crepe_gen.systematicity.plausibility`, which also
+weights the draw of replacements; a language model's sense of plausibility
+then finds it at chance) and its being the shortest or longest candidate
+are as often as chance (:mod:`~crepe_gen.systematicity.balancing`). Rows whose HN-Atom list cannot be
 balanced are dropped; an HN-Comp or combined list that cannot be balanced is
 left empty; both are counted.
 
@@ -85,6 +88,8 @@ from .config import SystematicityConfig
 from .counting import CorpusCounts, read_counts
 from .grounding import Region, ground_regions
 from .negatives import AtomPool
+from .plausibility import CompoundPlausibility
+from ..productivity.weights import graph_compounds
 from .rows import TrainingSet, make_rows
 from .splits import assign_splits, positive_frequencies
 from .vg_names import VGNames, vg_names
@@ -215,18 +220,21 @@ def _read_counts(inputs: Inputs) -> dict[str, CorpusCounts]:
 
 # -- step 2: grounding --------------------------------------------------------------------
 def ground(vg: VisualGenome, names: VGNames, config: SystematicityConfig, skipped: collections.Counter,
-           bigrams: BigramIndex) -> tuple[list[Region], lexicon.Lexicon]:
-    """The grounded region captions and the lexicon of replacement atoms, in
-    one pass over the scene graphs (every graph also goes into the lexicon)."""
+           bigrams: BigramIndex) -> tuple[list[Region], lexicon.Lexicon, CompoundPlausibility]:
+    """The grounded region captions, the lexicon of replacement atoms and the
+    image counts of compounds, in one pass over the scene graphs (every graph
+    also goes into the lexicon and the counts)."""
     tally = lexicon.AtomTally(vg.canon.alias_groups)  # the folder's alias lines, for the synonym test
+    compounds = collections.Counter()
 
     def tallied(graphs):
         for graph in graphs:
             tally.add(graph)
+            compounds.update(graph_compounds(graph))
             yield graph
 
     regions = ground_regions(vg, names, config, skipped, bigrams, graphs=tallied(vg.scene_graphs()))
-    return regions, tally.lexicon(lexicon.LexiconConfig())
+    return regions, tally.lexicon(lexicon.LexiconConfig()), CompoundPlausibility(dict(compounds))
 
 
 # -- step 3: splits -----------------------------------------------------------------------
@@ -311,9 +319,9 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
     counts = _read_counts(inputs)
     skipped = collections.Counter(inputs.previous.get("skipped", {}) if not todo else {})
     bigrams = BigramIndex()
-    regions, lex = ground(vg, inputs.names, config, skipped, bigrams) if todo else ([], None)
+    regions, lex, plausibility = ground(vg, inputs.names, config, skipped, bigrams) if todo else ([], None, None)
     log.info("%d grounded region captions", len(regions))
     sets = [training_set(name, tag, regions, counts[name], lex, config) for name, tag in todo.items()]
-    make_rows(vg, regions, sets, bigrams, inputs.names.surfaces, config)
+    make_rows(vg, regions, sets, bigrams, inputs.names.surfaces, config, plausibility)
     balance_sets(sets, config)
     return write_outputs(vg, inputs, sets, regions, skipped, out_dir, config)

@@ -40,12 +40,13 @@ True
 from __future__ import annotations
 
 import collections
+import math
 import random
 
 from .classifier import out_of_fold_scores, tie_split_credit
 
-__all__ = ["text_classifier_scores", "select_by_rank", "balance_rounds", "balance_foils", "positive_rank",
-           "select_rows_by_rank", "drop_predictable"]
+__all__ = ["text_classifier_scores", "select_by_rank", "select_by_ranks", "balance_rounds", "balance_foils",
+           "positive_rank", "select_rows_by_rank", "drop_predictable"]
 
 
 def text_classifier_scores(items: list[tuple[int, str, list[str]]], *, folds: int, seed: int,
@@ -90,8 +91,7 @@ def select_by_rank(scores: list, k: int, rng: random.Random, slack: int = 1, len
     [0, 1, 2, 2]
     """
     used: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
-    extremes = collections.Counter()  # credit of 'the shortest' / 'the longest' so far
-    kept = 0
+    extremes = _Extremes()
     picks = []
     for number, (positive, negatives) in enumerate(scores):
         size = min(k, len(negatives))
@@ -109,25 +109,97 @@ def select_by_rank(scores: list, k: int, rng: random.Random, slack: int = 1, len
         counts[rank] += 1
         draws = [sorted(rng.sample(above, rank) + rng.sample(below, size - rank))
                  for _ in range(16 if lengths else 1)]
-        if lengths:
-            own, others = lengths[number]
-            target = (kept + 1) / (size + 1)
+        chosen = extremes.choose(draws, lengths[number], size) if lengths else draws[0]
+        extremes.kept += 1
+        picks.append(chosen)
+    return picks
 
-            def credit(pick, sign):  # the audit's tie-split credit of "pick the shortest/longest"
-                lengths_ = [sign * own] + [sign * others[i] for i in pick]
-                best_length = min(lengths_)
-                return 1 / lengths_.count(best_length) if lengths_[0] == best_length else 0.0
 
-            def cost(pick):
-                return ((extremes["short"] + credit(pick, 1) - target) ** 2
-                        + (extremes["long"] + credit(pick, -1) - target) ** 2)
+class _Extremes:
+    """How often the positive was the shortest and the longest kept candidate
+    so far (the audit's tie-split credit), to pick choices that keep both at chance."""
 
-            chosen = min(draws, key=cost)
-            extremes["short"] += credit(chosen, 1)
-            extremes["long"] += credit(chosen, -1)
+    def __init__(self):
+        self.short = self.long = 0.0
+        self.kept = 0
+
+    @staticmethod
+    def credit(own: int, others: list, pick, sign: int) -> float:
+        lengths_ = [sign * own] + [sign * others[i] for i in pick]
+        best_length = min(lengths_)
+        return 1 / lengths_.count(best_length) if lengths_[0] == best_length else 0.0
+
+    def choose(self, draws: list, lengths: tuple, size: int):
+        """The draw that keeps both credits nearest chance (counted in)."""
+        own, others = lengths
+        target = (self.kept + 1) / (size + 1)
+
+        def cost(pick):
+            return ((self.short + self.credit(own, others, pick, 1) - target) ** 2
+                    + (self.long + self.credit(own, others, pick, -1) - target) ** 2)
+
+        chosen = min(draws, key=cost)
+        self.short += self.credit(own, others, chosen, 1)
+        self.long += self.credit(own, others, chosen, -1)
+        return chosen
+
+
+def select_by_ranks(score_sets: list, k: int, rng: random.Random, slack: int = 1, draws: int = 64,
+                    lengths: list | None = None) -> list:
+    """Pick *k* negatives per item so the positive's rank is uniform over the
+    items under every scorer at once (*score_sets*: per scorer, per item
+    ``(positive, [negatives])`` as for :func:`select_by_rank`).
+
+    Each item takes, among up to *draws* random choices of its negatives
+    (every choice when there are fewer), one whose ranks are the least used
+    so far, scorer by scorer: the worst excess of a rank's use over the
+    least-used rank of that scorer first, then their sum. An item whose best
+    choice exceeds *slack* is dropped (None). With *lengths*, ties go to the
+    choice that keeps "the shortest" and "the longest" candidate the positive
+    as often as chance (as in :func:`select_by_rank`).
+
+    >>> plain = [(0.0, [1.0, -1.0])] * 4
+    >>> picks = select_by_ranks([plain, plain], 1, random.Random(0))
+    >>> sorted(pick[0] for pick in picks)
+    [0, 0, 1, 1]
+    """
+    import itertools
+
+    used: list = [collections.defaultdict(collections.Counter) for _ in score_sets]
+    extremes = _Extremes()
+    picks = []
+    for number in range(len(score_sets[0])):
+        size = min(k, len(score_sets[0][number][1]))
+        if size == 0:
+            picks.append(None)
+            continue
+        count = len(score_sets[0][number][1])
+        if math.comb(count, size) <= draws:
+            choices = [list(c) for c in itertools.combinations(range(count), size)]
         else:
-            chosen = draws[0]
-        kept += 1
+            choices = sorted({tuple(sorted(rng.sample(range(count), size))) for _ in range(draws)})
+            choices = [list(c) for c in choices]
+
+        def ranks(choice):
+            return [positive_rank(scores[number][0], [scores[number][1][i] for i in choice])
+                    for scores in score_sets]
+
+        def cost(choice):
+            excess = [counts[size][rank] - min(counts[size][r] for r in range(size + 1))
+                      for counts, rank in zip(used, ranks(choice))]
+            return max(excess), sum(excess)
+
+        costs = [cost(choice) for choice in choices]
+        best = min(costs)
+        if best[0] > slack:
+            picks.append(None)
+            continue
+        tied = [choice for choice, c in zip(choices, costs) if c == best]
+        rng.shuffle(tied)
+        chosen = extremes.choose(tied, lengths[number], size) if lengths else tied[0]
+        extremes.kept += 1
+        for counts, rank in zip(used, ranks(chosen)):
+            counts[size][rank] += 1
         picks.append(chosen)
     return picks
 
@@ -159,10 +231,14 @@ def balance_rounds(items: list[tuple[int, str, list[str]]], choose, *, rounds: i
 
 
 def balance_foils(items: list[tuple[int, str, list[str]]], k: int, *, rounds: int, folds: int, seed: int,
-                  salt: str, trainable=None) -> list | None:
+                  salt: str, trainable=None, also: list | None = None) -> list | None:
     """*k* negatives per item by :func:`select_by_rank` (lengths balanced
     too), over :func:`balance_rounds`; round *r* draws with
     ``random.Random(f"{salt}:{r}")``. None for an item that cannot be balanced.
+
+    With *also* (a list of further score sets, each per item
+    ``(positive, [negatives])``), the positive's rank is balanced under those
+    scores and the classifier's at once, by :func:`select_by_ranks`.
 
     >>> items = [(i, f"a red cup {i}", [f"a blue cup {i}", f"a red mug {i}", f"a cup {i}"]) for i in range(6)]
     >>> picks = balance_foils(items, 2, rounds=2, folds=3, seed=0, salt="0:example")
@@ -172,7 +248,10 @@ def balance_foils(items: list[tuple[int, str, list[str]]], k: int, *, rounds: in
     lengths = [(len(caption), [len(n) for n in negatives]) for _, caption, negatives in items]
 
     def choose(scores, round_number):
-        return select_by_rank(scores, k, random.Random(f"{salt}:{round_number}"), lengths=lengths)
+        rng = random.Random(f"{salt}:{round_number}")
+        if also:
+            return select_by_ranks([scores, *also], k, rng, lengths=lengths)
+        return select_by_rank(scores, k, rng, lengths=lengths)
     return balance_rounds(items, choose, rounds=rounds, folds=folds, seed=seed, trainable=trainable)
 
 
