@@ -312,8 +312,8 @@ def _bound(sentence: _Sentence, attribute_span, object_span, object_spans) -> bo
                                  for j in gap)
 
 
-#: How many words before the denied atom its negation word may stand ("no big red hat").
-_NEGATION_REACH = {"object": 4, "attribute": 2, "relation": 2}
+#: How many words before the denied atom its negation word may stand ("no tall brown and orange building").
+_NEGATION_REACH = {"object": 6, "attribute": 2, "relation": 2}
 
 
 def _check_negation(words, scene: Scene, object_spans, relation_spans, attribute_spans) -> list[str]:
