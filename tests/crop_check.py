@@ -24,7 +24,7 @@ import collections
 import json
 from pathlib import Path
 
-from crepe_gen.language.lexicon import predicate_phrase
+from crepe_gen.language.lexicon import is_weak, predicate_phrase, same_attribute
 
 VISIBLE = 0.5
 POSSESSION = frozenset({"has", "have", "with"})
@@ -71,12 +71,18 @@ class Image:
         return any(self.holds(s, predicate, o) for s in subjects for o in objects if s != o)
 
     def holds(self, subject, predicate, obj) -> bool:
-        """A predicate on a relationship from *subject* to *obj*; "has" (possession
-        in any form, "a couch has a blanket" of a blanket on it) on any relationship
-        between the two, either way."""
-        if predicate in POSSESSION:
+        """A predicate on a relationship from *subject* to *obj*, or one it is part of
+        ("on" of "lying on"); a loose one ("has", "near": any relation will do, "a couch
+        has a blanket" of a blanket on it) on any relationship between the two, either way."""
+        if predicate in POSSESSION or is_weak(predicate):
             return bool(self.edges[subject, obj] or self.edges[obj, subject])
-        return predicate in self.edges[subject, obj]
+        words = f" {predicate} "
+        return any(words in f" {edge} " or f" {edge} " in words for edge in self.edges[subject, obj])
+
+    def has_attributes(self, object_id, attributes) -> bool:
+        """Every attribute held by the object, by spelling or synonym ("grey", "gray")."""
+        held = self.objects[object_id]["attributes"]
+        return all(any(same_attribute(a, h) or a in h.split() for h in held) for a in attributes)
 
 
 def images(vg) -> dict:
@@ -102,20 +108,20 @@ def _scene_true(image: Image, scene: dict, crop, mentions_least, witnesses_least
         if denied[0] == "attribute" and denied[1] == mention["id"]:
             wanted.discard(denied[2])
         candidates[mention["id"]] = [o for o in image.named(mention["name"], crop, mentions_least)
-                                     if wanted <= set(image.objects[o]["attributes"])]
+                                     if image.has_attributes(o, wanted)]
         if not candidates[mention["id"]]:
             return False
 
     def denial_fails(chosen):
         if denied[0] == "attribute":
-            return denied[2] not in image.objects[chosen[denied[1]]]["attributes"]
+            return not image.has_attributes(chosen[denied[1]], [denied[2]])
         if denied[0] == "relation":
             s, p, o = denied_relation
             return not image.holds(chosen[s], p, chosen[o])
         if denied[0] == "object":
             mention = next(m for m in scene["objects"] if m["id"] == denied_object)
             for w in image.named(mention["name"], crop, witnesses_least):
-                if set(mention["attributes"]) <= set(image.objects[w]["attributes"]) and all(
+                if image.has_attributes(w, mention["attributes"]) and all(
                         image.holds(w if s == denied_object else chosen[s], p, w if o == denied_object else chosen[o])
                         for s, p, o in relations if denied_object in (s, o)):
                     return False

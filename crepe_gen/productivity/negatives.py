@@ -531,6 +531,8 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
         for replaced, edit in _ATOM_RULES[atom[0]](graph, scene, lexicon, rng, _atom_slot(atom), 3):
             if atom[0] == "object" and _shares_word(edit.new[0], edit.old[0]):
                 continue  # "computer screen" for "computer monitor": too close to deny safely
+            if statement_holds(graph, replaced.statement()):
+                continue  # as an atom foil: the replaced caption must be false for the image
             candidate = replaced.negating(_replaced_atom(atom, edit))
             if crop.positive_true_at_crop(graph, candidate.statement(), crop_box, config.min_overlap):
                 new = edit.new[0]
