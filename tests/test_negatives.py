@@ -187,11 +187,11 @@ def test_every_foil_is_fluent(monkeypatch):
 
 def test_swaps_permute_atoms_of_one_kind_into_possible_relations(sample):
     from crepe_gen.language.lexicon import attribute_category, predicate_class
-    from crepe_gen.productivity.negatives import name_kind
+    from crepe_gen.language.senses import name_kind
 
     graphs, statistics = sample
     lexicon = statistics.lexicon
-    kinds = {"permute_names": lambda value: name_kind(value, lexicon),
+    kinds = {"permute_names": lambda value: name_kind(value, lexicon.object_synset(value)),
              "permute_attributes": attribute_category, "permute_predicates": predicate_class}
     seen = collections.Counter()
     by_image = {g.graph["image_id"]: g for g in graphs}

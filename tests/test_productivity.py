@@ -209,7 +209,7 @@ def test_plausibility_prefers_usual_short_words_and_combinations():
 
 
 def test_rows_chosen_with_uniform_ranks_under_two_rankings():
-    from crepe_gen.productivity.balancing import select_rows_by_ranks
+    from crepe_gen.textonly.balance import select_rows_by_ranks
 
     rng = __import__("random").Random(0)
     first = [rng.choice([0, 0, 0, 1, 2, 3, 4, 5]) for _ in range(300)]   # skewed toward rank 0

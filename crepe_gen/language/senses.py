@@ -21,7 +21,7 @@ from .names import normalize
 
 __all__ = ["wordnet", "noun_senses", "is_lemma", "hypernym_distances", "synset_depth", "lexical_file",
            "CONCRETE_LEXICAL_FILES", "is_concrete", "is_hyponym_or_same", "name_may_denote", "synset_lemmas",
-           "main_sense_shared"]
+           "main_sense_shared", "ANIMATE_KINDS", "lexical_kind", "name_kind"]
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,35 @@ def lexical_file(synset: str) -> str:
         return wordnet().synset(synset).lexname()
     except Exception:
         return ""
+
+
+#: Kinds of things whose names a swap keeps apart (by WordNet lexicographer file);
+#: every other known lexicographer file is an inanimate ``thing``.
+ANIMATE_KINDS = {"noun.person": "person", "noun.animal": "animal", "noun.body": "body part"}
+
+
+def lexical_kind(lexical_file_: str) -> str:
+    """The kind of a WordNet lexicographer file (``""`` stays unknown).
+
+    >>> lexical_kind("noun.person"), lexical_kind("noun.artifact"), lexical_kind("")
+    ('person', 'thing', '')
+    """
+    return ANIMATE_KINDS.get(lexical_file_, "thing" if lexical_file_ else "")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def name_kind(name: str, synset: str | None = None) -> str:
+    """The kind of thing an object name denotes: a person, an animal, a body
+    part or a thing, by the lexicographer file of *synset* (the name's main
+    sense when None), or ``""`` when unknown (a name of unknown kind is never swapped).
+
+    >>> name_kind("man"), name_kind("shirt"), name_kind("dog"), name_kind("xyzzy")
+    ('person', 'thing', 'animal', '')
+    """
+    if not synset:
+        senses = noun_senses(name)
+        synset = senses[0] if senses else None
+    return lexical_kind(lexical_file(synset)) if synset else ""
 
 
 #: WordNet lexicographer files of things one can see (not "green" the colour, "third" the rank).

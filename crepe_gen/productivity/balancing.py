@@ -12,7 +12,7 @@ for "on") or a swap foil's less plausible order ("a table is on a cup").
 Swap and negate rows (:data:`ROW_CHOSEN_FOIL_TYPES`) are then chosen per cell
 so that the classifier ranks the positive uniformly, atom and swap rows
 (:data:`PLAUSIBILITY_CHOSEN_FOIL_TYPES`) so that a text-only plausibility
-score of compounds and words does too (:func:`select_rows_by_ranks`, both
+score of compounds and words does too (:func:`~crepe_gen.textonly.balance.select_rows_by_ranks`, both
 rankings at once for swaps): a pretrained language model, which judges
 plausibility much as that score does, then finds no positive on top more
 often than chance. Every cell is cut to the same count (:func:`balance_cells`).
@@ -23,10 +23,11 @@ from __future__ import annotations
 import collections
 import logging
 
-from ..textonly.balance import balance_foils, balance_rounds, drop_predictable, positive_rank, select_rows_by_rank
+from ..textonly.balance import (balance_foils, balance_rounds, drop_predictable, positive_rank, select_rows_by_rank,
+                                select_rows_by_ranks)
 
 __all__ = ["CHOSEN_FOIL_TYPES", "PLAUSIBILITY_CHOSEN_FOIL_TYPES", "PREDICTABLE_DROPPED_TYPES", "ROW_CHOSEN_FOIL_TYPES",
-           "balance_cells", "balance_foil_choice", "kept_count", "plausibility_rank", "select_rows_by_ranks"]
+           "balance_cells", "balance_foil_choice", "kept_count", "plausibility_rank"]
 
 #: Foil types whose rows carry more candidate foils than they keep.
 CHOSEN_FOIL_TYPES = ("atom", "negate")
@@ -112,43 +113,6 @@ def plausibility_rank(provenance: dict) -> int | None:
         return None
     above = sum(score > scores[0] for score in scores[1:])
     return above + sum(score == scores[0] for score in scores[1:]) // 2
-
-
-def select_rows_by_ranks(rankings: list, wanted: int, negatives: int) -> list:
-    """Indexes of *wanted* rows (in order) whose positive ranks are as uniform as
-    possible under every ranking of *rankings* (each a list of ranks 0..*negatives*
-    per row, None: not counted): rows are taken in order while each of their ranks
-    is among the least used of its ranking, then the rest fill the least-used ranks.
-
-    >>> select_rows_by_ranks([[0, 0, 1, 1, 2, 2], [0, 1, 0, 2, 1, 2]], 3, 2)
-    [0, 3, 4]
-    """
-    used = [collections.Counter() for _ in rankings]
-    rows = len(rankings[0]) if rankings else 0
-
-    def load(index):
-        return sum(counter[ranks[index]] for counter, ranks in zip(used, rankings) if ranks[index] is not None)
-
-    def take(index):
-        for counter, ranks in zip(used, rankings):
-            if ranks[index] is not None:
-                counter[ranks[index]] += 1
-    chosen = []
-    for index in range(rows):
-        if len(chosen) == wanted:
-            break
-        if all(ranks[index] is None or counter[ranks[index]] <= min(counter[r] for r in range(negatives + 1))
-               for counter, ranks in zip(used, rankings)):
-            take(index)
-            chosen.append(index)
-    taken = set(chosen)
-    rest = [i for i in range(rows) if i not in taken]
-    while len(chosen) < wanted and rest:
-        best = min(rest, key=lambda i: (load(i), i))
-        take(best)
-        chosen.append(best)
-        rest.remove(best)
-    return sorted(chosen)
 
 
 def _choose_rows(cells: dict, foil_type: str, per_cell: int, config, section: dict) -> None:

@@ -62,10 +62,9 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
-from . import weights
 from .captions import render
 from ..language.lexicon import Lexicon, attribute_category, draw, is_weak, predicate_class
-from ..language.senses import lexical_file, name_may_denote, noun_senses
+from ..language.senses import name_kind, name_may_denote, noun_senses
 from ..language.names import caption_key
 from ..vg import crop
 from ..vg.graph import union_box
@@ -73,7 +72,7 @@ from ..vg.scene import Edit, Scene
 from ..vg.truth import object_has_name, same_thing, statement_holds
 
 __all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negatable_atoms", "relations_possible",
-           "name_kind", "negate_foils", "permuted", "swap_foils", "swap_slots"]
+           "negate_foils", "permuted", "swap_foils", "swap_slots"]
 
 log = logging.getLogger(__name__)
 
@@ -279,19 +278,6 @@ _ATOM_RULES = {"object": _replace_object, "attribute": _replace_attribute, "rela
 
 
 # -- swap ---------------------------------------------------------------------------------
-def name_kind(name: str, lexicon: Lexicon | None = None) -> str:
-    """The kind of thing an object name denotes, for swaps: a person, an
-    animal, a body part or a thing, by the WordNet lexicographer file of its
-    sense (:func:`crepe_gen.productivity.weights.lexical_kind`), or ``""`` when
-    unknown (a name of unknown kind is never swapped).
-
-    >>> name_kind("man"), name_kind("shirt"), name_kind("xyzzy")
-    ('person', 'thing', '')
-    """
-    synset = lexicon.object_synset(name) if lexicon else None
-    return weights.lexical_kind(lexical_file(synset)) if synset else weights.name_kind(name)
-
-
 def _one_kind(values) -> bool:
     values = list(values)
     return bool(values[0]) and len(set(values)) == 1
@@ -304,7 +290,7 @@ def swap_slots(scene: Scene, rng, lexicon: Lexicon | None = None) -> list[tuple[
     objects, ``("predicates", (relation indexes))`` with three different
     predicates, then ``("names", (object ids))``. The three values are of
     one compatible kind, so every ordering can describe a possible scene:
-    names of one :func:`name_kind` (a person with a person, a garment with a
+    names of one :func:`~crepe_gen.language.senses.name_kind` (a person with a person, a garment with a
     garment), attributes of one category (a colour with a colour), predicates
     of one class.
 
@@ -319,7 +305,8 @@ def swap_slots(scene: Scene, rng, lexicon: Lexicon | None = None) -> list[tuple[
     []
     """
     ids = [m.object_id for m in scene.objects]
-    kinds = {m.object_id: name_kind(m.name, lexicon) for m in scene.objects}
+    kinds = {m.object_id: name_kind(m.name, lexicon.object_synset(m.name) if lexicon else None)
+             for m in scene.objects}
     slots = [("names", trio) for trio in itertools.combinations(ids, 3) if _one_kind(kinds[o] for o in trio)]
     held = [(m.object_id, a) for m in scene.objects for a in m.attributes]
     slots += [("attributes", trio) for trio in itertools.combinations(held, 3)

@@ -21,14 +21,14 @@ True
 from __future__ import annotations
 
 import collections
-import functools
 import math
 from dataclasses import dataclass, field
 
 from ..language.lexicon import AtomTally, Lexicon, LexiconConfig, predicate_phrase
-from ..language.senses import lexical_file, noun_senses
+from ..language.senses import name_kind
 
-__all__ = ["ANIMATE_KINDS", "AtomStatistics", "Plausibility", "atom_statistics", "graph_compounds", "lexical_kind", "name_kind", "scene_compounds", "plausibility_scorer"]
+__all__ = ["AtomStatistics", "Plausibility", "atom_statistics", "graph_compounds", "scene_compounds",
+           "plausibility_scorer"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class AtomStatistics:
 def graph_compounds(graph) -> set:
     """The image's compounds: ``("o", name)``, ``("a", attribute, name)``,
     ``("r", subject, predicate, object)``, ``("sp", subject, predicate)``, ``("po", predicate, object)``
-    and ``("rk", subject kind, predicate, object kind)`` (kinds by :func:`name_kind`)."""
+    and ``("rk", subject kind, predicate, object kind)`` (kinds by :func:`crepe_gen.language.senses.name_kind`)."""
     found = set()
     nodes = graph._node  # direct access: this runs for every image of VG
     for node in nodes.values():
@@ -74,31 +74,6 @@ def scene_compounds(scene) -> list:
 
 def _relation_compounds(subject, predicate, obj):
     return [("r", subject, predicate, obj), ("sp", subject, predicate), ("po", predicate, obj)]
-
-
-#: Kinds of things whose names a swap keeps apart (by WordNet lexicographer file);
-#: every other known lexicographer file is an inanimate ``thing``.
-ANIMATE_KINDS = {"noun.person": "person", "noun.animal": "animal", "noun.body": "body part"}
-
-
-def lexical_kind(lexical_file_: str) -> str:
-    """The swap kind of a WordNet lexicographer file (``""`` stays unknown).
-
-    >>> lexical_kind("noun.person"), lexical_kind("noun.artifact"), lexical_kind("")
-    ('person', 'thing', '')
-    """
-    return ANIMATE_KINDS.get(lexical_file_, "thing" if lexical_file_ else "")
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def name_kind(name: str) -> str:
-    """The :func:`lexical_kind` of the main sense of *name* (``""``: unknown).
-
-    >>> name_kind("man"), name_kind("shirt"), name_kind("dog")
-    ('person', 'thing', 'animal')
-    """
-    senses = noun_senses(name)
-    return lexical_kind(lexical_file(senses[0]) if senses else "")
 
 
 class Plausibility:
@@ -144,7 +119,7 @@ class Plausibility:
     def possible(self, subject: str, predicate: str, obj: str) -> bool:
         """Whether a relation of these names is seen in other images: whole, as
         both halves (``subject predicate`` and ``predicate object``), or between
-        things of the same kinds (:func:`name_kind`: a person wearing an
+        things of the same kinds (:func:`~crepe_gen.language.senses.name_kind`: a person wearing an
         artifact). A relation reversed or re-bound by a swap must pass this to be said."""
         return bool(self.seen(("r", subject, predicate, obj))) or \
             bool(self.seen(("sp", subject, predicate)) and self.seen(("po", predicate, obj))) or \

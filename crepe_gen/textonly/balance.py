@@ -40,13 +40,14 @@ True
 from __future__ import annotations
 
 import collections
+import itertools
 import math
 import random
 
 from .classifier import out_of_fold_scores, tie_split_credit
 
 __all__ = ["text_classifier_scores", "select_by_rank", "select_by_ranks", "balance_rounds", "balance_foils",
-           "positive_rank", "select_rows_by_rank", "drop_predictable"]
+           "positive_rank", "select_rows_by_rank", "select_rows_by_ranks", "drop_predictable"]
 
 
 def text_classifier_scores(items: list[tuple[int, str, list[str]]], *, folds: int, seed: int,
@@ -163,8 +164,6 @@ def select_by_ranks(score_sets: list, k: int, rng: random.Random, slack: int = 1
     >>> sorted(pick[0] for pick in picks)
     [0, 0, 1, 1]
     """
-    import itertools
-
     used: list = [collections.defaultdict(collections.Counter) for _ in score_sets]
     extremes = _Extremes()
     picks = []
@@ -339,3 +338,40 @@ def drop_predictable(items: list[tuple[int, str, list[str]]], *, folds: int, see
                 break
             keep[kept[position]] = False
     return keep
+
+
+def select_rows_by_ranks(rankings: list, wanted: int, negatives: int) -> list:
+    """Indexes of *wanted* rows (in order) whose positive ranks are as uniform as
+    possible under every ranking of *rankings* (each a list of ranks 0..*negatives*
+    per row, None: not counted): rows are taken in order while each of their ranks
+    is among the least used of its ranking, then the rest fill the least-used ranks.
+
+    >>> select_rows_by_ranks([[0, 0, 1, 1, 2, 2], [0, 1, 0, 2, 1, 2]], 3, 2)
+    [0, 3, 4]
+    """
+    used = [collections.Counter() for _ in rankings]
+    rows = len(rankings[0]) if rankings else 0
+
+    def load(index):
+        return sum(counter[ranks[index]] for counter, ranks in zip(used, rankings) if ranks[index] is not None)
+
+    def take(index):
+        for counter, ranks in zip(used, rankings):
+            if ranks[index] is not None:
+                counter[ranks[index]] += 1
+    chosen = []
+    for index in range(rows):
+        if len(chosen) == wanted:
+            break
+        if all(ranks[index] is None or counter[ranks[index]] <= min(counter[r] for r in range(negatives + 1))
+               for counter, ranks in zip(used, rankings)):
+            take(index)
+            chosen.append(index)
+    taken = set(chosen)
+    rest = [i for i in range(rows) if i not in taken]
+    while len(chosen) < wanted and rest:
+        best = min(rest, key=lambda i: (load(i), i))
+        take(best)
+        chosen.append(best)
+        rest.remove(best)
+    return sorted(chosen)
