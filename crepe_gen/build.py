@@ -238,7 +238,7 @@ def _run_audit(ctx):
     if not dirs:
         raise InputError(ctx.out, "nothing to audit: no productivity/ or systematicity/ folder")
     report = audit_paths(dirs, _audit_config(ctx))
-    write_json_atomic(ctx.out / "audit" / "audit.json", report.to_dict())
+    write_json_atomic(ctx.out / "audit" / "audit.json", report.to_dict(ctx.out / "audit", ctx.out))
     write_text_atomic(ctx.out / "audit" / "audit.txt", report.format_table() + "\n")
     return {"passed": report.passed}
 

@@ -11,6 +11,8 @@ table (rules of :mod:`crepe_gen.language.fluency`).
 from __future__ import annotations
 
 from ..evaluation.audit import BASELINES, AuditConfig, audit_paths
+from pathlib import Path
+
 from ..core.errors import ConfigError
 from ..core.io import write_json_atomic
 
@@ -79,5 +81,9 @@ def run(args) -> int:
     if report.problems.counts:
         print(report.problems.summary())
     if args.json:
-        write_json_atomic(args.json, report.to_dict())
+        start = Path(args.json).resolve().parent
+        # a report inside an audited folder records paths relative to itself
+        root = next((Path(p).resolve() for p in args.paths
+                     if Path(p).is_dir() and Path(p).resolve() in (start, *start.parents)), None)
+        write_json_atomic(args.json, report.to_dict(start, root) if root else report.to_dict())
     return 0 if report.passed else 1

@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 
 __all__ = ["atomic_open", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "versions",
-           "update_manifest"]
+           "update_manifest", "portable_path"]
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -100,3 +100,19 @@ def update_manifest(out_dir, section: str, data: dict) -> dict:
     manifest[section] = data
     write_json_atomic(path, manifest)
     return manifest
+
+
+def portable_path(path, start, root) -> str:
+    """*path* as a record should hold it: relative to *start* (the folder of the
+    file that records it) when it lies inside *root* (the output folder), so
+    the record stays true when the folder is moved or copied; absolute otherwise.
+
+    >>> portable_path("/out/productivity/a.csv", "/out/audit", "/out")
+    '../productivity/a.csv'
+    >>> portable_path("/data/corpus.txt", "/out/vocab", "/out")
+    '/data/corpus.txt'
+    """
+    path, start, root = (Path(os.path.abspath(p)) for p in (path, start, root))
+    if path != root and root not in path.parents:
+        return path.as_posix()
+    return Path(os.path.relpath(path, start)).as_posix()

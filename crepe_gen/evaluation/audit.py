@@ -80,6 +80,7 @@ from ..bench.format import SYSTEMATICITY
 from ..bench.reader import ANY_CSV, FileSummary, Item, load_items
 from ..core.errors import InputError, Problems
 from ..core.fingerprint import NOT_FINGERPRINTED
+from ..core.io import portable_path
 from ..language.fluency import FLUENCY_RULES, flagged_rules
 from ..language.names import caption_key as normalized  # the equality test, shared with the generators
 from ..textonly.classifier import tie_split_credit
@@ -299,13 +300,18 @@ class AuditReport:
                 return cell
         raise KeyError((kind, foil, level))
 
-    def to_dict(self) -> dict:
+    def to_dict(self, start=None, root=None) -> dict:
+        """The report as plain data; with *start* and *root*, file paths are
+        recorded as :func:`~crepe_gen.core.io.portable_path` gives them."""
+        files = [asdict(f) for f in self.files]
+        if start is not None:
+            files = [{**f, "path": portable_path(f["path"], start, root)} for f in files]
         return {
             "passed": self.passed,
             "config": asdict(self.config),
             "baselines": list(BASELINES),
             "noise_guard_z": self.z,
-            "files": [asdict(f) for f in self.files],
+            "files": files,
             "skipped": dict(sorted(self.problems.counts.items())),
             "cells": [cell.to_dict() for cell in self.cells],
             "fluency": {"rules": {name: rule.description for name, rule in FLUENCY_RULES.items()},

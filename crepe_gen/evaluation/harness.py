@@ -41,7 +41,7 @@ from tqdm import tqdm
 from ..core.errors import ConfigError, InputError
 from ..bench.reader import Item, load_benchmark
 from ..bench.writer import csv_text
-from ..core.io import versions, write_json_atomic, write_text_atomic
+from ..core.io import portable_path, versions, write_json_atomic, write_text_atomic
 from ..core.fingerprint import file_digest, fingerprint
 from ..vg.reader import image_path
 
@@ -284,7 +284,8 @@ def write_results(results: dict, out_json) -> tuple[Path, Path]:
     """Write *results* as JSON and its groups as CSV (same stem); atomically."""
     out_json = Path(out_json)
     out_csv = out_json.with_suffix(".csv")
-    write_json_atomic(out_json, results)
+    bench = results["bench"]
+    write_json_atomic(out_json, {**results, "bench": portable_path(bench, out_json.parent, bench)})
     columns, rows = flat_rows(results["groups"])
     write_text_atomic(out_csv, csv_text(columns, rows))
     return out_json, out_csv

@@ -78,7 +78,7 @@ from ..bench.format import SYSTEMATICITY_COLUMNS, TRAINING_SETS, systematicity_s
 from ..bench.writer import csv_text
 from ..core.errors import ConfigError, InputError
 from ..core.fingerprint import file_digest, fingerprint
-from ..core.io import update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from ..core.io import portable_path, update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..language import lexicon
 from ..vg.reader import VisualGenome
 from . import counting
@@ -279,7 +279,8 @@ def write_outputs(vg: VisualGenome, inputs: Inputs, sets: list[TrainingSet], reg
 
 def _write_training_set(folder: Path, inputs: Inputs, state: TrainingSet, section: dict) -> None:
     name, tag = state.name, state.tag
-    section["vocabularies"][tag] = {"name": name, "path": str(inputs.vocabs[name]),
+    out_dir = folder.parent
+    section["vocabularies"][tag] = {"name": name, "path": portable_path(inputs.vocabs[name], out_dir, out_dir),
                                     "sha256": inputs.vocab_hashes[name], "standin": inputs.standin,
                                     "vg_vocabulary": _names_digest_of(inputs.vocabs[name])}
     section["counts"][tag] = {split: len(rows) for split, rows in state.rows.items()}
