@@ -40,6 +40,7 @@ from ..core.errors import InputError, Problems
 from ..core.fingerprint import file_digest
 from ..core.jsonstream import iter_json_array
 from ..language.names import Canonicalizer
+from .geometry import BOX_FIELDS, box_fault
 from .graph import build_graph, image_folder
 
 __all__ = ["FILES", "IMAGE_FOLDERS", "bundled_sample", "read_image_groups", "VisualGenome", "merge_parts", "READ_AHEAD",
@@ -290,7 +291,8 @@ class VisualGenome:
 
     def region_descriptions(self) -> Iterator[tuple[int, list[dict]]]:
         """``(image_id, regions)``; each region has ``region_id, phrase, x, y,
-        width, height``; regions with no phrase or box are bad records. With
+        width, height``; regions with no phrase or box, or a box that is no box
+        (:func:`~crepe_gen.vg.geometry.box_fault`), are bad records. With
         ``images_dir``, boxes are scaled to the JPEG's size (see the module)."""
         path = self.path("region_descriptions")
         images = self.images() if self.images_dir is not None else {}
@@ -324,8 +326,13 @@ class VisualGenome:
                 if not isinstance(region.get("phrase"), str):
                     bad("region has no phrase", what)
                     continue
-                if not all(isinstance(region.get(k), (int, float)) for k in ("x", "y", "width", "height")):
+                box = tuple(region.get(k) for k in BOX_FIELDS)
+                if not all(isinstance(v, (int, float)) for v in box):
                     bad("region has no box", what)
+                    continue
+                fault = box_fault(box)
+                if fault is not None:
+                    bad(fault[1], f"{what} ({BOX_FIELDS[fault[0]]} {box[fault[0]]})")
                     continue
                 if (sx, sy) != (1.0, 1.0):
                     region = dict(region, x=region["x"] * sx, y=region["y"] * sy,
