@@ -469,3 +469,32 @@ def test_synthetic_vg_is_deterministic_with_fresh_ids(tmp_path):
     for name in ("image_data.json", "objects.json", "attributes.json", "relationships.json"):
         (parts / name).write_bytes((a / name).read_bytes())
     assert [g.graph["image_id"] for g in VisualGenome(parts).scene_graphs()] == list(range(1, 151))
+
+
+@pytest.mark.parametrize("kind, reason", [
+    ("link loop", "cannot open: Too many levels of symbolic links"),
+    ("broken link", "cannot open: No such file or directory (a symbolic link to "),
+    ("folder", "is a folder, expected a file"),
+])
+def test_a_file_that_is_there_but_unreadable_is_no_absent_file(tmp_path, run_cli, kind, reason):
+    """scene_graphs.json that cannot be read must not pass for absent (graphs
+    would then be built from objects.json without a word)."""
+    root = tmp_path / "vg"
+    shutil.copytree(bundled_sample(), root)
+    path = root / "scene_graphs.json"
+    path.unlink()
+    if kind == "link loop":
+        path.symlink_to(path.name)
+    elif kind == "broken link":
+        path.symlink_to(tmp_path / "gone.json")
+    else:
+        path.mkdir()
+    for flags in ([], ["--lenient"]):
+        done = run_cli("inspect", *flags, root)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stdout
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"crepe-gen: error: {path}: {reason}"), done.stderr
+    with pytest.raises(InputError, match=reason.split(" (")[0]):
+        VisualGenome(root).path("scene_graphs", required=False)
+    path.unlink() if kind != "folder" else path.rmdir()
+    assert VisualGenome(root).path("scene_graphs", required=False) is None  # truly absent: built from parts

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 from importlib import resources
@@ -122,13 +124,26 @@ class VisualGenome:
                                               self.path("relationship_alias", required=False))
 
     def path(self, role: str, *, required: bool = True) -> Path | None:
-        """Path of the file with *role* (a key of :data:`FILES`)."""
+        """Path of the file with *role* (a key of :data:`FILES`); None when it is
+        absent and not *required*. A name that is there but cannot be a file
+        (a folder, a symbolic link that loops or leads nowhere, a path that cannot
+        be looked at) is an error, never an absent file: some files stand in for
+        others when absent."""
         path = self.root / FILES[role]
-        if path.exists():
-            return path
-        if required:
-            raise InputError(path, "file not found")
-        return None
+        try:
+            is_folder = stat.S_ISDIR(path.stat().st_mode)
+        except FileNotFoundError:
+            if path.is_symlink():
+                raise InputError(path, f"cannot open: No such file or directory "
+                                       f"(a symbolic link to {os.readlink(path)})") from None
+            if required:
+                raise InputError(path, "file not found") from None
+            return None
+        except OSError as error:
+            raise InputError(path, f"cannot open: {error.strerror}") from None
+        if is_folder:
+            raise InputError(path, "is a folder, expected a file")
+        return path
 
     def input_hashes(self) -> dict[str, str]:
         """``{file name: sha256}`` of every VG file present, for manifests."""
