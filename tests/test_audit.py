@@ -281,10 +281,14 @@ def test_bad_files(tmp_path, capsys):
     good = [productivity_row(i, "a red cup", ["a blue cup"]) for i in range(3)]
     write_rows(tmp_path / "negate" / "ok.csv", good)
     other = write_rows(tmp_path / "notes.csv", [{"a": 1}], columns=["a"])
-    report = audit_paths([tmp_path], AuditConfig(classifier=False))  # not a CREPE CSV: ignored
-    assert [s.path for s in report.files] == [str(tmp_path / "negate" / "ok.csv")]
+    with pytest.raises(InputError, match="notes.csv: not a CREPE CSV"):  # in a folder as named directly
+        audit_paths([tmp_path], AuditConfig(classifier=False))
     with pytest.raises(InputError, match="not a CREPE CSV"):
         audit_paths([other], AuditConfig(classifier=False))
+    other.unlink()
+    report = audit_paths([tmp_path], AuditConfig(classifier=False))
+    assert [s.path for s in report.files] == [str(tmp_path / "negate" / "ok.csv")]
+    other = write_rows(tmp_path / "notes.csv", [{"a": 1}], columns=["a"])
     unknown = write_rows(tmp_path / "mixed" / "rows.csv", good)
     with pytest.raises(InputError, match="cannot tell the foil type"):
         audit_paths([unknown], AuditConfig(classifier=False))
@@ -299,7 +303,7 @@ def test_bad_files(tmp_path, capsys):
     with pytest.raises(InputError, match="not UTF-8"):
         audit_paths([binary], AuditConfig(classifier=False))
     report = audit_paths([tmp_path], AuditConfig(classifier=False, lenient=True))
-    assert report.problems.total == 3 and report.to_dict()["skipped"]
+    assert report.problems.total == 4 and report.to_dict()["skipped"]
     with pytest.raises(InputError, match="no such file"):
         audit_paths([tmp_path / "absent"], AuditConfig())
     empty = tmp_path / "empty"
@@ -372,3 +376,43 @@ def test_copies_of_one_scene_are_grouped_by_their_source(tmp_path):
     leaked = by_image.cell("productivity", "atom", "4").recall["ngram_classifier"]
     grouped = by_source.cell("productivity", "atom", "4").recall["ngram_classifier"]
     assert leaked > 0.7 and grouped < 0.6, (leaked, grouped)
+
+
+# ---------------------------------------------------------------- files in a folder
+
+def _results_csv(path):
+    """A CSV as the evaluation harness writes beside its JSON results (not a benchmark file)."""
+    from crepe_gen.evaluation.harness import flat_rows
+    from crepe_gen.bench.writer import csv_text
+
+    group = {"task": "productivity", "foil": "atom", "level": 4, "items": 3,
+             "recall@1": {"value": 0.5, "ci_low": 0.1, "ci_high": 0.9}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(csv_text(*flat_rows([group])))
+    return path
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("notes.csv", "a,b\n1,2\n", "not a CREPE CSV (no hard_negs or valid_hard_negs_* columns)"),
+    ("productivity/atom/prod_vg_hard_negs_atom_complexity_9.csv", "", "empty file, no CSV header"),
+    ("productivity/swap/broken.csv", "image_id,caption,n\n1,a cup,4\n",
+     "not a CREPE CSV (no hard_negs or valid_hard_negs_* columns)"),
+])
+def test_a_folder_with_a_file_that_is_no_benchmark_csv_does_not_pass(tmp_path, run_cli, name, content, reason):
+    write_productivity_set(tmp_path, "balanced", rows=40, seed=2)
+    _results_csv(tmp_path / "eval" / "text_only.csv")  # what a build writes beside the sets: not read
+    assert run_cli("audit", tmp_path, "--no-classifier").returncode == 0
+    bad = tmp_path / name
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_text(content)
+    done = run_cli("audit", tmp_path, "--no-classifier")
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "PASSED" not in done.stdout
+    errors = [line for line in done.stderr.replace("\r", "\n").splitlines() if line.startswith("crepe-gen")]
+    assert errors == [f"crepe-gen: error: {bad}: {reason}"], done.stderr
+    assert run_cli("audit", bad, "--no-classifier").returncode == 2  # the same file named directly
+    lenient = run_cli("audit", tmp_path, "--no-classifier", "--lenient")
+    assert lenient.returncode == 0, lenient.stderr
+    assert lenient.stdout.splitlines()[-1] == f"skipped 1 bad records: 1 x {reason}"
+    report = audit_paths([tmp_path], AuditConfig(classifier=False, lenient=True))
+    assert report.to_dict()["skipped"] == {reason: 1}
+    assert str(tmp_path / "eval" / "text_only.csv") not in [f.path for f in report.files]

@@ -116,3 +116,52 @@ def test_record_larger_than_the_limit(tmp_path):
     path.write_text('[{"image_id": 1, "pad": "' + "x" * 5000 + '"}]')
     with pytest.raises(InputError, match="record too large"):
         records(path, chunk_size=100, max_record_chars=1000)
+
+
+@pytest.mark.parametrize("chunk_size", [64, 1000, 4096])
+def test_a_string_longer_than_the_read_size_across_a_boundary(tmp_path, chunk_size):
+    # The decoder reports an unterminated string at the string's start, far
+    # before the buffer's end: that is still "read more", not malformed.
+    long = "y" * 100_003  # longer than the read size and than any fixed look-ahead
+    data = [{"image_id": 1, "pad": "x" * (chunk_size - 40)}, {"image_id": 2, "names": [long]},
+            {"image_id": 3, "names": ["caf\u00e9"]}]
+    path = tmp_path / "scene_graphs.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert records(path, chunk_size=chunk_size) == data
+    problems = Problems(lenient=True)
+    assert records(path, problems=problems, chunk_size=chunk_size) == data and problems.total == 0
+
+
+def test_a_200_kb_string_across_the_default_read_boundary(tmp_path):
+    chunk = 1 << 22
+    first = {"image_id": 1, "pad": "x" * (chunk - 100_000)}
+    data = [first, {"image_id": 2, "names": ["y" * 200_000]}, {"image_id": 3}]
+    path = tmp_path / "scene_graphs.json"
+    path.write_text(json.dumps(data))
+    assert [r["image_id"] for r in records(path)] == [1, 2, 3]
+
+
+def test_a_record_growing_past_many_reads_is_read_in_few(tmp_path, monkeypatch):
+    from crepe_gen.core import jsonstream
+
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps([{"image_id": 1, "pad": "z" * 100_000}, {"image_id": 2}]))
+    fills = []
+    real = jsonstream._Buffer.fill
+    monkeypatch.setattr(jsonstream._Buffer, "fill", lambda self, **kw: fills.append(1) or real(self, **kw))
+    assert [r["image_id"] for r in records(path, chunk_size=100)] == [1, 2]
+    assert len(fills) < 20  # the buffer grows geometrically, not by one read size at a time
+
+
+@pytest.mark.parametrize("chunk_size", [16, 64, 1 << 22])
+def test_a_true_syntax_error_after_a_long_string_is_malformed(tmp_path, chunk_size):
+    path = tmp_path / "scene_graphs.json"
+    path.write_text('[{"image_id": 1}, {"image_id": 2, "names": ["' + "y" * 300 + '"],, "x": 1}, '
+                    '{"image_id": 3}]')
+    with pytest.raises(InputError) as info:
+        records(path, chunk_size=chunk_size)
+    assert str(info.value) == (f"{path}: image #1 (id 2): malformed JSON: "
+                               "Expecting property name enclosed in double quotes")
+    problems = Problems(lenient=True)
+    assert records(path, problems=problems, chunk_size=chunk_size) == [{"image_id": 1}]
+    assert problems.total == 1 and "rest of the file not read" in problems.summary()

@@ -136,16 +136,35 @@ def test_bad_images_are_skipped_and_counted(tmp_path):
     broken = json.loads(json.dumps(records[0]))
     broken["image_id"] = 900002
     del broken["objects"][0]["x"]                  # an object without a box
-    broken["objects"][1]["w"] = 0                  # and one with an empty box
+    broken["objects"][1]["w"] = 0                  # one with a box of no area (VG has some)
+    broken["objects"][2]["w"] = -5                 # and boxes that are no boxes: bad records
+    broken["objects"][3]["h"] = float("nan")
     records.append(broken)
     (vg_dir / "scene_graphs.json").write_text(json.dumps(records))
     (vg_dir / "image_data.json").unlink()
     section = run_productivity(VisualGenome(vg_dir, lenient=True), tmp_path / "out",
                                ProductivityConfig(levels=(4, 12)))
     assert section["skipped"]["empty graph"] == 1
-    assert section["skipped"]["objects without a usable box"] == 1
+    assert section["skipped"]["objects whose box has no area"] == 1
     assert section["skipped"]["VG record: object has no box (x, y, w, h)"] == 1
+    assert section["skipped"]["VG record: negative box width"] == 1
+    assert section["skipped"]["VG record: box height is not a number"] == 1
     assert section["images_read"] == 14
+
+
+@pytest.mark.slow  # the command loads WordNet before it reads the bad image
+def test_a_negative_box_stops_a_strict_run_with_one_line(tmp_path, run_cli):
+    vg_dir = tmp_path / "vg"
+    shutil.copytree(bundled_sample(), vg_dir)
+    records = json.loads((vg_dir / "scene_graphs.json").read_text())
+    records[3]["objects"][0]["w"] = -5
+    (vg_dir / "scene_graphs.json").write_text(json.dumps(records))
+    done = run_cli("productivity", "--vg", vg_dir, "--out", tmp_path / "out", "--max-images", "5")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    object_id = records[3]["objects"][0]["object_id"]
+    assert [line for line in done.stderr.splitlines() if line.startswith("crepe-gen")] == [
+        f"crepe-gen: error: {vg_dir / 'scene_graphs.json'}: image #3 (id 4): object {object_id} (w -5): "
+        "negative box width"]
 
 
 def test_command_line(tmp_path, capsys):

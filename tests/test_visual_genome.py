@@ -10,7 +10,7 @@ from PIL import Image
 
 from crepe_gen.core.errors import InputError
 from crepe_gen.vg.stats import vg_stats
-from crepe_gen.vg.reader import FILES, VisualGenome, image_path, merge_parts
+from crepe_gen.vg.reader import FILES, VisualGenome, bundled_sample, image_path, merge_parts
 
 
 def test_sample_counts(sample_dir):
@@ -297,6 +297,16 @@ BAD_INPUTS = {
     "relationship to a missing object": ({"scene_graphs.json": _bad_record(
         lambda r: r["relationships"][0].update(object_id=404))},
         ["scene_graphs.json", "image #1 (id 2)", "object 404", "missing object"], [1, 2, 3], 1),
+    # a bad box is a bad object record (its relationship goes with it)
+    "negative box width": ({"scene_graphs.json": _bad_record(lambda r: r["objects"][1].update(w=-5))},
+                           ["scene_graphs.json", "image #1 (id 2)", "object 22 (w -5)", "negative box width"],
+                           [1, 2, 3], 2),
+    "NaN box height": ({"scene_graphs.json": _text_with(lambda t: t.replace('"h": 6', '"h": NaN', 1))},
+                       ["scene_graphs.json", "image #1 (id 2)", "object 22 (h nan)", "box height is not a number"],
+                       [1, 2, 3], 2),
+    "infinite box x": ({"scene_graphs.json": _text_with(lambda t: t.replace('"x": 10', '"x": -Infinity', 1))},
+                       ["scene_graphs.json", "image #1 (id 2)", "object 21 (x -inf)", "box x is not finite"],
+                       [1, 2, 3], 2),
     "not UTF-8": ({"scene_graphs.json": _text_with(lambda t: t.replace('"hat"', '"h\udce4t"'))
                    .encode("utf-8", "surrogateescape")},
                   ["scene_graphs.json", "image #1 (id 2)", "not UTF-8"], [1, 3], 1),
@@ -349,6 +359,44 @@ def test_bad_region_descriptions(write_vg):
     vg = VisualGenome(root, lenient=True)
     assert [(i, len(r)) for i, r in vg.region_descriptions()] == [(1, 1), (2, 0)]
     assert vg.problems.total == 3
+
+
+def test_region_boxes_that_are_no_boxes(write_vg):
+    flat = dict(regions(2)["regions"][0], region_id=21, height=0)  # degenerate, but a box: kept
+    negative = dict(flat, region_id=22, width=-3)
+    nan = dict(flat, region_id=23, x=float("nan"))
+    root = small_vg(write_vg, **{"region_descriptions.json": [
+        regions(1), {"id": 2, "regions": [flat, negative, nan]}]})
+    with pytest.raises(InputError) as info:
+        list(VisualGenome(root).region_descriptions())
+    assert str(info.value).endswith("region_descriptions.json: image #1 (id 2): region 22 (width -3): "
+                                    "negative box width")
+    vg = VisualGenome(root, lenient=True)
+    assert [[r["region_id"] for r in found] for _, found in vg.region_descriptions()] == [[10], [21]]
+    assert dict(vg.problems.counts) == {"negative box width": 1, "box x is not a number": 1}
+
+
+def test_object_box_faults_in_objects_json_name_the_object(tmp_path, run_cli):
+    """Graphs built from objects.json: a negative or NaN box size is a bad
+    record there too, an error naming the object (strict) or skipped and counted."""
+    root = tmp_path / "vg"
+    shutil.copytree(bundled_sample(), root)
+    (root / "scene_graphs.json").unlink()
+    records = json.loads((root / "objects.json").read_text())
+    records[3]["objects"][0]["w"] = -5
+    records[5]["objects"][1]["h"] = float("nan")
+    (root / "objects.json").write_text(json.dumps(records))
+    first, second = records[3]["objects"][0]["object_id"], records[5]["objects"][1]["object_id"]
+    done = run_cli("inspect", root)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"crepe-gen: error: {root / 'objects.json'}: image #3 (id 4): object {first} (w -5): negative box width"]
+    done = run_cli("inspect", "--lenient", root)
+    assert done.returncode == 0, done.stderr
+    summary = done.stdout.splitlines()[-1]
+    assert "1 x negative box width" in summary and "1 x box height is not a number" in summary, summary
+    graphs = {g.graph["image_id"]: g for g in VisualGenome(root, lenient=True).scene_graphs()}
+    assert first not in graphs[4] and second not in graphs[6] and len(graphs) == 100
 
 
 # -- region graphs -------------------------------------------------------------
@@ -421,3 +469,32 @@ def test_synthetic_vg_is_deterministic_with_fresh_ids(tmp_path):
     for name in ("image_data.json", "objects.json", "attributes.json", "relationships.json"):
         (parts / name).write_bytes((a / name).read_bytes())
     assert [g.graph["image_id"] for g in VisualGenome(parts).scene_graphs()] == list(range(1, 151))
+
+
+@pytest.mark.parametrize("kind, reason", [
+    ("link loop", "cannot open: Too many levels of symbolic links"),
+    ("broken link", "cannot open: No such file or directory (a symbolic link to "),
+    ("folder", "is a folder, expected a file"),
+])
+def test_a_file_that_is_there_but_unreadable_is_no_absent_file(tmp_path, run_cli, kind, reason):
+    """scene_graphs.json that cannot be read must not pass for absent (graphs
+    would then be built from objects.json without a word)."""
+    root = tmp_path / "vg"
+    shutil.copytree(bundled_sample(), root)
+    path = root / "scene_graphs.json"
+    path.unlink()
+    if kind == "link loop":
+        path.symlink_to(path.name)
+    elif kind == "broken link":
+        path.symlink_to(tmp_path / "gone.json")
+    else:
+        path.mkdir()
+    for flags in ([], ["--lenient"]):
+        done = run_cli("inspect", *flags, root)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stdout
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"crepe-gen: error: {path}: {reason}"), done.stderr
+    with pytest.raises(InputError, match=reason.split(" (")[0]):
+        VisualGenome(root).path("scene_graphs", required=False)
+    path.unlink() if kind != "folder" else path.rmdir()
+    assert VisualGenome(root).path("scene_graphs", required=False) is None  # truly absent: built from parts

@@ -8,7 +8,9 @@ Two presets (:class:`ReadPolicy`) say which files are read:
   ``productivity/{foil}/prod_vg_hard_negs_{foil}_complexity_{n}.csv`` and
   ``systematicity/syst_vg_hard_negs_{split}_in_{tag}.csv``; the foil type,
   level and split come from the name, and the box columns are required;
-* :data:`ANY_CSV` (the audit): any CSV under a folder (:func:`classify_csv`);
+* :data:`ANY_CSV` (the audit): every CSV under a folder (:func:`classify_csv`:
+  one that is not a CREPE CSV is a bad file, but for the evaluation results
+  crepe_gen writes beside the sets, :data:`OTHER_CSV_KINDS`);
   the task comes from the header (:func:`csv_task`), the productivity foil
   type from the file or folder name (:func:`productivity_foil`), the
   systematicity split from the file name (:func:`systematicity_split`) and
@@ -61,7 +63,7 @@ from .format import (BOX_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, LIST_COLUMNS, PROD
 __all__ = [
     "Item", "BenchFile", "FileSummary", "ReadPolicy", "RELEASED", "ANY_CSV", "RowFault", "FILE_KINDS",
     "csv_task", "productivity_foil", "systematicity_split", "find_csv_files", "released_files",
-    "classify_csv", "parse_int", "parse_captions", "parse_caption", "parse_row", "read_rows",
+    "OTHER_CSV_KINDS", "other_csv_kind", "classify_csv", "parse_int", "parse_captions", "parse_caption", "parse_row", "read_rows",
     "read_items", "load_items", "load_benchmark",
 ]
 
@@ -244,23 +246,50 @@ def _file_fault(path, error: Exception) -> InputError:
     return InputError(path, f"unreadable CSV ({error})")
 
 
+#: CSVs that are no benchmark files but that crepe_gen writes into the folders
+#: it writes benchmarks to, by columns their header holds: a folder search
+#: passes over them.
+OTHER_CSV_KINDS: dict[str, frozenset] = {
+    "evaluation results": frozenset({"recall@1", "recall@1_low", "recall@1_high"}),
+}
+
+
+def other_csv_kind(columns) -> str | None:
+    """Which of :data:`OTHER_CSV_KINDS` a CSV header is, or None.
+
+    >>> other_csv_kind(["task", "foil", "recall@1", "recall@1_low", "recall@1_high"])
+    'evaluation results'
+    >>> other_csv_kind(["a", "b"]) is None
+    True
+    """
+    return next((kind for kind, needed in OTHER_CSV_KINDS.items() if needed <= set(columns)), None)
+
+
 def classify_csv(path, problems: Problems, *, explicit: bool = False) -> BenchFile | None:
-    """The :class:`BenchFile` of any CSV, from its header and path; None (and,
-    when the file was named *explicitly*, a problem) when it is not a CREPE CSV.
-    A productivity file whose foil type the path does not tell gets no foils:
-    reading it reports that."""
+    """The :class:`BenchFile` of any CSV, from its header and path; None (and
+    a problem) when it is not a CREPE CSV: an empty file, a header with neither
+    ``hard_negs`` nor the ``valid_hard_negs_*`` columns. Only a file of
+    :data:`OTHER_CSV_KINDS` found in a folder (not named *explicitly*) is passed
+    over without a problem. A productivity file whose foil type the path does
+    not tell gets no foils: reading it reports that."""
     path = Path(path)
     try:
         with open(path, encoding="utf-8", newline="") as handle:
-            task = csv_task(next(csv.reader(handle), []))
+            header = next(csv.reader(handle), [])
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         problems.report(_file_fault(path, error))
         return None
+    if not header:
+        problems.report(InputError(path, "empty file, no CSV header"))
+        return None
+    task = csv_task(header)
     if task is None:
-        if explicit:
-            problems.report(InputError(path, "not a CREPE CSV (no hard_negs or valid_hard_negs_* columns)"))
+        other = other_csv_kind(header)
+        if other and not explicit:
+            log.info("not read: %s (%s, not a benchmark file)", path, other)
         else:
-            log.info("ignoring %s: not a CREPE CSV", path)
+            problems.report(InputError(path, "not a CREPE CSV (no hard_negs or valid_hard_negs_* columns)"
+                                       + (f"; it holds {other}" if other else "")))
         return None
     if task == PRODUCTIVITY:
         foil = productivity_foil(path)

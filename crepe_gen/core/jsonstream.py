@@ -31,8 +31,11 @@ __all__ = ["iter_json_array"]
 _WHITESPACE = " \t\n\r"
 _NUMBER_TAIL = frozenset("0123456789.eE+-" + _WHITESPACE)
 _DECODER = json.JSONDecoder()
-# A decode error this far before the end of the buffer cannot be cured by reading more.
-_LOOKAHEAD = 1 << 16
+# How close to the buffer's end a decode error must be to come from the data
+# running out: the longest token the decoder reports at its start ("-Infinity",
+# a \uXXXX escape pair) is shorter. An unterminated string is reported at its
+# opening quote however long it is.
+_END_MARGIN = 16
 
 
 # Bytes that are not UTF-8 are decoded with "surrogateescape" into lone
@@ -59,6 +62,11 @@ def iter_json_array(path, *, problems: Problems | None = None,
     bytes that are not UTF-8. In lenient mode (``problems.lenient``) an element
     holding bytes that are not UTF-8 is skipped and counted, and malformed JSON
     ends the file with what was read so far, counted once.
+
+    *chunk_size* bytes are read at a time; a record that does not fit is read
+    on in growing reads (so no string or record length makes a valid file
+    fail), up to *max_record_chars* ("record too large"). JSON is judged
+    malformed only where it fails inside data fully read.
     """
     problems = problems or Problems()
     path = Path(path)
@@ -87,8 +95,9 @@ class _Buffer:
         self.index = 0  # index of the element being read, for messages
         self.bad_bytes = False  # whether the text read so far holds bytes that are not UTF-8
 
-    def fill(self) -> None:
-        raw = self.handle.read(self.chunk_size)
+    def fill(self, at_least: int = 0) -> None:
+        """Append the next ``max(chunk_size, at_least)`` bytes of the file."""
+        raw = self.handle.read(max(self.chunk_size, at_least))
         self.eof = not raw
         new = self.decoder.decode(raw, final=self.eof)
         if not self.bad_bytes and not new.isascii():  # isascii is O(1); searching is not
@@ -143,12 +152,14 @@ def _elements(buf: _Buffer, path, problems, max_record_chars):
         try:
             element, end = _DECODER.raw_decode(buf.text, buf.pos)
         except json.JSONDecodeError as error:
-            near_end = error.pos >= len(buf.text) - _LOOKAHEAD
-            if not buf.eof and near_end and len(buf.text) - buf.pos < max_record_chars:
-                buf.fill()
+            pending = len(buf.text) - buf.pos
+            if not buf.eof and pending < max_record_chars:
+                # Only fully read data can be judged malformed. Reading as much
+                # again as the record holds keeps a long record to few re-parses.
+                buf.fill(at_least=pending)
                 continue
-            if not near_end or not buf.eof:
-                reason = f"malformed JSON: {error.msg}" if not near_end else "record too large"
+            if not buf.eof:
+                reason = "record too large" if _reaches_end(error, buf.text) else f"malformed JSON: {error.msg}"
             elif _only_truncated(buf.text, buf.pos):
                 reason = "truncated: file ends inside the record"
             else:
@@ -178,6 +189,20 @@ def _elements(buf: _Buffer, path, problems, max_record_chars):
                                            image_id=image_id, record=bad_byte))
                 continue
         yield index, element
+
+
+def _reaches_end(error: json.JSONDecodeError, text: str) -> bool:
+    """Whether the decoder failed because *text* ended (so more data could cure it).
+
+    >>> def reaches_end(text):
+    ...     try:
+    ...         json.loads(text)
+    ...     except json.JSONDecodeError as error:
+    ...         return _reaches_end(error, text)
+    >>> reaches_end('["' + "x" * 100), reaches_end("[1, tr"), reaches_end("[1,, 2" + " " * 99)
+    (True, True, False)
+    """
+    return error.msg.startswith("Unterminated string") or error.pos >= len(text) - _END_MARGIN
 
 
 def _only_truncated(text: str, start: int) -> bool:

@@ -21,7 +21,7 @@ order, the same number in every (type, level) cell: ``per_level`` if given,
 else as many as the sparsest cell holds (:mod:`crepe_gen.productivity.balancing`).
 
 Bad input never stops a run: empty graphs, graphs too small for a level and
-objects without a usable box are skipped and counted in the manifest, and
+objects whose box has no area are skipped and counted in the manifest, and
 so are negate rows that cannot get their foils at the crop (the reasons of
 :data:`~crepe_gen.productivity.negatives.NEGATE_DROPS`; bad
 records in the VG files follow the ``--lenient`` policy of
@@ -69,6 +69,7 @@ from .balancing import balance_cells
 from .negatives import FOIL_TYPES, NegativeConfig
 from .sampling import SamplingConfig, sample_subgraph
 from .weights import AtomStatistics, atom_statistics, plausibility_scorer
+from ..vg.geometry import area
 from ..vg.graph import union_box
 
 __all__ = ["COLUMNS", "LEVELS", "ProductivityConfig", "output_path", "row_seed", "image_rows",
@@ -209,10 +210,11 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
     if graph.number_of_nodes() == 0:
         skipped["empty graph"] += 1
         return [], dict(skipped)
-    bad_boxes = [o for o in graph.nodes if graph.nodes[o]["w"] <= 0 or graph.nodes[o]["h"] <= 0]
-    if bad_boxes:
-        skipped["objects without a usable box"] += len(bad_boxes)
-        graph = graph.subgraph([o for o in graph.nodes if o not in set(bad_boxes)]).copy()
+    # The reader rejects NaN, infinite and negative boxes; VG's zero-size ones cannot be cropped.
+    flat = {o for o, node in graph.nodes(data=True) if area((node["x"], node["y"], node["w"], node["h"])) == 0}
+    if flat:
+        skipped["objects whose box has no area"] += len(flat)
+        graph = graph.subgraph([o for o in graph.nodes if o not in flat]).copy()
     backend = CAPTION_BACKENDS[config.caption_backend]()
     plausibility = plausibility_scorer(statistics, graph)
     used: set = set()

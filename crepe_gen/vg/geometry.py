@@ -15,9 +15,36 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["Box", "area", "intersection", "fraction_inside", "overlap_of_smaller"]
+import math
+
+__all__ = ["Box", "BOX_FIELDS", "area", "box_fault", "intersection", "fraction_inside", "overlap_of_smaller"]
 
 Box = tuple[float, float, float, float]
+#: What the four values of a box are called in messages.
+BOX_FIELDS = ("x", "y", "width", "height")
+
+
+def box_fault(box: Box) -> tuple[int, str] | None:
+    """``(position, reason)`` of the first value that makes *box* no box, or None.
+
+    NaN and infinite values are faults, and so are a negative width or height.
+    A zero width or height is a box (Visual Genome has a few degenerate ones):
+    it has no area, and the stages that crop say what they do with it.
+
+    >>> box_fault((0, 0, 10, 0)) is None
+    True
+    >>> box_fault((0, 0, -5, 3)), box_fault((0, float("nan"), 1, 1)), box_fault((float("inf"), 0, 1, 1))
+    ((2, 'negative box width'), (1, 'box y is not a number'), (0, 'box x is not finite'))
+    """
+    for position, value in enumerate(box):
+        if math.isnan(value):
+            return position, f"box {BOX_FIELDS[position]} is not a number"
+        if math.isinf(value):
+            return position, f"box {BOX_FIELDS[position]} is not finite"
+    for position in (2, 3):
+        if box[position] < 0:
+            return position, f"negative box {BOX_FIELDS[position]}"
+    return None
 
 
 def area(box: Box) -> float:

@@ -31,7 +31,10 @@ Rules for VG's quirks
       one edge: the one with the lowest id, whose ``duplicate_ids`` lists the
       others.
     * Names and attributes that are empty after normalization are dropped; an
-      object left with no name is a bad record.
+      object left with no name is a bad record, and so is one whose box holds
+      a NaN or infinite value or a negative size
+      (:func:`~crepe_gen.vg.geometry.box_fault`). A zero width or height is
+      kept: VG has a few such boxes, and the stages that crop count them.
 
 :func:`graph_to_vg` turns a graph back into a VG-shaped record, and
 ``build_graph(graph_to_vg(g))`` equals ``g``.
@@ -57,11 +60,15 @@ import networkx as nx
 
 from ..core.errors import InputError, Problems
 from ..language.names import Canonicalizer
+from .geometry import box_fault
 
 __all__ = ["build_graph", "image_folder", "graph_to_vg", "union_box"]
 
 _DEFAULT_CANON = Canonicalizer()
 _NUMBER_TYPES = frozenset((int, float))
+_INF = float("inf")
+#: The keys of a VG object's box, in the order of a box tuple.
+_BOX_KEYS = ("x", "y", "w", "h")
 
 
 def build_graph(record: dict, *, canon: Canonicalizer | None = None,
@@ -110,6 +117,9 @@ def build_graph(record: dict, *, canon: Canonicalizer | None = None,
             if checked is None:
                 continue
             object_id, node, box = checked
+        elif (not (-_INF < box[0] < _INF and -_INF < box[1] < _INF and 0 <= box[2] < _INF and 0 <= box[3] < _INF)
+              and _bad_box(object_id, box, bad)):  # (comparisons with NaN are false)
+            continue
         else:
             names, label, raw_names = found
             attributes, raw_attributes = attribute_lists(obj.get("attributes"))
@@ -233,6 +243,8 @@ def _object_node(obj, canon: Canonicalizer, bad) -> tuple[int, dict, tuple] | No
         if type(value) not in _NUMBER_TYPES:
             bad("object has no box (x, y, w, h)", f"object {object_id}")
             return None
+    if _bad_box(object_id, box, bad):
+        return None
     names, label, raw_names = found
     attributes, raw_attributes = canon.attributes(obj.get("attributes"))
     synsets = obj.get("synsets")
@@ -241,6 +253,16 @@ def _object_node(obj, canon: Canonicalizer, bad) -> tuple[int, dict, tuple] | No
                        "x": box[0], "y": box[1], "w": box[2], "h": box[3],
                        "attributes": attributes, "raw_attributes": raw_attributes,
                        "same_box": ()}, box
+
+
+def _bad_box(object_id, box: tuple, bad) -> bool:
+    """Report an object whose box is no box (NaN, infinite, negative size); True if it was."""
+    fault = box_fault(box)
+    if fault is None:
+        return False
+    position, reason = fault
+    bad(reason, f"object {object_id} ({_BOX_KEYS[position]} {box[position]})")
+    return True
 
 
 def _relationship(rel, nodes: dict, canon: Canonicalizer, bad) -> tuple | None:

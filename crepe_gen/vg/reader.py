@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 from importlib import resources
@@ -40,6 +42,7 @@ from ..core.errors import InputError, Problems
 from ..core.fingerprint import file_digest
 from ..core.jsonstream import iter_json_array
 from ..language.names import Canonicalizer
+from .geometry import BOX_FIELDS, box_fault
 from .graph import build_graph, image_folder
 
 __all__ = ["FILES", "IMAGE_FOLDERS", "bundled_sample", "read_image_groups", "VisualGenome", "merge_parts", "READ_AHEAD",
@@ -121,13 +124,26 @@ class VisualGenome:
                                               self.path("relationship_alias", required=False))
 
     def path(self, role: str, *, required: bool = True) -> Path | None:
-        """Path of the file with *role* (a key of :data:`FILES`)."""
+        """Path of the file with *role* (a key of :data:`FILES`); None when it is
+        absent and not *required*. A name that is there but cannot be a file
+        (a folder, a symbolic link that loops or leads nowhere, a path that cannot
+        be looked at) is an error, never an absent file: some files stand in for
+        others when absent."""
         path = self.root / FILES[role]
-        if path.exists():
-            return path
-        if required:
-            raise InputError(path, "file not found")
-        return None
+        try:
+            is_folder = stat.S_ISDIR(path.stat().st_mode)
+        except FileNotFoundError:
+            if path.is_symlink():
+                raise InputError(path, f"cannot open: No such file or directory "
+                                       f"(a symbolic link to {os.readlink(path)})") from None
+            if required:
+                raise InputError(path, "file not found") from None
+            return None
+        except OSError as error:
+            raise InputError(path, f"cannot open: {error.strerror}") from None
+        if is_folder:
+            raise InputError(path, "is a folder, expected a file")
+        return path
 
     def input_hashes(self) -> dict[str, str]:
         """``{file name: sha256}`` of every VG file present, for manifests."""
@@ -290,7 +306,8 @@ class VisualGenome:
 
     def region_descriptions(self) -> Iterator[tuple[int, list[dict]]]:
         """``(image_id, regions)``; each region has ``region_id, phrase, x, y,
-        width, height``; regions with no phrase or box are bad records. With
+        width, height``; regions with no phrase or box, or a box that is no box
+        (:func:`~crepe_gen.vg.geometry.box_fault`), are bad records. With
         ``images_dir``, boxes are scaled to the JPEG's size (see the module)."""
         path = self.path("region_descriptions")
         images = self.images() if self.images_dir is not None else {}
@@ -324,8 +341,13 @@ class VisualGenome:
                 if not isinstance(region.get("phrase"), str):
                     bad("region has no phrase", what)
                     continue
-                if not all(isinstance(region.get(k), (int, float)) for k in ("x", "y", "width", "height")):
+                box = tuple(region.get(k) for k in BOX_FIELDS)
+                if not all(isinstance(v, (int, float)) for v in box):
                     bad("region has no box", what)
+                    continue
+                fault = box_fault(box)
+                if fault is not None:
+                    bad(fault[1], f"{what} ({BOX_FIELDS[fault[0]]} {box[fault[0]]})")
                     continue
                 if (sx, sy) != (1.0, 1.0):
                     region = dict(region, x=region["x"] * sx, y=region["y"] * sy,
