@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import crepe_gen
@@ -55,6 +57,14 @@ def other_vg(root: Path) -> Path:
         if path.exists():
             path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8"))[::2]), encoding="utf-8")
     return root
+
+
+def recaption(corpus: Path) -> None:
+    """Other captions in the same files, cut into the same shards."""
+    for path in sorted(corpus.glob("*.parquet")):
+        texts = pq.read_table(path).column("TEXT").to_pylist()
+        texts = [text.replace("red", "blue") if text else text for text in texts]
+        pq.write_table(pa.table({"TEXT": texts}), path, row_group_size=10)
 
 
 def outputs(folder: Path) -> dict:
@@ -111,8 +121,7 @@ def test_vocab_shards_of_changed_captions_are_recounted(tmp_path, run_cli):
     write_laion(corpus)
     out = tmp_path / "v.parquet"
     build_vocab("laion400m", [corpus], out, VocabConfig(progress=False, workers=1))
-    shutil.rmtree(corpus)
-    write_laion(corpus, rows=60)  # the same file names, other captions
+    recaption(corpus)
     (tmp_path / ".v.parquet.abcd1234.tmp").write_text("torn")
     (tmp_path / "v.parquet.shards" / ".0123abcd.json.zz_9yy00.tmp").write_text("torn")
     (tmp_path / ".other.csv.abcd1234.tmp").write_text("not this run's")
@@ -130,8 +139,7 @@ def test_build_recounts_a_changed_corpus(tmp_path, run_cli):
     config = tmp_path / "build.yaml"
     config.write_text(f"stages: [vocab]\nvocab: {{corpora: {{laion400m: {corpus}}}, workers: 1}}\n")
     run_build(load_build_config(config, out=str(tmp_path / "out")), progress=False)
-    shutil.rmtree(corpus)
-    write_laion(corpus, rows=60)
+    recaption(corpus)
     again = run_cli("build", "--config", config, "--out", tmp_path / "out")
     assert again.returncode == 0 and "ran vocab" in again.stdout, again.stdout + again.stderr
     run_build(load_build_config(config, out=str(tmp_path / "fresh")), progress=False)
