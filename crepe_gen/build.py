@@ -4,12 +4,15 @@ Stages run in the order of :data:`STAGES`: productivity, vocab (caption
 vocabularies of the training sets), systematicity, audit (text-only
 baselines), eval (models named in the config, text-only by default), card
 and export. After a stage finishes it writes a done-marker
-``OUT/.build/STAGE.json`` holding a key (hash of the stage's config and of
-its inputs' contents) and the SHA-256 of every file it wrote. On the next run
+``OUT/.build/STAGE.json`` holding a key (:func:`stage_key`: hash of the
+stage's config, of its inputs' contents (VG files, caption corpora, earlier
+stages' files), of the images present when the stage reads images, and of
+the code version) and the SHA-256 of every file it wrote. On the next run
 a stage whose key matches and whose outputs are all still there, unchanged,
 is skipped; anything else reruns it. Stage outputs are written atomically,
 so a killed build reruns only the stage it was in (and the vocab stage keeps
-its counted shards).
+its counted shards). The build holds ``OUT`` for the whole run
+(:func:`crepe_gen.core.lock.output_lock`): a second build into it is refused.
 
 The build config is YAML (see ``configs/sample.yaml``, which spells out the
 defaults): top-level ``out``, ``seed``, ``visual_genome``, ``images``,
@@ -38,8 +41,9 @@ from typing import Callable
 from .bench.format import TRAINING_SETS
 from .core.config import config_from_mapping, read_yaml_mapping
 from .core.errors import ConfigError, InputError
-from .core.fingerprint import NOT_FINGERPRINTED, canonical_json, file_digest, fingerprint
+from .core.fingerprint import NOT_FINGERPRINTED, canonical_json, code_version, file_digest, file_listing, fingerprint
 from .core.io import versions, write_json_atomic, write_text_atomic
+from .core.lock import output_lock
 from .vg.reader import VisualGenome
 
 __all__ = ["DEFAULT_OUT", "DEFAULT_CORPORA", "DEFAULT_MODELS", "BuildConfig", "load_build_config",
@@ -137,12 +141,18 @@ class BuildContext:
 
 @dataclass(frozen=True)
 class Stage:
-    """A pipeline step: ``run(ctx) -> summary``; ``inputs``/``outputs`` list files."""
+    """A pipeline step: ``run(ctx) -> summary``; ``inputs``/``outputs`` list files.
+
+    ``reads_images``: the images present (``images`` of the build config) are
+    part of the key; ``version``: bump when the same inputs give other outputs.
+    """
 
     run: Callable[[BuildContext], dict]
     inputs: Callable[[BuildContext], list[Path]]
     outputs: Callable[[BuildContext], list[Path]]
     config: Callable[[BuildContext], object]
+    reads_images: bool = False
+    version: int = 1
 
 
 def _files(*patterns) -> Callable[[BuildContext], list[Path]]:
@@ -184,6 +194,15 @@ def _vocab_config(ctx):
 
 def _vocab_paths(ctx) -> dict[str, Path]:
     return {name: ctx.out / "vocab" / f"{name}.parquet" for name in sorted(_vocab_config(ctx).corpora)}
+
+
+def _corpus_inputs(ctx) -> list[Path]:
+    """The caption files the vocab stage counts (the stand-in corpus's when none is given)."""
+    from .systematicity.counting import standin_corpus_dir
+
+    roots = [Path(path) if path else standin_corpus_dir() for path in _vocab_config(ctx).corpora.values()]
+    files = {path for root in roots for path in ([root] if root.is_file() else root.rglob("*")) if path.is_file()}
+    return sorted(files)
 
 
 def _run_vocab(ctx):
@@ -321,12 +340,13 @@ _BENCH = ("productivity/**/*.csv", "systematicity/*.csv")
 #: The pipeline, in order. Inputs of a stage are hashed into its key.
 STAGES: dict[str, Stage] = {
     "productivity": Stage(_run_productivity, _vg_inputs, _files("productivity/**/*.csv", "productivity/**/*.jsonl"),
-                          _productivity_config),
-    "vocab": Stage(_run_vocab, _vg_inputs, _files("vocab/*.parquet"), _vocab_config),
+                          _productivity_config, reads_images=True),
+    "vocab": Stage(_run_vocab, lambda ctx: _vg_inputs(ctx) + _corpus_inputs(ctx), _files("vocab/*.parquet"),
+                   _vocab_config),
     "systematicity": Stage(_run_systematicity, lambda ctx: _vg_inputs(ctx) + _files("vocab/*.parquet")(ctx),
                            _files("systematicity/*.csv", "systematicity/*.jsonl"), _systematicity_config),
     "audit": Stage(_run_audit, _files(*_BENCH), _files("audit/*"), _audit_config),
-    "eval": Stage(_run_eval, _files(*_BENCH), _files("eval/*.json", "eval/*.csv"), _eval_config),
+    "eval": Stage(_run_eval, _files(*_BENCH), _files("eval/*.json", "eval/*.csv"), _eval_config, reads_images=True),
     "card": Stage(_run_card, _files(*_BENCH, "audit/*", "eval/*.json", "manifest.json"),
                   _files("README.md", "card/*.png"), _card_config),
     "export": Stage(_run_export, _files(*_BENCH, "README.md", "card/*.png"), _files("hf/**/*"),
@@ -338,12 +358,15 @@ STAGES: dict[str, Stage] = {
 
 def stage_key(ctx: BuildContext, name: str) -> str:
     """:func:`~crepe_gen.core.fingerprint.fingerprint` of the stage's name, config
-    (its fingerprinted fields), Visual Genome/images folders, leniency and its inputs' contents."""
+    (its fingerprinted fields, seed included), Visual Genome/images folders,
+    leniency, its inputs' contents, the images present (when it reads images)
+    and the code version."""
     stage = STAGES[name]
     inputs = [[str(path.relative_to(ctx.out)) if path.is_relative_to(ctx.out) else path.name, file_digest(path)]
               for path in stage.inputs(ctx)]
+    images = file_listing(ctx.config.images, "**/*.jpg") if stage.reads_images else None
     return fingerprint(name, stage.config(ctx), ctx.config.visual_genome, ctx.config.images, ctx.lenient,
-                       inputs, length=64)
+                       inputs, images, code_version(name, stage.version), length=64)
 
 
 def _marker(ctx: BuildContext, name: str) -> Path:
@@ -383,8 +406,12 @@ class BuildResult:
 def run_build(config: BuildConfig, *, lenient: bool = False, progress: bool = True,
               only: tuple[str, ...] = ()) -> BuildResult:
     """Run every stage of *config* (or the named *only* ones) into ``config.out``."""
-    ctx = BuildContext(config, Path(config.out), lenient=lenient, progress=progress)
-    ctx.out.mkdir(parents=True, exist_ok=True)
+    with output_lock(config.out):
+        return _run_stages(BuildContext(config, Path(config.out), lenient=lenient, progress=progress), only)
+
+
+def _run_stages(ctx: BuildContext, only: tuple[str, ...]) -> BuildResult:
+    config = ctx.config
     ran, skipped, summaries = [], [], {}
     for name in config.stages:
         if only and name not in only:
@@ -394,7 +421,11 @@ def run_build(config: BuildConfig, *, lenient: bool = False, progress: bool = Tr
             log.info("stage %s: up to date", name)
             skipped.append(name)
             continue
-        log.info("stage %s: running", name)
+        if _marker(ctx, name).exists():
+            log.warning("stage %s: its saved outputs came from other inputs, configuration or code, "
+                        "or were changed; rerunning", name)
+        else:
+            log.info("stage %s: running", name)
         summaries[name] = STAGES[name].run(ctx)
         write_json_atomic(_marker(ctx, name), {
             "stage": name, "key": key, "config": json.loads(canonical_json(STAGES[name].config(ctx))),

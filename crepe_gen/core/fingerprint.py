@@ -33,7 +33,8 @@ import hashlib
 import json
 from pathlib import Path
 
-__all__ = ["NOT_FINGERPRINTED", "canonical_json", "config_fields", "fingerprint", "file_digest"]
+__all__ = ["NOT_FINGERPRINTED", "canonical_json", "config_fields", "fingerprint", "file_digest", "code_version",
+           "file_listing"]
 
 #: Field metadata of configuration fields that do not change a result.
 NOT_FINGERPRINTED = {"fingerprint": False}
@@ -89,3 +90,34 @@ def file_digest(path, algorithm: str = "sha256") -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def code_version(stage: str, stage_format: int) -> dict:
+    """What saved work of *stage* was made by: the package version and the
+    stage's own format number (bumped when the same inputs give other results).
+    Part of every resume key, so work saved by other code is never reused.
+
+    >>> code_version("productivity", 2)["stage"]
+    'productivity/2'
+    """
+    from .. import __version__
+
+    return {"crepe_gen": __version__, "stage": f"{stage}/{stage_format}"}
+
+
+def file_listing(root, pattern: str = "**/*") -> list[list]:
+    """``[[relative path, size], ...]`` of the files under *root* matching
+    *pattern*, sorted: a cheap stand-in for hashing a folder whose files
+    count by presence (image folders); empty when *root* is None or missing.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "1.jpg").write_bytes(b"jpg")
+    >>> file_listing(root, "*.jpg")
+    [['1.jpg', 3]]
+    """
+    if root is None or not Path(root).is_dir():
+        return []
+    root = Path(root)
+    return sorted([path.relative_to(root).as_posix(), path.stat().st_size]
+                  for path in root.glob(pattern) if path.is_file())

@@ -1,7 +1,10 @@
 """Atomic output files and manifests (CSV rows in the released format: :mod:`crepe_gen.bench.writer`).
 
 Every output is written to a temporary file in the same folder and renamed
-into place, so a killed run never leaves a half-written file behind.
+into place, so a killed run never leaves a half-written file behind; the
+temporary files such a run leaves (``.NAME.XXXXXXXX.tmp``) are removed by
+:func:`remove_stale_temps` when the next run takes the folder
+(:func:`crepe_gen.core.lock.output_lock`).
 
 Examples
 --------
@@ -17,14 +20,22 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import logging
 import platform
+import re
 import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["atomic_open", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "versions",
-           "update_manifest", "portable_path"]
+__all__ = ["TEMP_NAME", "atomic_open", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "versions",
+           "update_manifest", "is_temp_name", "portable_path", "remove_stale_temps"]
+
+log = logging.getLogger(__name__)
+
+#: Names of the temporary files of :func:`atomic_open`: ``.{target name}.{8 random
+#: characters of tempfile}.tmp``.
+TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp")
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -35,7 +46,7 @@ def atomic_open(path, mode: str = "w", **kwargs):
     """Open a temporary sibling of *path*; rename it onto *path* on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # TEMP_NAME
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
         if "b" not in mode:
@@ -116,3 +127,47 @@ def portable_path(path, start, root) -> str:
     if path != root and root not in path.parents:
         return path.as_posix()
     return Path(os.path.relpath(path, start)).as_posix()
+
+
+def is_temp_name(name: str, targets=None) -> bool:
+    """Whether *name* is a temporary file of :func:`atomic_open` (of one of
+    the file names *targets*, when given).
+
+    >>> is_temp_name(".prod.csv.k2j_9xq0.tmp"), is_temp_name("prod.csv"), is_temp_name(".x.tmp")
+    (True, False, False)
+    >>> is_temp_name(".a.csv.k2j_9xq0.tmp", targets={"b.csv"})
+    False
+    """
+    match = TEMP_NAME.fullmatch(name)
+    return match is not None and (targets is None or match["target"] in targets)
+
+
+def remove_stale_temps(folder, *, targets=None, recursive: bool = True, skip_dir=None) -> list[Path]:
+    """Remove the temporary files a killed run left in *folder* (and its
+    subfolders when *recursive*, except those for which ``skip_dir(path)``
+    is true); only names :func:`is_temp_name` accepts (of *targets* when
+    given). Call it only while holding the folder's lock: another run's
+    temporary files are live. Returns the files removed.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / ".a.csv.abcd1234.tmp").write_text("torn"), (root / "a.csv").write_text("kept")
+    >>> [p.name for p in remove_stale_temps(root)], sorted(p.name for p in root.iterdir())
+    (['.a.csv.abcd1234.tmp'], ['a.csv'])
+    """
+    folder = Path(folder)
+    removed = []
+    for parent, dirs, files in os.walk(folder):
+        parent = Path(parent)
+        if skip_dir is not None:
+            dirs[:] = [name for name in dirs if not skip_dir(parent / name)]
+        if not recursive:
+            dirs[:] = []
+        for name in sorted(files):
+            if is_temp_name(name, targets):
+                with contextlib.suppress(FileNotFoundError):
+                    (parent / name).unlink()
+                    removed.append(parent / name)
+    if removed:
+        log.info("removed %d temporary file(s) a killed run left in %s", len(removed), folder)
+    return removed

@@ -42,13 +42,18 @@ from ..core.errors import ConfigError, InputError
 from ..bench.reader import Item, load_benchmark
 from ..bench.writer import csv_text
 from ..core.io import portable_path, versions, write_json_atomic, write_text_atomic
-from ..core.fingerprint import file_digest, fingerprint
+from ..core.fingerprint import code_version, file_digest, file_listing, fingerprint
+from ..core.lock import output_lock
 from ..vg.reader import image_path
 
 __all__ = ["EvalConfig", "GROUPINGS", "item_rank", "find_images", "crop_box", "rank_items", "bootstrap_metrics",
            "summarize", "flat_rows", "evaluate", "default_out", "write_results", "read_results"]
 
 log = logging.getLogger(__name__)
+
+#: Bump when the same model, images and benchmark file give other ranks, so
+#: cached ranks of older code are not reused.
+RANKS_FORMAT = 1
 
 # -- ranking ---------------------------------------------------------------------
 
@@ -224,9 +229,10 @@ def flat_rows(groups: list[dict]) -> tuple[list[str], list[dict]]:
 
 # -- the whole evaluation -----------------------------------------------------------
 
-def _cache_path(cache_dir: Path, spec: str, bench_file: Path) -> Path:
-    """The ranks cache of one file: keyed by the model spec and the file's bytes."""
-    return cache_dir / f"{bench_file.stem}.{fingerprint(spec, file_digest(bench_file), length=16)}.json"
+def _cache_path(cache_dir: Path, model: list, bench_file: Path) -> Path:
+    """The ranks cache of one file: keyed by *model* (what decides the ranks
+    besides the file: spec, seed, images present, code version) and the file's bytes."""
+    return cache_dir / f"{bench_file.stem}.{fingerprint(model, file_digest(bench_file), length=16)}.json"
 
 
 def evaluate(bench_dir, adapter, images_dir=None, config: EvalConfig = EvalConfig(), *,
@@ -234,9 +240,19 @@ def evaluate(bench_dir, adapter, images_dir=None, config: EvalConfig = EvalConfi
     """Evaluate *adapter* on every item of *bench_dir*; returns the results dict.
 
     With *cache_dir*, each file's ranks are saved as it finishes, keyed by
-    the model spec and the file's hash, so a killed run resumes where it
-    stopped.
+    the model (spec, seed), the images present, the code version and the
+    file's hash, so a killed run resumes where it stopped; the folder
+    holding *cache_dir* (where results go) is held for the run
+    (:func:`crepe_gen.core.lock.output_lock`).
     """
+    if cache_dir is None:
+        return _evaluate(bench_dir, adapter, images_dir, config, None, lenient, progress)
+    with output_lock(Path(cache_dir).parent):
+        return _evaluate(bench_dir, adapter, images_dir, config, Path(cache_dir), lenient, progress)
+
+
+def _evaluate(bench_dir, adapter, images_dir, config: EvalConfig, cache_dir: Path | None, lenient: bool,
+              progress: bool) -> dict:
     bench_dir = Path(bench_dir)
     items, problems = load_benchmark(bench_dir, lenient=lenient)
     if adapter.needs_images:
@@ -246,8 +262,10 @@ def evaluate(bench_dir, adapter, images_dir=None, config: EvalConfig = EvalConfi
     by_file: dict[str, list[int]] = {}
     for index, item in enumerate(items):
         by_file.setdefault(item.file, []).append(index)
+    model = [adapter.spec, getattr(adapter, "seed", None), code_version("eval", RANKS_FORMAT),
+             file_listing(images_dir, "**/*.jpg") if adapter.needs_images else None]
     for file, index in tqdm(sorted(by_file.items()), desc="files", unit="file", disable=not progress):
-        cache = _cache_path(Path(cache_dir), adapter.spec, bench_dir / file) if cache_dir else None
+        cache = _cache_path(cache_dir, model, bench_dir / file) if cache_dir else None
         if cache is not None and cache.exists():
             saved = json.loads(cache.read_text())
             ranks[index], ties[index] = saved["ranks"], saved["ties"]

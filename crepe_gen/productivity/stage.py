@@ -26,8 +26,11 @@ so are negate rows that cannot get their foils at the crop (the reasons of
 :data:`~crepe_gen.productivity.negatives.NEGATE_DROPS`; bad
 records in the VG files follow the ``--lenient`` policy of
 :class:`~crepe_gen.vg.reader.VisualGenome`). Finished chunks of images
-are kept under ``OUT/productivity/.parts/`` until the run completes, so a
-killed run resumes where it stopped.
+are kept under ``OUT/productivity/.parts/KEY/`` until the run completes, so a
+killed run resumes where it stopped; ``KEY`` (:func:`resume_key`) covers
+everything the rows depend on (the VG files' contents, the images present,
+the configuration with its seed, the code version), and saved chunks of any
+other key are discarded before a chunk is reused.
 
 Examples
 --------
@@ -60,8 +63,9 @@ from .captions import CAPTION_BACKENDS, scene_from_subgraph
 from ..core.errors import ConfigError
 from ..bench.writer import csv_text
 from ..core.config import config_from_mapping, config_from_yaml
-from ..core.fingerprint import NOT_FINGERPRINTED, fingerprint
+from ..core.fingerprint import NOT_FINGERPRINTED, code_version, file_listing, fingerprint
 from ..core.io import update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from ..core.lock import output_lock
 from ..core.parallel import ExecutorConfig, TaskPool, shared_state
 from ..language.fluency import fluent
 from ..language.lexicon import LexiconConfig
@@ -72,14 +76,17 @@ from .weights import AtomStatistics, atom_statistics, plausibility_scorer
 from ..vg.geometry import area
 from ..vg.graph import union_box
 
-__all__ = ["COLUMNS", "LEVELS", "ProductivityConfig", "output_path", "row_seed", "image_rows",
-           "run_productivity"]
+__all__ = ["COLUMNS", "LEVELS", "STAGE_FORMAT", "ProductivityConfig", "output_path", "row_seed", "image_rows",
+           "resume_key", "run_productivity"]
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ["image_id", "caption", "n", "n_objects", "n_relations", "n_attributes",
            "n_connected_components", "hard_negs", "x", "y", "width", "height"]
 LEVELS = tuple(range(4, 13))
+#: Bump when the same inputs and configuration give other rows, so chunks
+#: saved by older code are not reused.
+STAGE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -304,6 +311,31 @@ def _chunk_job(task):
     return result
 
 
+def resume_key(config: ProductivityConfig, input_hashes: dict, images_dir=None, lenient: bool = False) -> str:
+    """The key of a run's saved chunks: the configuration (seed included),
+    the VG files' hashes, the images present in *images_dir* (rows are made
+    only for those), the leniency and the code version.
+
+    >>> resume_key(ProductivityConfig(), {"scene_graphs.json": "ab"}) != resume_key(
+    ...     ProductivityConfig(), {"scene_graphs.json": "cd"})
+    True
+    """
+    return fingerprint("productivity", code_version("productivity", STAGE_FORMAT), config, input_hashes,
+                       file_listing(images_dir, "**/*.jpg"), lenient)
+
+
+def _parts_dir(out_dir: Path, key: str) -> Path:
+    """``OUT/productivity/.parts/KEY``, after discarding chunks saved under other keys."""
+    root = out_dir / "productivity" / ".parts"
+    stale = sorted(p for p in root.glob("*") if p.name != key) if root.is_dir() else []
+    if stale:
+        log.warning("discarding %d saved chunk folder(s) of %s made from other inputs, configuration "
+                    "or code; rebuilding", len(stale), root)
+        for path in stale:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    return root / key
+
+
 def _read_part(path: Path) -> dict:
     result = json.loads(path.read_text(encoding="utf-8"))
     result["rows"] = [tuple(row) for row in result["rows"]]
@@ -395,9 +427,15 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
     them (:mod:`crepe_gen.productivity.balancing`), write the cells.
     """
     out_dir = Path(out_dir)
+    with output_lock(out_dir):
+        return _run(vg, out_dir, config, images_dir, progress, llm, llm_dry_run)
+
+
+def _run(vg, out_dir: Path, config: ProductivityConfig, images_dir, progress: bool, llm, llm_dry_run: bool):
+    input_hashes = vg.input_hashes()
+    parts_dir = _parts_dir(out_dir, resume_key(config, input_hashes, images_dir, vg.lenient))
     statistics = _count_atoms(vg, config, images_dir, progress)
     bad_records = dict(vg.problems.counts)  # the second pass over the same files would count them again
-    parts_dir = out_dir / "productivity" / ".parts" / config.fingerprint()
     cells, skipped, images = _gather_rows(vg, statistics, config, images_dir, parts_dir, progress)
 
     kept_cells, balance_section = balance_cells(cells, config)
@@ -410,7 +448,7 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
         kept_cells, llm_section = rewrite_cells(kept_cells, llm, statistics.lexicon, progress=progress)
     counts = _write_cells(out_dir, kept_cells, config)
     skipped.update({f"VG record: {reason}": count for reason, count in bad_records.items()})
-    section = {"config": config.to_dict(), "seed": config.seed, "inputs": vg.input_hashes(),
+    section = {"config": config.to_dict(), "seed": config.seed, "inputs": input_hashes,
                "vg_root": str(vg.root), "images_dir": str(images_dir) if images_dir else None,
                "versions": versions("networkx", "wn", "pyyaml"),
                "images_read": images, "vocabulary_images": statistics.images,

@@ -4,7 +4,11 @@ The corpus is cut into shards (:mod:`crepe_gen.systematicity.corpora`); :func:`c
 reads one shard, extracts every caption (:mod:`crepe_gen.systematicity.extract`) and writes
 the shard's counts atomically to a small JSON file, which doubles as the
 shard's resume marker: a rerun skips shards whose file exists, so a killed
-run resumes without counting anything twice. The same shard function runs on
+run resumes without counting anything twice. A shard file is named by what
+its counts depend on (the caption file's contents, the corpus spec, the
+extractor, the VG names, the code version); files of other names are
+discarded when a run starts, and a second run into the same shard folder is
+refused while one is live (:func:`crepe_gen.core.lock.output_lock`). The same shard function runs on
 every executor (:mod:`crepe_gen.core.parallel`). The shard files are then merged
 into the vocabulary parquet:
 
@@ -48,8 +52,9 @@ from importlib import resources
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.fingerprint import NOT_FINGERPRINTED, fingerprint
-from ..core.io import atomic_open, portable_path, versions, write_json_atomic
+from ..core.fingerprint import NOT_FINGERPRINTED, code_version, file_digest, fingerprint
+from ..core.io import atomic_open, portable_path, remove_stale_temps, versions, write_json_atomic
+from ..core.lock import output_lock
 from ..core.parallel import ExecutorConfig, run_tasks
 from .corpora import CorpusSpec, Shard, load_corpus_spec, plan_shards, read_shard
 from .extract import get_extractor
@@ -66,7 +71,8 @@ KINDS = ("attribute", "attribute_compound", "object", "relation", "relation_comp
 #: The kinds whose keys are tuples of names.
 COMPOUND_KINDS = frozenset({"attribute_compound", "relation_compound"})
 SEPARATOR = "|"
-#: Bump when the shard file layout changes, so old shard files are not reused.
+#: Bump when the shard file layout or the counts of the same captions change,
+#: so old shard files are not reused.
 SHARD_FORMAT = 1
 
 #: A training set's counts: ``{(kind, key): captions mentioning it}``; the key
@@ -190,15 +196,23 @@ def build_vocab(corpus_spec, caption_paths, out_path, config: VocabConfig = Voca
     shards = plan_shards(spec, caption_paths)
     out_path = Path(out_path)
     work_dir = Path(config.work_dir) if config.work_dir else out_path.with_name(out_path.name + ".shards")
-    work_dir.mkdir(parents=True, exist_ok=True)
+    with output_lock(work_dir):
+        remove_stale_temps(out_path.parent, targets={out_path.name, manifest_path(out_path).name},
+                           recursive=False)
+        return _count_and_merge(spec, stand_in, caption_paths, shards, out_path, work_dir, config)
 
+
+def _count_and_merge(spec: CorpusSpec, stand_in: bool, caption_paths, shards: list, out_path: Path,
+                     work_dir: Path, config: VocabConfig) -> dict:
     names = vg_names(config.vg_root, lenient=config.lenient)
     names_path = work_dir / f"vg-vocabulary-{names.digest}.json"
     if not names_path.exists():
         save_names(names, names_path)
+    digests: dict = {}
     tasks = [ShardTask(spec, shard, config.extractor, str(names_path),
-                       str(work_dir / f"{_shard_key(spec, config.extractor, names.digest, shard)}.json"))
+                       str(work_dir / f"{_shard_key(spec, config.extractor, names.digest, shard, digests)}.json"))
              for shard in shards]
+    _discard_stale(work_dir, {Path(task.result_path).name for task in tasks} | {names_path.name})
     todo = [task for task in tasks if _read_shard_result(Path(task.result_path)) is None]
     log.info("%d shards, %d already counted", len(tasks), len(tasks) - len(todo))
     if todo:
@@ -313,6 +327,20 @@ def decode_key(kind: str, text: str):
     return tuple(text.split(SEPARATOR)) if kind in COMPOUND_KINDS else text
 
 
-def _shard_key(spec: CorpusSpec, extractor: str, names_digest: str, shard: Shard) -> str:
-    """The name of a shard's result file: what its counts depend on."""
-    return fingerprint(SHARD_FORMAT, spec.to_dict(), extractor, names_digest, shard.id)
+def _shard_key(spec: CorpusSpec, extractor: str, names_digest: str, shard: Shard, digests: dict) -> str:
+    """The name of a shard's result file: what its counts depend on (*digests*
+    caches the caption files' hashes by path)."""
+    if shard.path not in digests:
+        digests[shard.path] = file_digest(shard.path)
+    return fingerprint(SHARD_FORMAT, code_version("vocab", SHARD_FORMAT), spec.to_dict(), extractor,
+                       names_digest, shard.id, digests[shard.path])
+
+
+def _discard_stale(work_dir: Path, current: set) -> None:
+    """Remove shard and names files of *work_dir* not among the *current* names."""
+    stale = [path for path in work_dir.glob("*.json") if path.name not in current]
+    if stale:
+        log.warning("discarding %d saved shard file(s) of %s counted from other captions, configuration "
+                    "or code; recounting", len(stale), work_dir)
+        for path in stale:
+            path.unlink()

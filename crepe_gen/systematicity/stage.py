@@ -77,8 +77,9 @@ from pathlib import Path
 from ..bench.format import SYSTEMATICITY_COLUMNS, TRAINING_SETS, systematicity_stem, training_set_tag
 from ..bench.writer import csv_text
 from ..core.errors import ConfigError, InputError
-from ..core.fingerprint import file_digest, fingerprint
+from ..core.fingerprint import code_version, file_digest, fingerprint
 from ..core.io import portable_path, update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from ..core.lock import output_lock
 from ..language import lexicon
 from ..vg.reader import VisualGenome
 from . import counting
@@ -94,13 +95,16 @@ from .rows import TrainingSet, make_rows
 from .splits import assign_splits, positive_frequencies
 from .vg_names import VGNames, vg_names
 
-__all__ = ["Inputs", "STANDIN_PRESETS", "SystematicityConfig", "ground", "resolve_inputs",
+__all__ = ["Inputs", "STAGE_FORMAT", "STANDIN_PRESETS", "SystematicityConfig", "ground", "resolve_inputs",
            "run_fingerprint", "run_systematicity", "standin_vocabs", "training_set", "write_outputs"]
 
 log = logging.getLogger(__name__)
 
 #: Stand-in corpus presets (:mod:`crepe_gen.systematicity.counting`) by training-set name.
 STANDIN_PRESETS = {tag: preset for preset, tag in TRAINING_SETS.items()}
+#: Bump when the same inputs and configuration give other rows, so files
+#: written by older code are not taken as done.
+STAGE_FORMAT = 1
 
 
 # -- step 1: inputs and resume ----------------------------------------------------------
@@ -139,10 +143,13 @@ def resolve_inputs(vg: VisualGenome, vocabs: dict, out_dir: Path, config: System
     names = vg_names(str(vg.root), lenient=vg.lenient)
     vg_hashes = vg.input_hashes()
     vocab_hashes = {name: file_digest(vocabs[name]) for name in tags}
-    fingerprints = {tag: run_fingerprint(config, vg_hashes, vocab_hashes[name], names.digest, tag)
+    fingerprints = {tag: run_fingerprint(config, vg_hashes, vocab_hashes[name], names.digest, tag, vg.lenient)
                     for name, tag in tags.items()}
     previous = _previous_section(out_dir)
     done = {tag for tag in fingerprints if _finished(out_dir, previous, tag, fingerprints[tag], config)}
+    stale = sorted(tag for tag in (previous.get("fingerprints") or {}) if tag in fingerprints and tag not in done)
+    if stale:
+        log.warning("rewriting %s: written from other inputs, configuration or code", ", ".join(stale))
     if done:
         log.info("already written with the same inputs and configuration: %s", ", ".join(sorted(done)))
     return Inputs(vocabs, standin, tags, names, vg_hashes, vocab_hashes, fingerprints, previous, done)
@@ -164,10 +171,12 @@ def _tags(vocabs: dict) -> dict[str, str]:
 
 
 def run_fingerprint(config: SystematicityConfig, vg_hashes: dict, vocab_hash: str, names_digest: str,
-                    tag: str) -> str:
+                    tag: str, lenient: bool = False) -> str:
     """Digest (:func:`crepe_gen.core.fingerprint.fingerprint`) of everything one
-    training set's files depend on."""
-    return fingerprint(config, vg_hashes, vocab_hash, names_digest, tag, versions("lemminflect", "scikit-learn"))
+    training set's files depend on: configuration (seed included), VG and
+    vocabulary hashes, the reader's leniency, library and code versions."""
+    return fingerprint(config, vg_hashes, vocab_hash, names_digest, tag, versions("lemminflect", "scikit-learn"),
+                       code_version("systematicity", STAGE_FORMAT), lenient)
 
 
 def _previous_section(out_dir: Path) -> dict:
@@ -315,6 +324,11 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
         The ``systematicity`` section written to ``out_dir/manifest.json``.
     """
     out_dir = Path(out_dir)
+    with output_lock(out_dir):
+        return _run(vg, vocabs, out_dir, config)
+
+
+def _run(vg: VisualGenome, vocabs: dict, out_dir: Path, config: SystematicityConfig) -> dict:
     inputs = resolve_inputs(vg, vocabs, out_dir, config)
     todo = inputs.todo
     counts = _read_counts(inputs)
