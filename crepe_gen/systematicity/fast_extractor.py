@@ -106,6 +106,8 @@ class FastExtractor:
         self._gap_ids = _GapIds(self.MAX_GAPS)
         self._programs: dict = {}    # abstract sentence -> compiled rules result
         self._functions: dict = {}   # rules result -> compiled function
+        #: How many times the compound rules ran (sentence-cache misses).
+        self.rule_runs = 0
 
     def extract_many(self, captions):
         """Extractions of many captions, lazily and in order."""
@@ -128,10 +130,12 @@ class FastExtractor:
         if len(self._programs) >= self.MAX_PROGRAMS:
             self._programs.clear()
             self._functions.clear()
+        self.rule_runs += 1
         result = _rules(shapes, gaps)
         program = self._functions.get(result)
         if program is None:
-            program = self._functions[result] = _program(result, self._names)
+            program = self._functions[result] = _lazy_program(result, self._names, self._programs, key,
+                                                               self._functions)
         self._programs[key] = program
         return program
 
@@ -158,12 +162,17 @@ def gap_classes(gap: str) -> tuple:
     ('is', '~ly', 'being', '~en', 'down', 'the', '~ed', '~')
     """
     classes: list = []
-    for word in _GAP_WORDS.findall(gap):
-        if word not in FUNCTION_WORDS:
-            word = "~" + next((suffix for suffix in _SUFFIX_CLASSES if word.endswith(suffix)), "")
+    for word in map(_word_class, _GAP_WORDS.findall(gap)):
         if not classes or classes[-1] != word:
             classes.append(word)
     return tuple(classes)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_class(word: str) -> str:
+    if word in FUNCTION_WORDS:
+        return word
+    return "~" + next((suffix for suffix in _SUFFIX_CLASSES if word.endswith(suffix)), "")
 
 
 class Gap(NamedTuple):
@@ -217,13 +226,18 @@ class _GapIds(dict):
         self.limit = limit
         self.ids: dict = {}
         self.gaps: list = []
+        self.by_classes: dict = {}   # gap_classes(text) -> id, never cleared: few distinct
 
     def __missing__(self, text: str) -> int:
-        gap = Gap.of(gap_classes(text))
-        number = self.ids.get(gap)
+        classes = gap_classes(text)
+        number = self.by_classes.get(classes)
         if number is None:
-            number = self.ids[gap] = len(self.gaps)
-            self.gaps.append(gap)
+            gap = Gap.of(classes)
+            number = self.ids.get(gap)
+            if number is None:
+                number = self.ids[gap] = len(self.gaps)
+                self.gaps.append(gap)
+            self.by_classes[classes] = number
         if len(self) >= self.limit:
             self.clear()
         self[text] = number
@@ -243,6 +257,73 @@ def _new_extraction(objects, attributes, relations, attribute_compounds, relatio
                                   "attribute_compounds": attribute_compounds,
                                   "relation_compounds": relation_compounds})
     return extraction
+
+
+#: Calls of a rules result interpreted before it is compiled: compiling costs
+#: about as much as a hundred interpreted calls, and most results of varied
+#: captions are used a few times only.
+COMPILE_AFTER = 100
+
+
+def _lazy_program(result: tuple, names: tuple, programs: dict, key: tuple, functions: dict):
+    """A function ``forms -> Extraction`` for the rules' *result* that
+    interprets it (:func:`_interpreter`) on its first calls and compiles it
+    (:func:`_program`) on call :data:`COMPILE_AFTER`, putting the compiled function in
+    *programs* under *key* and in *functions* under *result*: most abstract
+    sentences of real captions occur once, and compiling costs several times
+    what interpreting does.
+
+    >>> programs, functions = {}, {}
+    >>> names = ({"men": "man"}, {}, {})
+    >>> run = programs["k"] = _lazy_program(((0,), (), (), (), ()), names, programs, "k", functions)
+    >>> [run(["men"]).objects for _ in range(COMPILE_AFTER - 1)][-1], programs["k"] is run
+    (('man',), True)
+    >>> run(["men"]).objects, programs["k"] is functions[((0,), (), (), (), ())]
+    (('man',), True)
+    """
+    interpret = _interpreter(result, names)
+    compiled = None
+    calls = 0
+
+    def run(forms):
+        nonlocal compiled, calls
+        if compiled is not None:
+            return compiled(forms)   # another key with the same result
+        calls += 1
+        if calls < COMPILE_AFTER:
+            return interpret(forms)
+        compiled = functions[result] = _program(result, names)
+        if programs.get(key) is run:
+            programs[key] = compiled
+        return compiled(forms)
+
+    return run
+
+
+def _interpreter(result: tuple, names: tuple):
+    """A function ``forms -> Extraction`` for the rules' *result*, without
+    compiling: the same extraction as :func:`_program` gives.
+
+    >>> run = _interpreter(((3, 9), (1,), (8,), ((1, 3),), ((3, 8, 9),)),
+    ...                    ({"men": "man", "hat": "hat"}, {"red": "red"}, {"in": "in"}))
+    >>> run(["red", "men", "in", "hat"]) == Extraction(("man", "hat"), ("red",), ("in",),
+    ...                                                 (("red", "man"),), (("man", "in", "hat"),))
+    True
+    """
+    objects, attributes, relations, pairs, triples = result
+    used = sorted({*objects, *attributes, *relations, *(p for c in pairs + triples for p in c)})
+    index = {p: n for n, p in enumerate(used)}
+    getters = [(p // 3, names[p % 3]) for p in used]
+    atoms = tuple([index[p] for p in items] for items in (objects, attributes, relations))
+    compounds = tuple([tuple(index[p] for p in item) for item in items] for items in (pairs, triples))
+
+    def run(forms):
+        values = [table[forms[i]] for i, table in getters]
+        found = [tuple(dict.fromkeys([values[k] for k in items])) for items in atoms]
+        found += [tuple(dict.fromkeys([tuple([values[k] for k in item]) for item in items])) for items in compounds]
+        return _new_extraction(*found)
+
+    return run
 
 
 def _program(result: tuple, names: tuple):
