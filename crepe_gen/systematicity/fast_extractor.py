@@ -6,7 +6,9 @@ compounds; the rules run once per distinct abstract sentence."""
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from operator import itemgetter
 from typing import NamedTuple
 
 from .extraction import (COORDINATION_GAP, COPULA_GAP, DETERMINERS, FILLER_PHRASES, FUNCTION_WORDS,
@@ -89,14 +91,12 @@ class FastExtractor:
     def __init__(self, names: VGNames):
         self.names = names
         self.surfaces = {**{phrase: (None, None, None, 0) for phrase in FILLER_PHRASES}, **names.surfaces}
-        self._split = re.compile(r"(?<![\w'])(" + trie_pattern(self.surfaces) + r")(?![\w-])").split
+        # a sentence end matches outside the group: split gives None in place of a form
+        self._split = re.compile(r"(?<![\w'])(" + trie_pattern(self.surfaces) + r")(?![\w-])|"
+                                 + SENTENCE_END).split
         shapes: dict = {}
         self._shape_ids = {}
-        self._names = ({}, {}, {})   # object, attribute, relation name by form
         for surface, (obj, attr, rel, prior) in self.surfaces.items():
-            for table, name in zip(self._names, (obj, attr, rel)):
-                if name is not None:
-                    table[surface] = name
             kinds = (obj is not None, attr is not None, rel is not None)
             if sum(kinds) == 1:
                 prior = kinds.index(True)   # the prior only decides between kinds
@@ -104,8 +104,8 @@ class FastExtractor:
             self._shape_ids[surface] = shapes.setdefault(shape, len(shapes))
         self._shapes = list(shapes)
         self._gap_ids = _GapIds(self.MAX_GAPS)
-        self._programs: dict = {}    # abstract sentence -> compiled rules result
-        self._functions: dict = {}   # rules result -> compiled function
+        self._programs: dict = {}    # abstract sentence -> program of its rules result
+        self._functions: dict = {}   # rules result -> program
         #: How many times the compound rules ran (sentence-cache misses).
         self.rule_runs = 0
 
@@ -115,6 +115,19 @@ class FastExtractor:
 
     def __call__(self, caption: str) -> Extraction:
         parts = self._split(caption.lower())
+        if len(parts) < 5:
+            return self._single(parts[1]) if len(parts) == 3 and parts[1] is not None else _EMPTY
+        surfaces = parts[1::2]
+        if None in surfaces:
+            return _merged([self._sentence(piece) for piece in _sentences(parts)])
+        key = (*map(self._shape_ids.__getitem__, surfaces), *map(self._gap_ids.__getitem__, parts[:-1:2]))
+        program = self._programs.get(key)
+        if program is None:
+            program = self._compile(key, len(surfaces))
+        return program(surfaces)
+
+    def _sentence(self, parts: list) -> Extraction:
+        """The extraction of one sentence's *parts* (gaps and forms, no sentence end)."""
         if len(parts) < 5:
             return self._single(parts[1]) if len(parts) == 3 else _EMPTY
         surfaces = parts[1::2]
@@ -134,8 +147,7 @@ class FastExtractor:
         result = _rules(shapes, gaps)
         program = self._functions.get(result)
         if program is None:
-            program = self._functions[result] = _lazy_program(result, self._names, self._programs, key,
-                                                               self._functions)
+            program = self._functions[result] = _program(result, self.surfaces)
         self._programs[key] = program
         return program
 
@@ -150,6 +162,48 @@ class FastExtractor:
 
 
 _EMPTY = Extraction()
+#: Where a sentence ends inside a caption: ". ", "; ", ": ", "! ", "? ", " | ",
+#: a dash between spaces, a bullet (not a period after a one-letter word:
+#: "t.v. remote"). Web captions join a description, a shop title and a photo
+#: credit so; the compound rules never cross such an end.
+SENTENCE_END = r"(?<!\b\w)[.;:!?|\u2022]+(?!\S)|\s[-\u2013\u2014]+\s"
+
+
+def _sentences(parts: list) -> list:
+    """The parts of each sentence of a split caption: *parts* cut where a
+    sentence end stands in place of a form (``None``).
+
+    >>> _sentences(["", "car", "", None, " ", "man", ""])
+    [['', 'car', ''], [' ', 'man', '']]
+    >>> re.split(SENTENCE_END, "a t.v. remote. a red car - stock photo | by j. smith")
+    ['a t.v. remote', ' a red car', 'stock photo ', ' by j. smith']
+    """
+    pieces, start = [], 0
+    for i in range(1, len(parts), 2):
+        if parts[i] is None:
+            pieces.append(parts[start:i])
+            start = i + 1
+    pieces.append(parts[start:])
+    return pieces
+
+
+_FIELDS = ("objects", "attributes", "relations", "attribute_compounds", "relation_compounds")
+
+
+def _merged(extractions: list) -> Extraction:
+    """The extractions of a caption's sentences as one: distinct entries in order.
+
+    >>> _merged([Extraction(("man",)), Extraction(), Extraction(("dog", "man"))]).objects
+    ('man', 'dog')
+    """
+    found = [extraction for extraction in extractions if extraction is not _EMPTY]
+    if len(found) < 2:
+        return found[0] if found else _EMPTY
+    return _new_extraction(*(tuple(dict.fromkeys(entry for extraction in found
+                                                 for entry in extraction.__dict__[field]))
+                             for field in _FIELDS))
+
+
 _SUFFIX_CLASSES = ("ly", "ing", "ed", "en")
 
 
@@ -244,10 +298,6 @@ class _GapIds(dict):
         return number
 
 
-def _distinct(items: tuple) -> tuple:
-    return tuple(dict.fromkeys(items))
-
-
 def _new_extraction(objects, attributes, relations, attribute_compounds, relation_compounds,
                     _new=object.__new__, _set=object.__setattr__, _cls=Extraction) -> Extraction:
     # the same object as Extraction(...), without the frozen dataclass's five
@@ -259,102 +309,40 @@ def _new_extraction(objects, attributes, relations, attribute_compounds, relatio
     return extraction
 
 
-#: Calls of a rules result interpreted before it is compiled: compiling costs
-#: about as much as a hundred interpreted calls, and most results of varied
-#: captions are used a few times only.
-COMPILE_AFTER = 100
-
-
-def _lazy_program(result: tuple, names: tuple, programs: dict, key: tuple, functions: dict):
-    """A function ``forms -> Extraction`` for the rules' *result* that
-    interprets it (:func:`_interpreter`) on its first calls and compiles it
-    (:func:`_program`) on call :data:`COMPILE_AFTER`, putting the compiled function in
-    *programs* under *key* and in *functions* under *result*: most abstract
-    sentences of real captions occur once, and compiling costs several times
-    what interpreting does.
-
-    >>> programs, functions = {}, {}
-    >>> names = ({"men": "man"}, {}, {})
-    >>> run = programs["k"] = _lazy_program(((0,), (), (), (), ()), names, programs, "k", functions)
-    >>> [run(["men"]).objects for _ in range(COMPILE_AFTER - 1)][-1], programs["k"] is run
-    (('man',), True)
-    >>> run(["men"]).objects, programs["k"] is functions[((0,), (), (), (), ())]
-    (('man',), True)
-    """
-    interpret = _interpreter(result, names)
-    compiled = None
-    calls = 0
-
-    def run(forms):
-        nonlocal compiled, calls
-        if compiled is not None:
-            return compiled(forms)   # another key with the same result
-        calls += 1
-        if calls < COMPILE_AFTER:
-            return interpret(forms)
-        compiled = functions[result] = _program(result, names)
-        if programs.get(key) is run:
-            programs[key] = compiled
-        return compiled(forms)
-
-    return run
-
-
-def _interpreter(result: tuple, names: tuple):
-    """A function ``forms -> Extraction`` for the rules' *result*, without
-    compiling: the same extraction as :func:`_program` gives.
-
-    >>> run = _interpreter(((3, 9), (1,), (8,), ((1, 3),), ((3, 8, 9),)),
-    ...                    ({"men": "man", "hat": "hat"}, {"red": "red"}, {"in": "in"}))
-    >>> run(["red", "men", "in", "hat"]) == Extraction(("man", "hat"), ("red",), ("in",),
-    ...                                                 (("red", "man"),), (("man", "in", "hat"),))
-    True
-    """
-    objects, attributes, relations, pairs, triples = result
-    used = sorted({*objects, *attributes, *relations, *(p for c in pairs + triples for p in c)})
-    index = {p: n for n, p in enumerate(used)}
-    getters = [(p // 3, names[p % 3]) for p in used]
-    atoms = tuple([index[p] for p in items] for items in (objects, attributes, relations))
-    compounds = tuple([tuple(index[p] for p in item) for item in items] for items in (pairs, triples))
-
-    def run(forms):
-        values = [table[forms[i]] for i, table in getters]
-        found = [tuple(dict.fromkeys([values[k] for k in items])) for items in atoms]
-        found += [tuple(dict.fromkeys([tuple([values[k] for k in item]) for item in items])) for items in compounds]
-        return _new_extraction(*found)
-
-    return run
-
-
-def _program(result: tuple, names: tuple):
-    """Compile the rules' *result* (positions ``3 * form + kind``) into a
-    function ``forms -> Extraction`` that looks each used name up once in
-    *names* (``(object, attribute, relation)`` dicts by form) and keeps
-    distinct entries in order.
+def _program(result: tuple, surfaces: dict):
+    """A function ``forms -> Extraction`` for the rules' *result*
+    (positions ``3 * form + kind``): the forms' entries in *surfaces* (``form
+    -> (object, attribute, relation, prior)``) are fetched, flattened, picked
+    and zipped by C-level calls only, distinct entries kept in order.
 
     >>> run = _program(((3, 9), (1,), (8,), ((1, 3),), ((3, 8, 9),)),
-    ...                ({"men": "man", "hat": "hat"}, {"red": "red"}, {"in": "in"}))
+    ...                {"men": ("man", None, None, 0), "hat": ("hat", None, None, 0),
+    ...                 "red": (None, "red", None, 1), "in": (None, None, "in", 2)})
     >>> run(["red", "men", "in", "hat"]) == Extraction(("man", "hat"), ("red",), ("in",),
     ...                                                 (("red", "man"),), (("man", "in", "hat"),))
     True
     """
     objects, attributes, relations, pairs, triples = result
-    used = sorted({*objects, *attributes, *relations, *(p for c in pairs + triples for p in c)})
-    lines = ["def run(forms):"]
-    lines += [f"    v{p} = {'OAR'[p % 3]}[forms[{p // 3}]]" for p in used]
+    fields = [objects, attributes, relations, *zip(*pairs), *zip(*triples)]
+    positions = [p for field in fields for p in field]
+    if not positions:
+        return lambda forms: _EMPTY
+    needed = sorted({p // 3 for p in positions})
+    slot = {form: n for n, form in enumerate(needed)}
+    # one index more than needed: itemgetter of one index would not give a tuple
+    get_forms = itemgetter(*needed, needed[0])
+    pick = itemgetter(*(4 * slot[p // 3] + p % 3 for p in positions), 0)
+    a, b, c = len(objects), len(objects) + len(attributes), len(objects) + len(attributes) + len(relations)
+    d, e = c + len(pairs), c + 2 * len(pairs)
+    f, g, h = e + len(triples), e + 2 * len(triples), e + 3 * len(triples)
 
-    def values(items) -> str:
-        if not items:
-            return "()"
-        text = ", ".join(f"({', '.join(f'v{p}' for p in item)})" if isinstance(item, tuple) else f"v{item}"
-                         for item in items)
-        return f"({text},)" if len(items) == 1 else f"_distinct(({text}))"
+    def run(forms, _entries=surfaces.__getitem__, _flat=itertools.chain.from_iterable, _distinct=dict.fromkeys):
+        v = pick(tuple(_flat(map(_entries, get_forms(forms)))))
+        return _new_extraction(tuple(_distinct(v[:a])), tuple(_distinct(v[a:b])), tuple(_distinct(v[b:c])),
+                               tuple(_distinct(zip(v[c:d], v[d:e]))),
+                               tuple(_distinct(zip(v[e:f], v[f:g], v[g:h]))))
 
-    lines.append(f"    return _new_extraction({', '.join(map(values, (objects, attributes, relations, pairs, triples)))})")
-    namespace = {"O": names[0], "A": names[1], "R": names[2], "_distinct": _distinct,
-                 "_new_extraction": _new_extraction}
-    exec("\n".join(lines), namespace)
-    return namespace["run"]
+    return run
 
 
 def _tag(shapes: list, gaps: list) -> list:
