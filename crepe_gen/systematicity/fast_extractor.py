@@ -106,8 +106,9 @@ class FastExtractor:
         self._gap_ids = _GapIds(self.MAX_GAPS)
         self._programs: dict = {}    # abstract sentence -> program of its rules result
         self._functions: dict = {}   # rules result -> program
-        #: How many times the compound rules ran (sentence-cache misses).
-        self.rule_runs = 0
+        #: Sentences of two or more forms looked up in the sentence cache, and
+        #: how many of them missed it (ran the compound rules).
+        self.cache_lookups = self.rule_runs = 0
 
     def extract_many(self, captions):
         """Extractions of many captions, lazily and in order."""
@@ -121,6 +122,7 @@ class FastExtractor:
         if None in surfaces:
             return _merged([self._sentence(piece) for piece in _sentences(parts)])
         key = (*map(self._shape_ids.__getitem__, surfaces), *map(self._gap_ids.__getitem__, parts[:-1:2]))
+        self.cache_lookups += 1
         program = self._programs.get(key)
         if program is None:
             program = self._compile(key, len(surfaces))
@@ -132,6 +134,7 @@ class FastExtractor:
             return self._single(parts[1]) if len(parts) == 3 else _EMPTY
         surfaces = parts[1::2]
         key = (*map(self._shape_ids.__getitem__, surfaces), *map(self._gap_ids.__getitem__, parts[:-1:2]))
+        self.cache_lookups += 1
         program = self._programs.get(key)
         if program is None:
             program = self._compile(key, len(surfaces))
@@ -187,6 +190,7 @@ def _sentences(parts: list) -> list:
     return pieces
 
 
+_flat = itertools.chain.from_iterable
 _FIELDS = ("objects", "attributes", "relations", "attribute_compounds", "relation_compounds")
 
 
@@ -199,9 +203,8 @@ def _merged(extractions: list) -> Extraction:
     found = [extraction for extraction in extractions if extraction is not _EMPTY]
     if len(found) < 2:
         return found[0] if found else _EMPTY
-    return _new_extraction(*(tuple(dict.fromkeys(entry for extraction in found
-                                                 for entry in extraction.__dict__[field]))
-                             for field in _FIELDS))
+    fields = [extraction.__dict__ for extraction in found]
+    return _new_extraction(*[tuple(dict.fromkeys(_flat([f[field] for f in fields]))) for field in _FIELDS])
 
 
 _SUFFIX_CLASSES = ("ly", "ing", "ed", "en")
@@ -336,11 +339,15 @@ def _program(result: tuple, surfaces: dict):
     d, e = c + len(pairs), c + 2 * len(pairs)
     f, g, h = e + len(triples), e + 2 * len(triples), e + 3 * len(triples)
 
-    def run(forms, _entries=surfaces.__getitem__, _flat=itertools.chain.from_iterable, _distinct=dict.fromkeys):
+    def run(forms, _entries=surfaces.__getitem__, _flat=itertools.chain.from_iterable, _distinct=dict.fromkeys,
+            _new=object.__new__, _set=object.__setattr__, _cls=Extraction):
         v = pick(tuple(_flat(map(_entries, get_forms(forms)))))
-        return _new_extraction(tuple(_distinct(v[:a])), tuple(_distinct(v[a:b])), tuple(_distinct(v[b:c])),
-                               tuple(_distinct(zip(v[c:d], v[d:e]))),
-                               tuple(_distinct(zip(v[e:f], v[f:g], v[g:h]))))
+        extraction = _new(_cls)   # as _new_extraction, inlined: the hot path
+        _set(extraction, "__dict__", {
+            "objects": tuple(_distinct(v[:a])), "attributes": tuple(_distinct(v[a:b])),
+            "relations": tuple(_distinct(v[b:c])), "attribute_compounds": tuple(_distinct(zip(v[c:d], v[d:e]))),
+            "relation_compounds": tuple(_distinct(zip(v[e:f], v[f:g], v[g:h])))})
+        return extraction
 
     return run
 
