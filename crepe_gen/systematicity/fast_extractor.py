@@ -1,7 +1,8 @@
 """The ``fast`` extractor (:class:`FastExtractor`): one trie regex finds every
-VG name of a caption, then compound rules over the abstract sentence (the
-kinds of its names and the classes of the words between them) make its
-compounds; the rules run once per distinct abstract sentence."""
+VG name of a caption and every sentence end, then compound rules over each
+abstract sentence (the kinds of its names and the classes of the words
+between them) make its compounds; the rules run once per distinct abstract
+sentence."""
 
 from __future__ import annotations
 
@@ -71,12 +72,16 @@ class FastExtractor:
     """VG name matching plus compound rules; no parser.
 
     One precompiled regex splits the lower-cased caption into VG name
-    forms and the gaps between them. The compound rules see only an abstract
-    sentence: the :class:`Shape` of each form and the words of each gap
-    reduced by :func:`gap_classes` (function words kept, other words by
-    suffix). Captions repeat such sentences massively, so the rules run once
-    per distinct sentence and their result, a :class:`_Program` of positions,
-    is cached and filled with each caption's names. The cache is exact: the
+    forms, the gaps between them and sentence ends (:data:`SENTENCE_END`:
+    the rules never cross one; a caption of several sentences gets their
+    extractions merged). The compound rules see only an abstract sentence:
+    the :class:`Shape` of each form and the words of each gap reduced by
+    :func:`gap_classes` (function words kept, other words by suffix). The
+    rules run once per distinct abstract sentence; their result, positions
+    of names, becomes a small program (:func:`_program`) that is cached and
+    filled with each caption's names. Real web captions rarely repeat a
+    whole abstract sentence (about 40-50% of lookups miss on varied
+    captions), so the miss path is kept cheap too. The cache is exact: the
     same caption always gives the same extraction, whatever came before.
 
     Build it once per names table (compiling the trie regex takes a moment);
