@@ -174,7 +174,8 @@ _EMPTY = Extraction()
 #: a dash between spaces, a bullet (not a period after a one-letter word:
 #: "t.v. remote"). Web captions join a description, a shop title and a photo
 #: credit so; the compound rules never cross such an end.
-SENTENCE_END = r"(?<!\b\w)[.;:!?|\u2022]+(?!\S)|\s[-\u2013\u2014]+\s"
+#: (The punctuation comes first in the pattern: most positions fail there at once.)
+SENTENCE_END = r"[.;:!?|\u2022](?<!\b\w[.;:!?|\u2022])[.;:!?|\u2022]*(?!\S)|\s[-\u2013\u2014]+\s"
 
 
 def _sentences(parts: list) -> list:
