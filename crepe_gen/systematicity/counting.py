@@ -74,8 +74,9 @@ KINDS = ("attribute", "attribute_compound", "object", "relation", "relation_comp
 COMPOUND_KINDS = frozenset({"attribute_compound", "relation_compound"})
 SEPARATOR = "|"
 #: Bump when the shard file layout or the counts of the same captions change,
-#: so old shard files are not reused.
-SHARD_FORMAT = 1
+#: so old shard files are not reused. 2: the fast extractor no longer reads
+#: compounds across a sentence end (". ", " | ", " - ", ...).
+SHARD_FORMAT = 2
 
 #: A training set's counts: ``{(kind, key): captions mentioning it}``; the key
 #: is a name for atoms and a tuple of names for compounds (``("red", "shirt")``).
