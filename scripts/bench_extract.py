@@ -83,7 +83,7 @@ def bench_shard(task: tuple[str, int]) -> dict:
 def bench_size(paths: list[str], size: int, workers: int) -> dict:
     """One size, in fresh worker processes (so every size starts with an empty cache)."""
     wall = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=None) as pool:
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
         results = pool.map(bench_shard, plan(paths, size), chunksize=1)
     captions = sum(r["captions"] for r in results)
     return {"captions": captions, "wall": time.perf_counter() - wall,

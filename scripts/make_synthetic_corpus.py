@@ -27,6 +27,7 @@ metadata, deterministic for a seed. Two modes:
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from pathlib import Path
 
@@ -225,11 +226,9 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
     if args.mode == "varied":
-        phrases = region_phrases(args.vg)
-        make = lambda n: varied_shard(phrases, n, rng)   # noqa: E731
+        make = functools.partial(varied_shard, region_phrases(args.vg), rng=rng)
     else:
-        pools = template_pools(rng)
-        make = lambda n: template_shard(pools, n, rng)   # noqa: E731
+        make = functools.partial(template_shard, template_pools(rng), rng=rng)
     written, seen = 0, set()
     for shard in range(0, (args.captions + args.shard_size - 1) // args.shard_size):
         started = time.perf_counter()
