@@ -48,9 +48,29 @@ def main() -> None:
 
     print(f"{len(captions)} region descriptions; fast {len(captions) / fast_seconds:,.0f} captions/s, "
           f"spaCy reference {len(captions) / reference_seconds:,.0f} captions/s (one process)")
-    print(f"{'kind':<22}{'reference':>10}{'fast':>8}{'both':>8}{'precision':>11}{'recall':>8}")
+    rows, disagreements = agreement(fast_results, reference_results, captions)
+    for caption, fast_only, reference_only in disagreements[:args.examples]:
+        print(f"  {caption!r}\n    fast only: {fast_only}\n    reference only: {reference_only}")
+    print_agreement(rows)
+    if args.vg is None:
+        print_gold_scores({"fast": fast, "spacy reference": reference})
+
+
+def agreement(fast_results, reference_results, captions=None) -> tuple[dict, list]:
+    """Per kind ``[reference, fast, both]`` entry counts, micro-averaged over
+    captions (the reference taken as truth), plus ``"all compounds"``; and the
+    captions whose reference compounds the fast extractor misses, as
+    ``(caption, fast only, reference only)``.
+
+    >>> from crepe_gen.systematicity.extraction import Extraction
+    >>> rows, missed = agreement([Extraction(("man",), attribute_compounds=(("red", "man"),))],
+    ...                          [Extraction(("man",), attribute_compounds=(("tall", "man"),))], ["c"])
+    >>> rows["objects"], rows["all compounds"], missed
+    ([1, 1, 1], [1, 1, 0], [('c', [('red', 'man')], [('tall', 'man')])])
+    """
     rows = {kind: [0, 0, 0] for kind in KINDS + ("all compounds",)}
-    shown = 0
+    disagreements = []
+    captions = captions if captions is not None else [None] * len(fast_results)
     for caption, got, want in zip(captions, fast_results, reference_results):
         for kind in KINDS:
             g, w = set(getattr(got, kind)), set(getattr(want, kind))
@@ -61,13 +81,21 @@ def main() -> None:
         rows["all compounds"][0] += len(w)
         rows["all compounds"][1] += len(g)
         rows["all compounds"][2] += len(g & w)
-        if not w <= g and shown < args.examples:
-            shown += 1
-            print(f"  {caption!r}\n    fast only: {sorted(g - w)}\n    reference only: {sorted(w - g)}")
+        if not w <= g:
+            disagreements.append((caption, sorted(g - w), sorted(w - g)))
+    return rows, disagreements
+
+
+def compound_recall(rows: dict) -> float:
+    """Recall of all compounds in :func:`agreement`'s *rows*."""
+    want, _, both = rows["all compounds"]
+    return safe_ratio(both, want)
+
+
+def print_agreement(rows: dict) -> None:
+    print(f"{'kind':<22}{'reference':>10}{'fast':>8}{'both':>8}{'precision':>11}{'recall':>8}")
     for kind, (want, got, both) in rows.items():
         print(f"{kind:<22}{want:>10}{got:>8}{both:>8}{safe_ratio(both, got):>11.3f}{safe_ratio(both, want):>8.3f}")
-    if args.vg is None:
-        print_gold_scores({"fast": fast, "spacy reference": reference})
 
 
 def safe_ratio(part: int, whole: int) -> float:

@@ -218,3 +218,62 @@ def test_fast_extractor_against_the_hand_made_gold_standard():
         found = set(fast(record["caption"]).compounds())
         want, got, both = want + len(truth), got + len(found), both + len(truth & found)
     assert both / want >= 0.92 and both / got >= 0.90
+
+
+@pytest.mark.parametrize("caption, crossing, kept", [
+    # the compound rules used to read across the sentence end
+    ("White fireplace near wall; brown and white chair", ("fireplace", "near", "chair"), ("fireplace", "near", "wall")),
+    ("a lamp on the table with blue light | Photo by Mei Garcia", ("blue", "photo"), ("blue", "light")),
+    ("Black mouse pad near people inside a building | Item #78446.", ("people", "inside", "item"),
+     ("people", "inside", "building")),
+    ("Free photo: man with glasses", ("photo", "man"), ("man", "with", "glasses")),
+])
+def test_compounds_do_not_cross_a_sentence_end(caption, crossing, kept):
+    compounds = get_extractor("fast")(caption).compounds()
+    assert crossing not in compounds and kept in compounds
+
+
+def test_a_caption_of_sentences_is_its_sentences_merged(small):
+    fast = FastExtractor(small)
+    whole = fast("a man wearing a red shirt. the table - a tall man on a plate | orange")
+    parts = [fast(s) for s in ("a man wearing a red shirt", "the table", "a tall man on a plate", "orange")]
+    for field in ("objects", "attributes", "relations", "attribute_compounds", "relation_compounds"):
+        assert getattr(whole, field) == tuple(dict.fromkeys(e for p in parts for e in getattr(p, field)))
+    # a period after a one-letter word ends no sentence: "t.v. stand" is one
+    assert fast("a red t.v. shirt").attribute_compounds == fast("a red t.v shirt").attribute_compounds
+
+
+def test_programs_give_the_same_extraction_first_and_from_the_cache():
+    """The sentence cache answers with a program built from the rules' result;
+    a fresh extractor and a warm one agree on every region of the sample."""
+    from crepe_gen.vg.reader import VisualGenome
+
+    captions = [r["phrase"] for _, regions in VisualGenome(lenient=True).region_descriptions() for r in regions]
+    names = vg_names()
+    warm = FastExtractor(names)
+    first = [warm(caption) for caption in captions]
+    assert warm.rule_runs < warm.cache_lookups
+    assert [warm(caption) for caption in captions] == first
+    assert warm(captions[0]) == FastExtractor(names)(captions[0])
+
+
+def test_count_captions_counts_each_entry_once_per_caption_and_restores_the_collector():
+    import gc
+    from collections import Counter
+
+    from crepe_gen.systematicity.counting import count_captions
+
+    captions = ["a red shirt", "a red shirt on a man. a red shirt", "nothing here", "a man on a man"]
+    fast = get_extractor("fast")
+    want = Counter()
+    for caption in captions:
+        ex = fast(caption)
+        for kind, field in (("object", ex.objects), ("attribute", ex.attributes), ("relation", ex.relations),
+                            ("attribute_compound", ex.attribute_compounds),
+                            ("relation_compound", ex.relation_compounds)):
+            for key in field:
+                want[kind, key] += 1
+    assert gc.isenabled()
+    assert count_captions(captions, fast) == want
+    assert want["attribute_compound", ("red", "shirt")] == 2
+    assert gc.isenabled()
