@@ -1,7 +1,20 @@
 """The ``crepe-gen`` command: a thin shell over the library.
 
-Subcommands live in :mod:`crepe_gen.commands`, one module each. Errors from
-bad input are printed as one line and exit with status 2, never a traceback.
+Subcommands live in :mod:`crepe_gen.commands`, one module each. Flags and
+configs are checked before any work starts; every error is one line on
+stderr, never a traceback (unless ``CREPE_GEN_DEBUG=1``).
+
+Exit statuses
+-------------
+===  ==========================================================================
+0    success
+1    an audit or verification FAILED (a verdict, not a crash)
+2    bad input, flag or config (also argparse usage errors)
+3    an external service (an LLM endpoint) is unreachable or keeps failing
+70   internal error (a bug): one line; ``CREPE_GEN_DEBUG=1`` shows the traceback
+130  interrupted (Ctrl-C)
+141  output pipe closed by its reader (``crepe-gen ... | head``)
+===  ==========================================================================
 
 Examples
 --------
@@ -18,14 +31,39 @@ import logging
 import os
 import pkgutil
 import sys
+import traceback
 
 from . import __version__
 from . import commands
-from .core.errors import CrepeGenError
+from .core.errors import CrepeGenError, ServiceError
 
-__all__ = ["main", "build_parser", "command_modules"]
+__all__ = ["EXIT_STATUSES", "main", "build_parser", "command_modules"]
 
 log = logging.getLogger("crepe_gen")
+
+#: ``{status: meaning}``, shown by ``crepe-gen --help``.
+EXIT_STATUSES = {
+    0: "success",
+    1: "an audit or verification FAILED (a verdict, not a crash)",
+    2: "bad input, flag or config",
+    3: "an external service (an LLM endpoint) is unreachable or keeps failing",
+    70: "internal error (set CREPE_GEN_DEBUG=1 for the traceback)",
+    130: "interrupted",
+    141: "output pipe closed by its reader",
+}
+#: Environment variable that turns internal errors back into tracebacks.
+DEBUG_ENV = "CREPE_GEN_DEBUG"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _epilog() -> str:
+    return "exit statuses:\n" + "\n".join(f"  {status:<4} {meaning}" for status, meaning in EXIT_STATUSES.items())
 
 
 def command_modules(only: str | None = None) -> dict:
@@ -46,8 +84,9 @@ def command_modules(only: str | None = None) -> dict:
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with *command*, only that subcommand is loaded
     when a module of that name exists."""
-    parser = argparse.ArgumentParser(
-        prog="crepe-gen", description="Generate the CREPE compositionality benchmark from Visual Genome.")
+    parser = _Parser(
+        prog="crepe-gen", description="Generate the CREPE compositionality benchmark from Visual Genome.",
+        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"crepe_gen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in command_modules(command).items():
@@ -62,18 +101,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the command line *argv*; returns the exit status (:data:`EXIT_STATUSES`)."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    command = next((arg for arg in argv if not arg.startswith("-")), None)
-    parser = build_parser(command)
-    if command is not None and command not in parser._subparsers._group_actions[0].choices:
-        parser = build_parser()  # a command whose NAME differs from its module's: load all
-    args = parser.parse_args(argv)
-    level = logging.DEBUG if args.verbose > 1 else logging.INFO if args.verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
+        args = _parse(argv)
+        level = logging.DEBUG if args.verbose > 1 else logging.INFO if args.verbose else logging.WARNING
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
         status = args._run(args)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return status
+    except ServiceError as error:
+        print(f"crepe-gen: error: {error}", file=sys.stderr)
+        return 3
     except CrepeGenError as error:
         print(f"crepe-gen: error: {error}", file=sys.stderr)
         return 2
@@ -83,6 +122,21 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into a reader that stopped early (``| head``)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as the Python docs advise
         return 141
+    except Exception as error:  # noqa: BLE001 - a bug: one line, the traceback on request
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            traceback.print_exc()
+        message = " ".join(str(error).split())
+        print(f"crepe-gen: internal error: {type(error).__name__}: {message} "
+              f"(set {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+        return 70
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser(command)
+    if command is not None and command not in parser._subparsers._group_actions[0].choices:
+        parser = build_parser()  # a command whose NAME differs from its module's: load all
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core.errors import ConfigError
 from ..core.io import write_json_atomic
+from .checks import at_least, input_path, output_file
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -30,19 +31,19 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", metavar="FILE", help="write the full report as JSON")
     parser.add_argument("--margin", type=float, default=defaults.margin,
                         help="largest allowed Recall@1 above chance (default %(default)s)")
-    parser.add_argument("--min-rows", type=int, default=defaults.min_rows,
+    parser.add_argument("--min-rows", type=at_least(1), default=defaults.min_rows,
                         help="cells with fewer rows are not judged (default %(default)s)")
     parser.add_argument("--alpha", type=float, default=defaults.alpha,
                         help="false-alarm level of the small-cell noise guard (default %(default)s)")
     parser.add_argument("--strict-margin", action="store_true",
                         help="judge every cell on the margin alone, without the noise guard")
-    parser.add_argument("--folds", type=int, default=defaults.folds,
+    parser.add_argument("--folds", type=at_least(2), default=defaults.folds,
                         help="grouped cross-validation folds of the classifier (default %(default)s)")
     parser.add_argument("--no-classifier", action="store_true",
                         help="skip the n-gram classifier baseline")
     parser.add_argument("--baselines", nargs="+", choices=list(BASELINES), metavar="NAME",
                         help="run only these baselines (default: all of " + ", ".join(BASELINES) + ")")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the fold assignment")
+    parser.add_argument("--seed", type=at_least(0), default=defaults.seed, help="seed of the fold assignment")
     parser.add_argument("--fluency-max-positive", type=float, default=defaults.fluency_max_positive,
                         help="fluency target: largest share of positives flagged (default %(default)s)")
     parser.add_argument("--fluency-max-gap", type=float, default=defaults.fluency_max_gap,
@@ -59,7 +60,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--image-groups", metavar="FILE",
                         help="JSON {image_id: source scene} (image_sources.json of a synthetic VG folder): "
                              "the learned baselines group their folds by source scene")
-    parser.add_argument("--lm-rows", type=int, default=defaults.lm_rows,
+    parser.add_argument("--lm-rows", type=at_least(1), default=defaults.lm_rows,
                         help="rows per cell the language model scores, a seeded sample (default %(default)s)")
 
 
@@ -76,6 +77,13 @@ def run(args) -> int:
                              image_groups=args.image_groups)
     except ValueError as error:
         raise ConfigError(str(error)) from None
+    for path in args.paths:
+        input_path(path, "PATH")
+    if args.image_groups:
+        input_path(args.image_groups, "--image-groups", kind="file")
+    for flag, path in (("--json", args.json), ("--lm-cache", args.lm_cache)):
+        if path:
+            output_file(path, flag)
     report = audit_paths(args.paths, config)
     print(report.format_table())
     if report.problems.counts:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from ..evaluation.harness import EvalConfig, default_out, evaluate, write_results
-from ..evaluation.models import ADAPTERS, TEXT_RULES, load_adapter
+from ..evaluation.models import ADAPTERS, TEXT_RULES, known_models, load_adapter
+from .checks import at_least, input_path, output_file
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -13,7 +15,21 @@ NAME = "eval"
 HELP = "evaluate a model on a CREPE-format benchmark folder (Recall@1/3/5, mean rank, 95% CIs)"
 
 
+class _ListModels(argparse.Action):
+    """``--list-models``: print the valid ``--model`` names and exit, like ``--version``."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for adapter, names in known_models().items():
+            print(f"{adapter}: {' '.join(names)}")
+        parser.exit()
+
+
 def add_arguments(parser) -> None:
+    parser.add_argument("--list-models", action=_ListModels,
+                        help="print the model names --model accepts, per adapter, and exit")
     parser.add_argument("--bench", required=True, help="benchmark folder (holds productivity/, systematicity/)")
     parser.add_argument("--model", required=True,
                         help=f"ADAPTER:NAME[:PRETRAINED], ADAPTER one of {', '.join(sorted(ADAPTERS))}; "
@@ -23,16 +39,19 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", default=None,
                         help="results JSON (a CSV with the same stem is written too; "
                              "default: BENCH/eval/MODEL.json)")
-    parser.add_argument("--batch-size", type=int, default=EvalConfig.batch_size)
-    parser.add_argument("--bootstrap", type=int, default=EvalConfig.n_bootstrap, help="bootstrap resamples")
-    parser.add_argument("--seed", type=int, default=EvalConfig.seed)
+    parser.add_argument("--batch-size", type=at_least(1), default=EvalConfig.batch_size)
+    parser.add_argument("--bootstrap", type=at_least(1), default=EvalConfig.n_bootstrap, help="bootstrap resamples")
+    parser.add_argument("--seed", type=at_least(0), default=EvalConfig.seed)
     parser.add_argument("--device", default="cpu", help="torch device for open_clip (cpu, cuda)")
 
 
 def run(args) -> int:
     config = EvalConfig(batch_size=args.batch_size, n_bootstrap=args.bootstrap, seed=args.seed)
+    input_path(args.bench, "--bench", kind="folder")
+    if args.images is not None:
+        input_path(args.images, "--images", kind="folder")
     adapter = load_adapter(args.model, device=args.device, seed=args.seed)
-    out = Path(args.out) if args.out else default_out(args.bench, adapter.spec)
+    out = output_file(Path(args.out) if args.out else default_out(args.bench, adapter.spec), "--out")
     results = evaluate(args.bench, adapter, args.images, config, cache_dir=out.parent / ".eval_cache",
                        lenient=args.lenient, progress=True)
     json_path, csv_path = write_results(results, out)

@@ -13,6 +13,7 @@ import dataclasses
 from ..core.errors import ConfigError
 from ..llm.config import LLMConfig
 from ..llm.endpoints import ENDPOINTS
+from .checks import at_least
 
 __all__ = ["add_llm_arguments", "config_from_args"]
 
@@ -22,14 +23,17 @@ _FLAGS = (
                       "turns the LLM pass on"),
     ("model", str, "model name sent to the server"),
     ("endpoint", str, f"endpoint kind: {' or '.join(ENDPOINTS)} (default completions, for base models)"),
-    ("temperature", float, "sampling temperature of the first attempt (default 0)"),
-    ("max_tokens", int, "most tokens per completion (default 64)"),
-    ("max_concurrency", int, "most requests in flight (default 8)"),
-    ("max_retries", int, "retries per request on 429, 5xx and timeouts (default 5)"),
-    ("max_attempts", int, "completions per text before keeping the template text (default 3)"),
-    ("timeout", float, "seconds per request (default 60)"),
-    ("max_requests", int, "budget: most requests to send"),
-    ("max_total_tokens", int, "budget: most prompt plus completion tokens"),
+    ("temperature", at_least(0, float), "sampling temperature of the first attempt (default 0)"),
+    ("max_tokens", at_least(1), "most tokens per completion (default 64)"),
+    ("max_concurrency", at_least(1), "most requests in flight (default 8)"),
+    ("max_retries", at_least(0), "retries per request on 429, 5xx and timeouts (default 5)"),
+    ("max_attempts", at_least(1), "completions per text before keeping the template text (default 3)"),
+    ("timeout", at_least(0.001, float), "seconds per request (default 60)"),
+    ("max_requests", at_least(1), "budget: most requests to send"),
+    ("max_total_tokens", at_least(1), "budget: most prompt plus completion tokens"),
+    ("max_consecutive_failures", at_least(1),
+     "stop the run when this many requests in a row failed after their retries (default 20); "
+     "answers received so far stay in the cache, so a rerun resumes"),
     ("api_key_env", str, "environment variable holding the API key (default OPENAI_API_KEY)"),
     ("cache_path", str, "SQLite response cache (default OUT/llm_cache.sqlite)"),
 )
@@ -71,6 +75,9 @@ def config_from_args(args, *, default_cache=None, seed: int | None = None) -> LL
         if values["model"] is not None:
             raise ConfigError("--llm-model needs --llm-base-url (or --llm-config)")
         return None
+    elif values["model"] is None:
+        raise ConfigError("--llm-base-url needs --llm-model, the model name sent to the server "
+                          "(or give both in --llm-config)")
     else:
         config = LLMConfig.from_mapping({k: v for k, v in values.items() if v is not None}, "command line")
     if config.cache_path is None and default_cache is not None:

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from ..core.errors import ConfigError
+from ..llm.client import check_endpoint
 from ..llm.estimate import Estimate
+from .checks import at_least, input_path, output_dir
 from .llm_options import add_llm_arguments, config_from_args
 from ..productivity.stage import ProductivityConfig, run_productivity
 from ..vg.reader import VisualGenome
@@ -22,13 +24,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--vg", default=None, help="Visual Genome folder (default: the bundled 100-image sample)")
     parser.add_argument("--out", required=True, help="output folder (OUT/productivity/..., OUT/manifest.json)")
     parser.add_argument("--config", default=None, help="YAML file of ProductivityConfig fields")
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    parser.add_argument("--per-level", type=int, default=None,
+    parser.add_argument("--seed", type=at_least(0), default=None, help="random seed (default 0)")
+    parser.add_argument("--per-level", type=at_least(1), default=None,
                         help="rows per level and foil type (default: as many as every cell can hold)")
     parser.add_argument("--images", default=None,
                         help="folder of VG images: only images whose JPEG is there are used")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (output does not depend on it)")
-    parser.add_argument("--max-images", type=int, default=None, help="read at most this many images")
+    parser.add_argument("--workers", type=at_least(1), default=None,
+                        help="worker processes (output does not depend on it)")
+    parser.add_argument("--max-images", type=at_least(1), default=None, help="read at most this many images")
     add_llm_arguments(parser)
 
 
@@ -38,11 +41,18 @@ def run(args) -> int:
     if args.config:
         config = ProductivityConfig.from_yaml(args.config, **overrides)
     else:
-        config = ProductivityConfig.from_dict({k: v for k, v in overrides.items() if v is not None})
+        config = ProductivityConfig.from_dict({k: v for k, v in overrides.items() if v is not None},
+                                              "command line")
     llm = config_from_args(args, default_cache=Path(args.out) / "llm_cache.sqlite", seed=args.seed)
     if args.dry_run and llm is None:
         raise ConfigError("--dry-run estimates the LLM pass: give --llm-base-url or --llm-config")
+    if not args.dry_run:  # a dry run writes nothing and sends nothing
+        output_dir(args.out, "--out")
+    if args.images is not None:
+        input_path(args.images, "--images", kind="folder")
     vg = VisualGenome(args.vg, lenient=args.lenient)
+    if llm is not None and not args.dry_run:
+        check_endpoint(llm)
     section = run_productivity(vg, args.out, config, images_dir=args.images, progress=True,
                                llm=llm, llm_dry_run=args.dry_run)
     if "llm_estimate" in section:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from ..core.errors import ConfigError
 from ..systematicity import SystematicityConfig, run_systematicity
+from ..systematicity.extract import EXTRACTORS
 from ..vg.reader import VisualGenome
+from .checks import at_least, input_path, output_dir
 
 __all__ = ["NAME", "HELP", "add_arguments", "parse_vocabs", "run"]
 
@@ -30,13 +32,13 @@ def add_arguments(parser) -> None:
                              "yfcc or laion gives the released file names; repeat per set "
                              "(default: the shipped stand-in corpus)")
     parser.add_argument("--out", required=True, metavar="OUT", help="benchmark folder")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default %(default)s)")
-    parser.add_argument("--min-count", type=int, default=defaults.min_count, metavar="K",
+    parser.add_argument("--seed", type=at_least(0), default=defaults.seed, help="random seed (default %(default)s)")
+    parser.add_argument("--min-count", type=at_least(1), default=defaults.min_count, metavar="K",
                         help="seen means counted at least K times (default %(default)s)")
     parser.add_argument("--unseen-atoms", action="store_true", help="also write the unseen_atoms split")
-    parser.add_argument("--max-negatives", type=int, default=defaults.max_negatives,
+    parser.add_argument("--max-negatives", type=at_least(1), default=defaults.max_negatives,
                         help="most negatives per list and row (default %(default)s)")
-    parser.add_argument("--extractor", default=defaults.extractor,
+    parser.add_argument("--extractor", default=defaults.extractor, choices=sorted(EXTRACTORS),
                         help="caption extractor (default %(default)s)")
 
 
@@ -60,8 +62,12 @@ def parse_vocabs(values: list[str]) -> dict[str, Path]:
 def run(args) -> int:
     config = SystematicityConfig(seed=args.seed, min_count=args.min_count, unseen_atoms=args.unseen_atoms,
                                  max_negatives=args.max_negatives, extractor=args.extractor, progress=True)
+    vocabs = parse_vocabs(args.vocab)
+    for name, path in vocabs.items():
+        input_path(path, f"--vocab {name}=", kind="file")
+    output_dir(args.out, "--out")
     vg = VisualGenome(args.vg, lenient=args.lenient)
-    section = run_systematicity(vg, parse_vocabs(args.vocab), args.out, config)
+    section = run_systematicity(vg, vocabs, args.out, config)
     for tag, splits in sorted(section["counts"].items()):
         sizes = ", ".join(f"{split} {n}" for split, n in splits.items())
         print(f"{tag}: {sizes}")

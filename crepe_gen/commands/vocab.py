@@ -7,6 +7,7 @@ import json
 from ..core.parallel import EXECUTORS
 from ..systematicity.extract import EXTRACTORS
 from ..systematicity.counting import VocabConfig, build_vocab, manifest_path
+from .checks import at_least, input_path, output_dir, output_file
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -21,7 +22,7 @@ def add_arguments(parser) -> None:
                         help="caption files or folders (default: the stand-in corpus, not a real training set)")
     parser.add_argument("--out", required=True, help="vocabulary parquet to write")
     parser.add_argument("--executor", choices=sorted(EXECUTORS), default="local")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: every core)")
+    parser.add_argument("--workers", type=at_least(1), default=None, help="worker processes (default: every core)")
     parser.add_argument("--scheduler", default=None,
                         help="address of a running Dask scheduler (with --executor dask)")
     parser.add_argument("--extractor", choices=sorted(EXTRACTORS), default="fast")
@@ -31,6 +32,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    for path in args.captions or ():
+        input_path(path, "--captions")
+    output_file(args.out, "--out")
+    if args.work_dir is not None:
+        output_dir(args.work_dir, "--work-dir")
     config = VocabConfig(extractor=args.extractor, executor=args.executor, workers=args.workers,
                          scheduler=args.scheduler, vg_root=args.vg, work_dir=args.work_dir,
                          lenient=args.lenient)

@@ -3,8 +3,11 @@
 Every stage's configuration is a frozen dataclass. Whether it comes from a
 build config section, a stage's own YAML file or a mapping built in code, it
 goes through :func:`config_from_mapping`, so every fault (a file that is
-missing or not YAML, an unknown key, a value the dataclass refuses) is one
-:class:`~crepe_gen.core.errors.ConfigError` naming the file and the key.
+missing or not YAML, an unknown or missing key, a value of the wrong type, a
+value the dataclass refuses) is one :class:`~crepe_gen.core.errors.ConfigError`
+naming the file and the key. Values are checked against the field
+annotations (:func:`check_value`) before the dataclass sees them, so a
+quoted number fails when the file is read, not deep inside a run.
 
 Examples
 --------
@@ -23,18 +26,30 @@ Stage(seed=0, levels=(6,), sampling=Sampling(attempts=5))
 Traceback (most recent call last):
 ...
 crepe_gen.core.errors.ConfigError: c.yaml: unknown key 'sed' (known: levels, sampling, seed)
+>>> config_from_mapping(Stage, {"sampling": {"attempts": "5"}}, "c.yaml")
+Traceback (most recent call last):
+...
+crepe_gen.core.errors.ConfigError: c.yaml: sampling: attempts: expected an integer, got '5'
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
+import sys
+import types
+import typing
 from pathlib import Path
 
 import yaml
 
 from .errors import ConfigError
 
-__all__ = ["read_yaml_mapping", "config_from_mapping", "config_from_yaml"]
+__all__ = ["read_yaml_mapping", "config_from_mapping", "config_from_yaml", "check_value", "describe_type"]
+
+#: Fields that must not be negative whatever the dataclass: seeds (numpy refuses them).
+_NON_NEGATIVE = frozenset({"seed"})
 
 
 def read_yaml_mapping(path, *, what: str = "configuration") -> dict:
@@ -66,12 +81,13 @@ def read_yaml_mapping(path, *, what: str = "configuration") -> dict:
 
 
 def config_from_mapping(cls, values: dict, where: str):
-    """*cls* (a dataclass) from a mapping: lists become tuples where the
-    default is a tuple, mappings become the nested dataclass of a field.
+    """*cls* (a dataclass) from a mapping: every value is checked against its
+    field's annotation (:func:`check_value`: lists become tuples, mappings
+    become the nested dataclass of a field).
 
-    Unknown keys and values the dataclass refuses (its ``__post_init__``
-    checks included) are a
-    :class:`~crepe_gen.core.errors.ConfigError` starting with *where* (the
+    Unknown or missing keys, values of the wrong type, a negative seed and
+    values the dataclass refuses (its ``__post_init__`` checks included) are
+    a :class:`~crepe_gen.core.errors.ConfigError` starting with *where* (the
     file, and the section or key path inside it).
     """
     if not isinstance(values, dict):
@@ -82,13 +98,20 @@ def config_from_mapping(cls, values: dict, where: str):
         plural = "s" if len(unknown) > 1 else ""
         raise ConfigError(f"{where}: unknown key{plural} {', '.join(map(repr, unknown))} "
                           f"(known: {', '.join(sorted(fields))})")
+    missing = [name for name, field in fields.items() if name not in values
+               and field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING]
+    if missing:
+        raise ConfigError(f"{where}: missing key{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
+    hints = _type_hints(cls)
     values = dict(values)
     for name, value in values.items():
         default = _default(fields[name])
-        if isinstance(default, tuple) and isinstance(value, list):
-            values[name] = tuple(value)
-        elif dataclasses.is_dataclass(default) and isinstance(value, dict):
-            values[name] = config_from_mapping(type(default), value, f"{where}: {name}")
+        annotation = hints.get(name, typing.Any)
+        if annotation is typing.Any and isinstance(default, tuple) or dataclasses.is_dataclass(default):
+            annotation = type(default)
+        values[name] = check_value(annotation, value, f"{where}: {name}")
+        if name in _NON_NEGATIVE and isinstance(values[name], int) and values[name] < 0:
+            raise ConfigError(f"{where}: {name}: must be 0 or more, got {values[name]}")
     try:
         return cls(**values)
     except (TypeError, ValueError, ConfigError) as error:
@@ -104,6 +127,140 @@ def config_from_yaml(cls, path, *, what: str = "configuration", section: str | N
         data = data[section]
     data = {**data, **{k: v for k, v in (overrides or {}).items() if v is not None}}
     return config_from_mapping(cls, data, str(path))
+
+
+def describe_type(annotation) -> str:
+    """What a value of *annotation* is, in the words of an error message.
+
+    >>> describe_type(int), describe_type(tuple[int, ...]), describe_type(float | None)
+    ('an integer', 'a list of integers', 'a number or null')
+    """
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if _is_union(annotation):
+        kinds = [describe_type(arg) for arg in args if arg is not type(None)]
+        return " or ".join(kinds + (["null"] if type(None) in args else []))
+    if annotation in _SCALARS:
+        return _SCALARS[annotation][1]
+    if annotation is tuple or origin is tuple or annotation is list or origin is list:
+        items = [arg for arg in args if arg is not Ellipsis]
+        if len(items) == 1 and items[0] in _SCALARS:
+            return "a list of " + _PLURAL[items[0]]
+        return "a list"
+    if annotation is dict or origin is dict or dataclasses.is_dataclass(annotation):
+        return "a mapping"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def check_value(annotation, value, where: str):
+    """*value* checked against the field annotation *annotation*, as the
+    dataclass should receive it: lists become tuples for tuple fields, a
+    mapping becomes the nested dataclass; a mismatch is a
+    :class:`~crepe_gen.core.errors.ConfigError` ``"WHERE: expected ..., got ..."``.
+
+    Integers pass for floats (kept as they are, so that a cache key does not
+    change); booleans pass only for ``bool``. Annotations it does not know
+    (``Any``, classes) let every value through.
+
+    >>> check_value(tuple[int, ...], [4, 5], "c.yaml: levels")
+    (4, 5)
+    >>> check_value(int | None, "10", "c.yaml: per_level")
+    Traceback (most recent call last):
+    ...
+    crepe_gen.core.errors.ConfigError: c.yaml: per_level: expected an integer or null, got '10'
+    """
+    if _is_union(annotation):
+        args = typing.get_args(annotation)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return check_value(arg, value, where)
+            except ConfigError:
+                continue
+        raise _mismatch(annotation, value, where)
+    if annotation in _SCALARS:
+        if not _SCALARS[annotation][0](value):
+            raise _mismatch(annotation, value, where)
+        return value
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if annotation is tuple or origin is tuple or annotation is list or origin is list:
+        if not isinstance(value, (list, tuple)):
+            raise _mismatch(annotation, value, where)
+        if args and (len(args) == 2 and args[1] is Ellipsis or len(args) == 1):
+            value = [check_value(args[0], item, f"{where}: item {i + 1}") for i, item in enumerate(value)]
+        elif args and len(args) == len(value):
+            value = [check_value(arg, item, f"{where}: item {i + 1}") for i, (arg, item) in enumerate(zip(args, value))]
+        elif args:
+            raise _mismatch(annotation, value, where)
+        return list(value) if annotation is list or origin is list else tuple(value)
+    if annotation is dict or origin is dict:
+        if not isinstance(value, dict):
+            raise _mismatch(annotation, value, where)
+        return value
+    if dataclasses.is_dataclass(annotation):
+        if isinstance(value, annotation):
+            return value
+        if not isinstance(value, dict):
+            raise _mismatch(annotation, value, where)
+        return config_from_mapping(annotation, value, where)
+    if annotation is Path:
+        if not isinstance(value, (str, os.PathLike)):
+            raise _mismatch(annotation, value, where)
+        return value
+    return value
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+#: Scalar annotations: (accepts a value, description).
+_SCALARS = {
+    int: (_is_int, "an integer"),
+    float: (_is_number, "a number"),
+    bool: (lambda value: isinstance(value, bool), "true or false"),
+    str: (lambda value: isinstance(value, str), "a string"),
+    typing.Any: (lambda value: True, "anything"),
+}
+_PLURAL = {int: "integers", float: "numbers", bool: "booleans", str: "strings", typing.Any: "values"}
+
+
+def _is_union(annotation) -> bool:
+    return typing.get_origin(annotation) is typing.Union or isinstance(annotation, types.UnionType)
+
+
+def _mismatch(annotation, value, where: str) -> ConfigError:
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return ConfigError(f"{where}: expected {describe_type(annotation)}, got {shown}")
+
+
+@functools.lru_cache(maxsize=None)
+def _type_hints(cls) -> dict:
+    """The resolved field annotations of *cls*; a field whose annotation
+    cannot be resolved (a name only imported for type checkers) is left out."""
+    try:
+        return typing.get_type_hints(cls)
+    except Exception:  # noqa: BLE001 - resolve field by field below
+        pass
+    namespace = dict(vars(sys.modules[cls.__module__])) if cls.__module__ in sys.modules else {}
+    hints = {}
+    for field in dataclasses.fields(cls):
+        annotation = field.type
+        if isinstance(annotation, str):
+            try:
+                annotation = eval(annotation, namespace)  # noqa: S307 - the class's own annotation
+            except Exception:  # noqa: BLE001
+                continue
+        hints[field.name] = annotation
+    return hints
 
 
 def _default(field: dataclasses.Field):

@@ -21,7 +21,7 @@ import collections
 import logging
 from dataclasses import dataclass, field
 
-__all__ = ["CrepeGenError", "ConfigError", "InputError", "Problems"]
+__all__ = ["CrepeGenError", "ConfigError", "InputError", "ServiceError", "Problems"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,10 @@ class CrepeGenError(Exception):
 
 class ConfigError(CrepeGenError):
     """A configuration file or option is invalid."""
+
+
+class ServiceError(CrepeGenError):
+    """An external service (an LLM endpoint) is unreachable or keeps failing."""
 
 
 class InputError(CrepeGenError):

@@ -119,6 +119,8 @@ class EvalConfig:
     def __post_init__(self):
         if self.batch_size < 1 or self.n_bootstrap < 1 or not self.ks:
             raise ConfigError(f"invalid evaluation config {self}")
+        if self.seed < 0:
+            raise ConfigError(f"seed must be 0 or more, got {self.seed}")
 
 
 def rank_items(items: list[Item], adapter, images_dir=None, config: EvalConfig = EvalConfig(),

@@ -160,6 +160,17 @@ class OpenClipAdapter:
         if self.pretrained is not None and Path(self.pretrained).suffix in CHECKPOINT_SUFFIXES \
                 and not Path(self.pretrained).exists():
             raise ConfigError(f"checkpoint file not found: {self.pretrained}")
+        names = _open_clip_models()
+        if self.model_name not in names:
+            raise ConfigError(f"unknown open_clip model {self.model_name!r} ({len(names)} known; "
+                              f"crepe-gen eval --list-models prints them)")
+        if self.pretrained is not None and not Path(self.pretrained).exists():
+            import open_clip
+
+            tags = open_clip.list_pretrained_tags_by_model(self.model_name)
+            if self.pretrained not in tags:
+                raise ConfigError(f"open_clip:{self.model_name}: no pretrained weights {self.pretrained!r} "
+                                  f"and no such checkpoint file (tags: {', '.join(tags) or 'none'})")
         self._model = None
 
     def _load(self) -> None:
@@ -211,6 +222,22 @@ ADAPTERS: dict[str, Callable[..., Adapter]] = {
     "open_clip": _open_clip_adapter,
     "text": _text_adapter,
 }
+
+
+def _open_clip_models() -> list[str]:
+    import open_clip
+
+    return open_clip.list_models()
+
+
+def known_models() -> dict[str, list[str]]:
+    """``{adapter: names}`` that ``ADAPTER:NAME`` accepts (open_clip only when installed)."""
+    found = {"text": sorted(TEXT_RULES) + ["lm:gemma3-270m", "lm:FILE.gguf", "lm:URL,MODEL"]}
+    try:
+        found["open_clip"] = _open_clip_models()
+    except ImportError:
+        found["open_clip"] = ["(open_clip is not installed)"]
+    return found
 
 
 def parse_model_spec(spec: str) -> tuple[str, str, str | None]:

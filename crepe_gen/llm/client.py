@@ -11,6 +11,12 @@ recorded as ``failed``. Every response is committed to the SQLite cache
 twice and a killed run resumes where it stopped. A budget (requests and/or
 tokens, :class:`~crepe_gen.llm.config.LLMConfig`) stops spending.
 
+An endpoint that is down does not make a run last hours:
+:func:`check_endpoint` finds one that nobody listens on before the run, and
+the circuit breaker of :class:`LLMClient` stops a run with a
+:class:`~crepe_gen.core.errors.ServiceError` once ``max_consecutive_failures``
+requests in a row have failed after their retries.
+
 Examples
 --------
 >>> config = LLMConfig(base_url="http://h/v1", model="m")
@@ -26,15 +32,19 @@ import email.utils
 import logging
 import math
 import random
+import socket
 import time
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 
+from ..core.errors import ServiceError
 from .cache import ResponseCache, request_key
 from .config import LLMConfig
 from .endpoints import ENDPOINTS, Reply
 
-__all__ = ["CHARS_PER_TOKEN", "LLMClient", "Outcome", "Request", "Spending", "make_client",
-           "parse_retry_after", "retry_delay"]
+__all__ = ["CHARS_PER_TOKEN", "LLMClient", "Outcome", "Request", "Spending", "check_endpoint",
+           "make_client", "parse_retry_after", "retry_delay"]
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +172,38 @@ def _is_retryable(error) -> bool:
     return False
 
 
+def check_endpoint(config: LLMConfig, timeout: float = 5.0) -> None:
+    """Raise :class:`~crepe_gen.core.errors.ServiceError` unless a TCP
+    connection to the endpoint's host (or to its proxy) opens within *timeout*
+    seconds. Nothing is sent, so nothing is spent.
+
+    >>> check_endpoint(LLMConfig(base_url="http://127.0.0.1:9/v1", model="m"))
+    Traceback (most recent call last):
+    ...
+    crepe_gen.core.errors.ServiceError: http://127.0.0.1:9/v1: unreachable (connection refused); nothing was sent
+    """
+    url = urllib.parse.urlsplit(config.base_url)
+    target = url
+    proxy = urllib.request.getproxies().get(url.scheme)
+    if proxy and not urllib.request.proxy_bypass(url.hostname):
+        target = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    port = target.port or (443 if target.scheme == "https" else 80)
+    try:
+        with socket.create_connection((target.hostname, port), timeout=min(timeout, config.timeout)):
+            return
+    except ConnectionRefusedError:
+        reason = "connection refused"
+    except socket.gaierror:
+        reason = f"unknown host {target.hostname!r}"
+    except TimeoutError:
+        reason = f"no answer within {min(timeout, config.timeout):g} s"
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+    if target is not url:
+        reason += f" at the proxy {target.hostname}:{port}"
+    raise ServiceError(f"{config.base_url}: unreachable ({reason}); nothing was sent")
+
+
 def make_client(config: LLMConfig):
     """An ``openai.AsyncOpenAI`` for *config*, with its own retries turned off."""
     import openai
@@ -176,6 +218,12 @@ class LLMClient:
     Use as ``async with LLMClient(config, cache) as client: await client.run(requests)``.
     *cache* may be None (nothing persisted). *client* replaces the ``openai``
     client (tests of faults the HTTP layer cannot produce).
+
+    The circuit breaker: once ``config.max_consecutive_failures`` requests
+    in a row have failed (after their retries), :meth:`run` cancels the
+    requests still pending and raises
+    :class:`~crepe_gen.core.errors.ServiceError`; every answer received
+    before is already in the cache.
     """
 
     def __init__(self, config: LLMConfig, cache: ResponseCache | None = None, *, client=None):
@@ -183,6 +231,7 @@ class LLMClient:
         self.cache = cache
         self.spending = Spending()
         self.cache_hits = 0
+        self.failures_in_a_row = 0
         self._client = client
         self._endpoint = ENDPOINTS[config.endpoint]
 
@@ -219,11 +268,32 @@ class LLMClient:
         with tqdm(total=len(pending), desc=description, unit="req", disable=not progress) as bar:
             async def one(request: Request) -> None:
                 async with semaphore:
-                    outcomes[request.key] = await self._send(request)
+                    outcome = outcomes[request.key] = await self._send(request)
                 bar.update()
+                self._watch(outcome)
 
-            await asyncio.gather(*(one(r) for r in pending))
+            tasks = [asyncio.ensure_future(one(r)) for r in pending]
+            try:
+                await asyncio.gather(*tasks)
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
         return outcomes
+
+    def _watch(self, outcome: Outcome) -> None:
+        """The circuit breaker: count failures in a row; trip at the limit."""
+        if outcome.status == "ok":
+            self.failures_in_a_row = 0
+        elif outcome.status == "failed":
+            self.failures_in_a_row += 1
+            limit = self.config.max_consecutive_failures
+            if self.failures_in_a_row >= limit:
+                kept = f"{len(self.cache)} answers kept in {self.cache.path}, a rerun resumes" \
+                    if self.cache is not None else "no cache file, nothing kept"
+                raise ServiceError(f"{self.config.base_url}: stopped after {limit} requests in a row failed "
+                                   f"({outcome.tries} tries each; last error: {outcome.error}); {kept}")
 
     async def _send(self, request: Request) -> Outcome:
         config = self.config

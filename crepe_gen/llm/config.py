@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass
+import urllib.parse
+from dataclasses import dataclass, field
 
 from ..core.errors import ConfigError
 from ..core.config import config_from_mapping, read_yaml_mapping
+from ..core.fingerprint import NOT_FINGERPRINTED
 from .endpoints import ENDPOINTS
 
 __all__ = ["LLMConfig"]
@@ -38,6 +40,10 @@ class LLMConfig:
     to its template text (attempt ``k`` uses seed ``seed + k`` and, after the
     first, ``retry_temperature``). ``max_requests`` and ``max_total_tokens``
     (prompt plus completion) bound the spending; ``None`` is unbounded.
+    ``max_consecutive_failures``: the circuit breaker; when that many
+    requests in a row failed after their retries, the run stops with a
+    :class:`~crepe_gen.core.errors.ServiceError` (what was answered stays in
+    the cache, so a rerun resumes).
     """
 
     base_url: str
@@ -57,13 +63,23 @@ class LLMConfig:
     seed: int = 0
     backoff_base: float = 0.5
     backoff_max: float = 30.0
+    max_consecutive_failures: int = field(default=20, metadata=NOT_FINGERPRINTED)
 
     def __post_init__(self):
         if self.endpoint not in ENDPOINTS:
             raise ConfigError(f"llm endpoint {self.endpoint!r}: expected one of {sorted(ENDPOINTS)}")
         if not self.base_url or not self.model:
             raise ConfigError("llm: base_url and model are required")
-        for name in ("max_tokens", "max_concurrency", "max_attempts"):
+        url = urllib.parse.urlsplit(self.base_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ConfigError(f"llm base_url {self.base_url!r}: expected http://HOST[:PORT]/... or https://...")
+        try:
+            url.port
+        except ValueError:
+            raise ConfigError(f"llm base_url {self.base_url!r}: bad port") from None
+        if self.seed < 0:
+            raise ConfigError(f"llm seed must be 0 or more, got {self.seed}")
+        for name in ("max_tokens", "max_concurrency", "max_attempts", "max_consecutive_failures"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"llm {name} must be at least 1, got {getattr(self, name)}")
         for name in ("max_retries", "timeout", "backoff_base", "backoff_max", "temperature"):

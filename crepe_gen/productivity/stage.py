@@ -110,8 +110,8 @@ class ProductivityConfig:
     rows to choose from.
     """
 
-    levels: tuple = LEVELS
-    foil_types: tuple = ("atom", "swap", "negate")
+    levels: tuple[int, ...] = LEVELS
+    foil_types: tuple[str, ...] = ("atom", "swap", "negate")
     negatives: int = 5
     per_level: int | None = None
     rows_per_image: int = 1
@@ -144,6 +144,11 @@ class ProductivityConfig:
             raise ConfigError("levels must be positive integers")
         if min(self.negatives, self.rows_per_image, self.chunk_size, self.wave_chunks, self.workers) < 1:
             raise ConfigError("negatives, rows_per_image, chunk_size, wave_chunks and workers must be at least 1")
+        for name in ("per_level", "max_images", "vocabulary_images"):  # None means "all"
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1 (or left out for all), got {getattr(self, name)}")
+        if self.seed < 0:
+            raise ConfigError(f"seed must be 0 or more, got {self.seed}")
         if self.balance_surplus < 1 or self.foil_candidates < self.negatives:
             raise ConfigError("balance_surplus must be at least 1 and foil_candidates at least negatives")
         object.__setattr__(self, "levels", tuple(int(n) for n in self.levels))

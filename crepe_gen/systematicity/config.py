@@ -115,6 +115,8 @@ class SystematicityConfig:
     progress: bool = field(default=False, metadata=NOT_FINGERPRINTED)
 
     def __post_init__(self):
+        if self.seed < 0:
+            raise ConfigError(f"seed must be 0 or more, got {self.seed}")
         if self.min_count < 1:
             raise ConfigError(f"min_count must be at least 1, got {self.min_count}")
         if self.max_negatives < 1 or self.comp_negatives < 1:

@@ -1,0 +1,127 @@
+"""Checks the commands run on their flags before any work starts.
+
+Not a subcommand (it defines no ``NAME``). Two kinds:
+
+* argparse ``type=`` functions (:func:`at_least`, :func:`fraction`): a bad
+  number is refused while the flags are parsed, as a one-line usage error;
+* :func:`output_dir`, :func:`output_file`, :func:`input_path`: paths, checked
+  after parsing, raising :class:`~crepe_gen.core.errors.ConfigError` (exit 2).
+
+Every command that writes checks its output folder with :func:`output_dir` or
+:func:`output_file` first, so a file in the way or a read-only folder is one
+line before the run, not a traceback after it.
+
+Examples
+--------
+>>> at_least(1)("3")
+3
+>>> at_least(0)("-1")
+Traceback (most recent call last):
+...
+argparse.ArgumentTypeError: expected an integer >= 0, got '-1'
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> output_dir(folder / "new" / "out", "--out") == folder / "new" / "out"
+True
+>>> (folder / "file").write_text("x") and None
+>>> output_dir(folder / "file" / "out", "--out")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+crepe_gen.core.errors.ConfigError: --out ...: ... is a file, not a folder
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from ..core.errors import ConfigError
+
+__all__ = ["at_least", "fraction", "input_path", "output_dir", "output_file"]
+
+
+def at_least(minimum: int, kind=int):
+    """An argparse type: a number of *kind* (``int`` or ``float``) that is at least *minimum*."""
+    noun = "an integer" if kind is int else "a number"
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+        if value != value or value < minimum:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"expected {noun} >= {minimum}, got {text!r}")
+        return value
+
+    parse.__name__ = f"{kind.__name__}>={minimum}"
+    return parse
+
+
+def fraction(text: str) -> float:
+    """An argparse type: a number in [0, 1].
+
+    >>> fraction("0.5")
+    0.5
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
+    return value
+
+
+def input_path(path, flag: str, *, kind: str = "any") -> Path:
+    """*path* when it exists (``kind``: ``"file"``, ``"folder"`` or ``"any"``)."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{flag} {path}: not found")
+    if kind == "file" and not path.is_file():
+        raise ConfigError(f"{flag} {path}: not a file")
+    if kind == "folder" and not path.is_dir():
+        raise ConfigError(f"{flag} {path}: not a folder")
+    return path
+
+
+def output_dir(path, flag: str) -> Path:
+    """*path* when it is a folder that exists or can be created, and can be written.
+
+    Nothing is created: the nearest existing folder above *path* is probed
+    with a temporary file, which finds read-only file systems too.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{flag} {path}: is a file, not a folder")
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise ConfigError(f"{flag} {path}: {existing} is a file, not a folder")
+    _probe(existing, path, flag)
+    return path
+
+
+def output_file(path, flag: str) -> Path:
+    """*path* when it is not a folder and its folder passes :func:`output_dir`."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{flag} {path}: is a folder, expected a file name")
+    output_dir(path.parent if str(path.parent) else Path("."), flag)
+    return path
+
+
+def _probe(folder: Path, wanted: Path, flag: str) -> None:
+    try:
+        handle, name = tempfile.mkstemp(prefix=".crepe-gen-write-check-", dir=folder)
+    except OSError as error:
+        reason = "read-only" if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM) else error.strerror
+        where = "" if folder == wanted else f"{folder} is "
+        raise ConfigError(f"{flag} {wanted}: cannot write there ({where}{reason})") from None
+    os.close(handle)
+    os.unlink(name)
