@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Callable
 
 from .bench.format import TRAINING_SETS
-from .core.config import config_from_mapping, read_yaml_mapping
+from .core.config import check_value, config_from_mapping, read_yaml_mapping
 from .core.errors import ConfigError, InputError
 from .core.fingerprint import NOT_FINGERPRINTED, canonical_json, code_version, file_digest, file_listing, fingerprint
 from .core.io import versions, write_json_atomic, write_text_atomic
@@ -81,6 +81,11 @@ class BuildConfig:
         if unknown:
             raise ConfigError(f"{source}: unknown keys {', '.join(unknown)} "
                               f"(stages: {', '.join(STAGES)})")
+        for key in ("out", "seed", "visual_genome", "images", "stages"):  # a wrong type fails here, not mid-build
+            if key in data:
+                data[key] = check_value(_TOP_LEVEL[key], data[key], f"{source}: {key}")
+        if data.get("seed", 0) < 0:
+            raise ConfigError(f"{source}: seed: must be 0 or more, got {data['seed']}")
         stages = tuple(data.pop("stages", cls.stages))
         bad = [stage for stage in stages if stage not in STAGES]
         if bad:
@@ -98,6 +103,10 @@ class BuildConfig:
     def section(self, stage: str) -> dict:
         """The stage's section of the config file (``{}`` when it has none)."""
         return json.loads(dict(self.sections).get(stage, "{}"))
+
+
+_TOP_LEVEL = {"out": str, "seed": int, "visual_genome": str | None, "images": str | None,
+              "stages": tuple[str, ...]}
 
 
 def load_build_config(path=None, *, out: str | None = None) -> BuildConfig:

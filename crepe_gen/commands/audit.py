@@ -78,7 +78,7 @@ def run(args) -> int:
     except ValueError as error:
         raise ConfigError(str(error)) from None
     for path in args.paths:
-        input_path(path, "PATH")
+        input_path(path, None)
     if args.image_groups:
         input_path(args.image_groups, "--image-groups", kind="file")
     for flag, path in (("--json", args.json), ("--lm-cache", args.lm_cache)):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ..build import DEFAULT_OUT, STAGES, load_build_config, run_build
+from pathlib import Path
+
+from ..build import DEFAULT_OUT, STAGES, BuildContext, load_build_config, run_build
+from ..core.errors import ConfigError
+from .checks import input_path, output_dir
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -19,8 +23,47 @@ def add_arguments(parser) -> None:
                         help=f"run only these stages ({', '.join(STAGES)})")
 
 
+def check_build(config, *, only=(), out_flag: str = "out", lenient: bool = False) -> None:
+    """Every check a build can make before it starts: the output folder, the
+    Visual Genome and images folders, the config section of every stage that
+    will run, the caption folders to count and the models to evaluate."""
+    output_dir(config.out, out_flag)
+    if config.images is not None:
+        input_path(config.images, f"{config.source}: images", kind="folder")
+    ctx = BuildContext(config, Path(config.out), lenient=lenient, progress=False)
+    for name in config.stages:
+        if only and name not in only:
+            continue
+        stage_config = STAGES[name].config(ctx)
+        _STAGE_CHECKS.get(name, lambda c, where: None)(stage_config, f"{config.source}: section {name!r}")
+
+
+def _check_vocab(stage, where: str) -> None:
+    for name, captions in stage.corpora.items():
+        if captions is not None:
+            input_path(captions, f"{where}: corpora: {name}")
+
+
+def _check_eval(stage, where: str) -> None:
+    from ..evaluation.harness import EvalConfig
+    from ..evaluation.models import load_adapter
+
+    try:
+        EvalConfig(batch_size=stage.batch_size, n_bootstrap=stage.n_bootstrap, seed=stage.seed)
+        for spec in stage.models:
+            load_adapter(spec, device=stage.device, seed=stage.seed)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+#: Checks beyond the stage config's own, by stage.
+_STAGE_CHECKS = {"vocab": _check_vocab, "eval": _check_eval}
+
+
 def run(args) -> int:
     config = load_build_config(args.config, out=args.out)
+    check_build(config, only=tuple(args.only), out_flag="--out" if args.out else f"{config.source}: out",
+                lenient=args.lenient)
     result = run_build(config, lenient=args.lenient, progress=True, only=tuple(args.only))
     print(f"built {result.out}: ran {', '.join(result.ran) or 'nothing'}"
           + (f"; up to date: {', '.join(result.skipped)}" if result.skipped else ""))

@@ -75,35 +75,39 @@ def fraction(text: str) -> float:
     return value
 
 
-def input_path(path, flag: str, *, kind: str = "any") -> Path:
-    """*path* when it exists (``kind``: ``"file"``, ``"folder"`` or ``"any"``)."""
+def input_path(path, flag: str | None, *, kind: str = "any") -> Path:
+    """*path* when it exists (``kind``: ``"file"``, ``"folder"`` or ``"any"``);
+    errors start with *flag* (None for a positional argument)."""
     path = Path(path)
+    shown = f"{flag} {path}" if flag else str(path)
     if not path.exists():
-        raise ConfigError(f"{flag} {path}: not found")
+        raise ConfigError(f"{shown}: not found")
     if kind == "file" and not path.is_file():
-        raise ConfigError(f"{flag} {path}: not a file")
+        raise ConfigError(f"{shown}: not a file")
     if kind == "folder" and not path.is_dir():
-        raise ConfigError(f"{flag} {path}: not a folder")
+        raise ConfigError(f"{shown}: not a folder")
     return path
 
 
-def output_dir(path, flag: str) -> Path:
+def output_dir(path, flag: str, *, shown=None) -> Path:
     """*path* when it is a folder that exists or can be created, and can be written.
 
     Nothing is created: the nearest existing folder above *path* is probed
-    with a temporary file, which finds read-only file systems too.
+    with a temporary file, which finds read-only file systems too. Errors
+    name *shown* (default: *path*).
     """
     path = Path(path)
+    shown = Path(shown) if shown is not None else path
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"{flag} {path}: is a file, not a folder")
+        raise ConfigError(f"{flag} {shown}: {'' if shown == path else f'{path} '}is a file, not a folder")
     existing = path
     while not existing.exists():
         if existing.parent == existing:
             break
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
-        raise ConfigError(f"{flag} {path}: {existing} is a file, not a folder")
-    _probe(existing, path, flag)
+        raise ConfigError(f"{flag} {shown}: {existing} is a file, not a folder")
+    _probe(existing, shown, flag)
     return path
 
 
@@ -112,7 +116,7 @@ def output_file(path, flag: str) -> Path:
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"{flag} {path}: is a folder, expected a file name")
-    output_dir(path.parent if str(path.parent) else Path("."), flag)
+    output_dir(path.parent, flag, shown=path)
     return path
 
 
@@ -120,8 +124,11 @@ def _probe(folder: Path, wanted: Path, flag: str) -> None:
     try:
         handle, name = tempfile.mkstemp(prefix=".crepe-gen-write-check-", dir=folder)
     except OSError as error:
-        reason = "read-only" if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM) else error.strerror
-        where = "" if folder == wanted else f"{folder} is "
-        raise ConfigError(f"{flag} {wanted}: cannot write there ({where}{reason})") from None
+        read_only = error.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+        if folder == wanted:
+            detail = "read-only" if read_only else error.strerror
+        else:
+            detail = f"{folder} is read-only" if read_only else f"{folder}: {error.strerror}"
+        raise ConfigError(f"{flag} {wanted}: cannot write there ({detail})") from None
     os.close(handle)
     os.unlink(name)

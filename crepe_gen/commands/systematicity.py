@@ -64,7 +64,7 @@ def run(args) -> int:
                                  max_negatives=args.max_negatives, extractor=args.extractor, progress=True)
     vocabs = parse_vocabs(args.vocab)
     for name, path in vocabs.items():
-        input_path(path, f"--vocab {name}=", kind="file")
+        input_path(path, "--vocab", kind="file")
     output_dir(args.out, "--out")
     vg = VisualGenome(args.vg, lenient=args.lenient)
     section = run_systematicity(vg, vocabs, args.out, config)

@@ -133,12 +133,12 @@ def describe_type(annotation) -> str:
     """What a value of *annotation* is, in the words of an error message.
 
     >>> describe_type(int), describe_type(tuple[int, ...]), describe_type(float | None)
-    ('an integer', 'a list of integers', 'a number or null')
+    ('an integer', 'a list of integers', 'a number')
     """
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if _is_union(annotation):
-        kinds = [describe_type(arg) for arg in args if arg is not type(None)]
-        return " or ".join(kinds + (["null"] if type(None) in args else []))
+        # "or null" is left unsaid: a missing key is what null means to a user
+        return " or ".join(describe_type(arg) for arg in args if arg is not type(None))
     if annotation in _SCALARS:
         return _SCALARS[annotation][1]
     if annotation is tuple or origin is tuple or annotation is list or origin is list:
@@ -166,7 +166,7 @@ def check_value(annotation, value, where: str):
     >>> check_value(int | None, "10", "c.yaml: per_level")
     Traceback (most recent call last):
     ...
-    crepe_gen.core.errors.ConfigError: c.yaml: per_level: expected an integer or null, got '10'
+    crepe_gen.core.errors.ConfigError: c.yaml: per_level: expected an integer, got '10'
     """
     if _is_union(annotation):
         args = typing.get_args(annotation)
