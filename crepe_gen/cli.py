@@ -123,11 +123,12 @@ def main(argv=None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as the Python docs advise
         return 141
     except Exception as error:  # noqa: BLE001 - a bug: one line, the traceback on request
-        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+        debug = os.environ.get(DEBUG_ENV, "") not in ("", "0")
+        if debug:
             traceback.print_exc()
         message = " ".join(str(error).split())
-        print(f"crepe-gen: internal error: {type(error).__name__}: {message} "
-              f"(set {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+        hint = "" if debug else f" (set {DEBUG_ENV}=1 for the traceback)"
+        print(f"crepe-gen: internal error: {type(error).__name__}: {message}{hint}", file=sys.stderr)
         return 70
 
 
