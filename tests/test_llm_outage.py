@@ -157,3 +157,14 @@ def test_breaker_through_the_cli_exits_3_and_a_rerun_resumes(run_cli, tmp_path):
         again = run_cli(*command)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "62 requests, 10 cached" in again.stdout
+
+
+@pytest.mark.parametrize("argv", [
+    ["audit", "{tmp}", "--lm", "{url},m"],
+    ["eval", "--bench", "{tmp}", "--model", "text:lm:{url},m"],
+])
+def test_unreachable_scoring_endpoint_exits_3_before_work(run_cli, tmp_path, argv):
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    done = run_cli(*[arg.format(tmp=tmp_path, url=url) for arg in argv], timeout=60)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert done.stderr == f"crepe-gen: error: {url}: unreachable (connection refused); nothing was sent\n"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..core.errors import ConfigError
 from ..core.io import write_json_atomic
-from .checks import at_least, input_path, output_file
+from .checks import at_least, input_path, lm_endpoint, output_file
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -84,6 +84,7 @@ def run(args) -> int:
     for flag, path in (("--json", args.json), ("--lm-cache", args.lm_cache)):
         if path:
             output_file(path, flag)
+    lm_endpoint(args.lm)
     report = audit_paths(args.paths, config)
     print(report.format_table())
     if report.problems.counts:

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from ..core.errors import ConfigError
 
-__all__ = ["at_least", "fraction", "input_path", "output_dir", "output_file"]
+__all__ = ["at_least", "fraction", "input_path", "lm_endpoint", "output_dir", "output_file"]
 
 
 def at_least(minimum: int, kind=int):
@@ -87,6 +87,16 @@ def input_path(path, flag: str | None, *, kind: str = "any") -> Path:
     if kind == "folder" and not path.is_dir():
         raise ConfigError(f"{shown}: not a folder")
     return path
+
+
+def lm_endpoint(spec: str | None) -> None:
+    """When a language-model spec is ``URL,MODEL``, check that the endpoint
+    answers connections (:func:`crepe_gen.llm.client.check_url`; a
+    :class:`~crepe_gen.core.errors.ServiceError`, exit status 3, if not)."""
+    if spec and spec.startswith(("http://", "https://")) and "," in spec:
+        from ..llm.client import check_url
+
+        check_url(spec.rpartition(",")[0])
 
 
 def output_dir(path, flag: str, *, shown=None) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..evaluation.harness import EvalConfig, default_out, evaluate, write_results
 from ..evaluation.models import ADAPTERS, TEXT_RULES, known_models, load_adapter
-from .checks import at_least, input_path, output_file
+from .checks import at_least, input_path, lm_endpoint, output_file
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -52,6 +52,8 @@ def run(args) -> int:
         input_path(args.images, "--images", kind="folder")
     adapter = load_adapter(args.model, device=args.device, seed=args.seed)
     out = output_file(Path(args.out) if args.out else default_out(args.bench, adapter.spec), "--out")
+    if args.model.startswith("text:lm:"):
+        lm_endpoint(args.model[len("text:lm:"):])
     results = evaluate(args.bench, adapter, args.images, config, cache_dir=out.parent / ".eval_cache",
                        lenient=args.lenient, progress=True)
     json_path, csv_path = write_results(results, out)

@@ -43,7 +43,7 @@ from .cache import ResponseCache, request_key
 from .config import LLMConfig
 from .endpoints import ENDPOINTS, Reply
 
-__all__ = ["CHARS_PER_TOKEN", "LLMClient", "Outcome", "Request", "Spending", "check_endpoint",
+__all__ = ["CHARS_PER_TOKEN", "LLMClient", "Outcome", "Request", "Spending", "check_endpoint", "check_url",
            "make_client", "parse_retry_after", "retry_delay"]
 
 log = logging.getLogger(__name__)
@@ -182,26 +182,31 @@ def check_endpoint(config: LLMConfig, timeout: float = 5.0) -> None:
     ...
     crepe_gen.core.errors.ServiceError: http://127.0.0.1:9/v1: unreachable (connection refused); nothing was sent
     """
-    url = urllib.parse.urlsplit(config.base_url)
+    check_url(config.base_url, min(timeout, config.timeout))
+
+
+def check_url(base_url: str, timeout: float = 5.0) -> None:
+    """:func:`check_endpoint` for any ``http(s)://`` URL (a scoring endpoint, say)."""
+    url = urllib.parse.urlsplit(base_url)
     target = url
     proxy = urllib.request.getproxies().get(url.scheme)
     if proxy and not urllib.request.proxy_bypass(url.hostname):
         target = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
     port = target.port or (443 if target.scheme == "https" else 80)
     try:
-        with socket.create_connection((target.hostname, port), timeout=min(timeout, config.timeout)):
+        with socket.create_connection((target.hostname, port), timeout=timeout):
             return
     except ConnectionRefusedError:
         reason = "connection refused"
     except socket.gaierror:
         reason = f"unknown host {target.hostname!r}"
     except TimeoutError:
-        reason = f"no answer within {min(timeout, config.timeout):g} s"
+        reason = f"no answer within {timeout:g} s"
     except OSError as error:
         reason = error.strerror or type(error).__name__
     if target is not url:
         reason += f" at the proxy {target.hostname}:{port}"
-    raise ServiceError(f"{config.base_url}: unreachable ({reason}); nothing was sent")
+    raise ServiceError(f"{base_url}: unreachable ({reason}); nothing was sent")
 
 
 def make_client(config: LLMConfig):
