@@ -68,6 +68,8 @@ CASES = {
                                ["--captions", "none.txt: not found"]),
     "vocab_out_is_a_folder": ({"v.parquet/x": "x"}, ["vocab", "--out", "{tmp}/v.parquet"],
                               ["--out", "is a folder, expected a file name"]),
+    "vocab_scheduler_without_dask": ({}, ["vocab", "--out", "{tmp}/v.parquet", "--scheduler", "tcp://h:8786"],
+                                     ["--scheduler", "needs --executor dask"]),
     "vocab_workers_zero": ({}, ["vocab", "--out", "{tmp}/v.parquet", "--workers", "0"], ["--workers", ">= 1"]),
     "audit_path_missing": ({}, ["audit", "{tmp}/nothing"], ["nothing: not found"]),
     "audit_seed_negative": ({}, ["audit", "{tmp}", "--seed", "-5"], ["--seed", ">= 0"]),

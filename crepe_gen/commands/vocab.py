@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..core.errors import ConfigError
 from ..core.parallel import EXECUTORS
 from ..systematicity.extract import EXTRACTORS
 from ..systematicity.counting import VocabConfig, build_vocab, manifest_path
@@ -32,6 +33,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    if args.scheduler and args.executor != "dask":
+        raise ConfigError(f"--scheduler is the address of a Dask scheduler: it needs --executor dask "
+                          f"(got --executor {args.executor})")
     for path in args.captions or ():
         input_path(path, "--captions")
     output_file(args.out, "--out")
