@@ -65,7 +65,7 @@ CASES = {
                                     ["--vocab", "v.parquet: not found"]),
     "systematicity_seed_negative": ({}, ["systematicity", "--out", "{tmp}/out", "--seed", "-1"], ["--seed", ">= 0"]),
     "vocab_captions_missing": ({}, ["vocab", "--out", "{tmp}/v.parquet", "--captions", "{tmp}/none.txt"],
-                               ["--captions", "none.txt: not found"]),
+                               ["none.txt: caption path not found"]),
     "vocab_out_is_a_folder": ({"v.parquet/x": "x"}, ["vocab", "--out", "{tmp}/v.parquet"],
                               ["--out", "is a folder, expected a file name"]),
     "vocab_scheduler_without_dask": ({}, ["vocab", "--out", "{tmp}/v.parquet", "--scheduler", "tcp://h:8786"],

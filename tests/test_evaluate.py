@@ -177,5 +177,8 @@ def test_eval_cli_text_baseline(tmp_path, capsys):
     assert "productivity" in capsys.readouterr().out
     assert json.loads(out.read_text())["items"] == 14 and out.with_suffix(".csv").exists()
     assert main(["eval", "--bench", str(tmp_path / "nothing"), "--model", "text:shortest"]) == 2
+    assert "nothing: not found" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["eval", "--bench", str(tmp_path / "empty"), "--model", "text:shortest"]) == 2
     assert "no CREPE-format CSV" in capsys.readouterr().err
     assert main(["eval", "--bench", str(bench), "--model", "clip"]) == 2

@@ -8,7 +8,7 @@ from ..core.errors import ConfigError
 from ..core.parallel import EXECUTORS
 from ..systematicity.extract import EXTRACTORS
 from ..systematicity.counting import VocabConfig, build_vocab, manifest_path
-from .checks import at_least, input_path, output_dir, output_file
+from .checks import at_least, output_dir, output_file
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -36,8 +36,6 @@ def run(args) -> int:
     if args.scheduler and args.executor != "dask":
         raise ConfigError(f"--scheduler is the address of a Dask scheduler: it needs --executor dask "
                           f"(got --executor {args.executor})")
-    for path in args.captions or ():
-        input_path(path, "--captions")
     output_file(args.out, "--out")
     if args.work_dir is not None:
         output_dir(args.work_dir, "--work-dir")
