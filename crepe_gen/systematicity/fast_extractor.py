@@ -121,17 +121,9 @@ class FastExtractor:
 
     def __call__(self, caption: str) -> Extraction:
         parts = self._split(caption.lower())
-        if len(parts) < 5:
-            return self._single(parts[1]) if len(parts) == 3 and parts[1] is not None else _EMPTY
-        surfaces = parts[1::2]
-        if None in surfaces:
+        if None in parts[1::2]:  # a sentence end: the rules run per sentence
             return _merged([self._sentence(piece) for piece in _sentences(parts)])
-        key = (*map(self._shape_ids.__getitem__, surfaces), *map(self._gap_ids.__getitem__, parts[:-1:2]))
-        self.cache_lookups += 1
-        program = self._programs.get(key)
-        if program is None:
-            program = self._compile(key, len(surfaces))
-        return program(surfaces)
+        return self._sentence(parts)
 
     def _sentence(self, parts: list) -> Extraction:
         """The extraction of one sentence's *parts* (gaps and forms, no sentence end)."""
