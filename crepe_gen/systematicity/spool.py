@@ -35,13 +35,39 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["ProvenanceSpool", "slim_record"]
+__all__ = ["ProvenanceSpool", "SlimNegative", "slim_record"]
 
 #: Record fields balancing reads; a negative keeps ``text`` and ``plausibility``.
 SLIM_FIELDS = ("image_id", "region_id", "caption", "plausibility")
-#: Key of a slim record's line in the spool, and of a slim negative's place
-#: in its full record's list.
-LINE, AT = "_line", "_at"
+#: Key of a slim record's line in the spool.
+LINE = "_line"
+
+
+class SlimNegative(tuple):
+    """A negative's ``text`` and ``plausibility`` (read as in a full record,
+    ``negative["text"]``) and its place ``at`` in its full record's list; a
+    tuple, a fraction of a dict's memory.
+
+    >>> n = SlimNegative("a blue cup", 0.25, 3)
+    >>> n["text"], n["plausibility"], n.at
+    ('a blue cup', 0.25, 3)
+    """
+
+    __slots__ = ()
+    _FIELDS = {"text": 0, "plausibility": 1}
+
+    def __new__(cls, text: str, plausibility, at: int):
+        return super().__new__(cls, (text, plausibility, at))
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._FIELDS.get(key, key))
+
+    @property
+    def at(self) -> int:
+        return super().__getitem__(2)
+
+    def __repr__(self) -> str:
+        return f"SlimNegative(text={self['text']!r}, plausibility={self['plausibility']!r}, at={self.at})"
 
 
 def slim_record(record: dict, line: int) -> dict:
@@ -50,11 +76,10 @@ def slim_record(record: dict, line: int) -> dict:
 
     >>> slim_record({"image_id": 1, "region_id": 2, "caption": "c", "plausibility": 0.0, "box": [0, 0, 1, 1],
     ...              "negatives": {"atom": [{"text": "d", "plausibility": 1.0, "edit": {}}]}}, 4)
-    {'image_id': 1, 'region_id': 2, 'caption': 'c', 'plausibility': 0.0, 'negatives': {'atom': [{'text': 'd', 'plausibility': 1.0, '_at': 0}]}, '_line': 4}
+    {'image_id': 1, 'region_id': 2, 'caption': 'c', 'plausibility': 0.0, 'negatives': {'atom': [SlimNegative(text='d', plausibility=1.0, at=0)]}, '_line': 4}
     """
     slim = {key: record[key] for key in SLIM_FIELDS if key in record}
-    slim["negatives"] = {kind: [{"text": n["text"], "plausibility": n.get("plausibility"), AT: j}
-                                for j, n in enumerate(negatives)]
+    slim["negatives"] = {kind: [SlimNegative(n["text"], n.get("plausibility"), j) for j, n in enumerate(negatives)]
                          for kind, negatives in record["negatives"].items()}
     slim[LINE] = line
     return slim
@@ -63,7 +88,7 @@ def slim_record(record: dict, line: int) -> dict:
 def applied(record: dict, slim: dict) -> dict:
     """*record* with the negatives its *slim* record kept, in the slim order."""
     negatives = record["negatives"]
-    record["negatives"] = {kind: [negatives[kind][n[AT]] for n in slim["negatives"][kind]] for kind in negatives}
+    record["negatives"] = {kind: [negatives[kind][n.at] for n in slim["negatives"][kind]] for kind in negatives}
     return record
 
 
