@@ -269,6 +269,43 @@ def test_reruns_are_byte_identical(built, small_vg, vocab_files, tmp_path):
         assert path.read_bytes() == (tmp_path / "systematicity" / path.name).read_bytes(), path.name
 
 
+def test_spooled_provenance_writes_the_in_memory_bytes(built, small_vg, vocab_files, tmp_path, monkeypatch):
+    """Full provenance records kept in memory through balancing give the same
+    files as records spooled to disk, and no spool file is left behind."""
+    from crepe_gen.systematicity import stage
+
+    class InMemory:
+        def __init__(self, *args):
+            pass
+
+        def __enter__(self):
+            return None
+
+        def __exit__(self, *exc):
+            return None
+
+    out, _ = built
+    monkeypatch.setattr(stage, "ProvenanceSpool", InMemory)
+    run_systematicity(VisualGenome(small_vg), vocab_files, tmp_path, SystematicityConfig(seed=7))
+    names = sorted(p.name for p in (out / "systematicity").iterdir() if p.is_file())
+    assert names == sorted(p.name for p in (tmp_path / "systematicity").iterdir() if p.is_file())
+    assert not [name for name in names if name.startswith(".")]
+    for name in names:
+        assert (out / "systematicity" / name).read_bytes() == (tmp_path / "systematicity" / name).read_bytes(), name
+
+
+def test_a_failed_write_leaves_no_spool(small_vg, vocab_files, tmp_path, monkeypatch):
+    from crepe_gen.systematicity import stage
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(stage, "write_outputs", fail)
+    with pytest.raises(OSError, match="disk full"):
+        run_systematicity(VisualGenome(small_vg), vocab_files, tmp_path, SystematicityConfig(seed=7))
+    assert not [p.name for p in (tmp_path / "systematicity").iterdir() if ".spool." in p.name]
+
+
 @pytest.mark.slow
 def test_reruns_in_another_process_are_byte_identical(built, small_vg, vocab_files, tmp_path):
     """A fresh interpreter with another string-hash seed gives the same bytes

@@ -19,6 +19,7 @@ from .captions import parse_caption
 from .facts import ImageFacts
 from .grounding import Region, aligned
 from .plausibility import CompoundPlausibility
+from .spool import ProvenanceSpool
 from .negatives import AtomPool, Balance, RowContext, atom_negatives, combined_negatives, comp_negatives
 
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ def row_rng(seed: int, tag: str, region: Region) -> random.Random:
 
 @dataclass
 class TrainingSet:
-    """One training set's split membership, replacement pool and output rows."""
+    """One training set's split membership, replacement pool and output rows.
+
+    ``rows`` and ``provenance`` are ``{split: [CSV row]}`` and ``{split: [record]}``."""
 
     name: str
     tag: str
@@ -44,6 +47,20 @@ class TrainingSet:
     rows: dict
     provenance: dict
     balances: dict = dataclasses.field(default_factory=lambda: {"atom": Balance(), "combined": Balance()})
+    #: Where the full provenance records go (:mod:`~crepe_gen.systematicity.spool`);
+    #: ``provenance`` then holds their slim records. None: full records in memory.
+    spool: ProvenanceSpool | None = None
+
+    def keep(self, split: str, row: dict, record: dict) -> None:
+        """Add a made row and its provenance record to *split*."""
+        self.rows[split].append(row)
+        self.provenance[split].append(self.spool.add(split, record) if self.spool is not None else record)
+
+    def records(self, split: str):
+        """The full provenance records of *split*, as balanced."""
+        if self.spool is None:
+            return iter(self.provenance[split])
+        return self.spool.records(split, self.provenance[split])
 
 
 def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigrams: BigramIndex,
@@ -111,5 +128,4 @@ def make_rows(vg: VisualGenome, regions: list[Region], sets: list[TrainingSet], 
                 if made is None:
                     state.skipped["no valid atom negative"] += 1
                     continue
-                state.rows[split].append(made[0])
-                state.provenance[split].append(made[1])
+                state.keep(split, *made)

@@ -62,12 +62,16 @@ captions (:func:`ground`), split them per training set
 (:func:`training_set`), make the rows
 (:func:`~crepe_gen.systematicity.rows.make_rows`), balance them
 (:func:`~crepe_gen.systematicity.balancing.balance_sets`) and write the files
-and the manifest section (:func:`write_outputs`).
+and the manifest section (:func:`write_outputs`). Rows' full provenance
+records wait in spool files next to the outputs
+(:mod:`~crepe_gen.systematicity.spool`) while balancing works on what it reads
+of them, so memory does not grow with them.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import json
 import logging
@@ -92,6 +96,7 @@ from .negatives import AtomPool
 from .plausibility import CompoundPlausibility
 from ..productivity.weights import graph_compounds
 from .rows import TrainingSet, make_rows
+from .spool import ProvenanceSpool
 from .splits import assign_splits, positive_frequencies
 from .vg_names import VGNames, vg_names
 
@@ -297,7 +302,7 @@ def _write_training_set(folder: Path, inputs: Inputs, state: TrainingSet, sectio
     for split, rows in state.rows.items():
         stem = systematicity_stem(split, tag)
         write_text_atomic(folder / f"{stem}.csv", csv_text(list(SYSTEMATICITY_COLUMNS), rows))
-        write_jsonl_atomic(folder / f"{stem}.jsonl", state.provenance[split])
+        write_jsonl_atomic(folder / f"{stem}.jsonl", state.records(split))
         section["files"].append(f"systematicity/{stem}.csv")
         log.info("%s: %d rows", stem, len(rows))
 
@@ -329,6 +334,12 @@ def run_systematicity(vg: VisualGenome, vocabs: dict, out_dir, config: Systemati
 
 
 def _run(vg: VisualGenome, vocabs: dict, out_dir: Path, config: SystematicityConfig) -> dict:
+    with contextlib.ExitStack() as spools:
+        return _run_steps(vg, vocabs, out_dir, config, spools)
+
+
+def _run_steps(vg: VisualGenome, vocabs: dict, out_dir: Path, config: SystematicityConfig,
+               spools: contextlib.ExitStack) -> dict:
     inputs = resolve_inputs(vg, vocabs, out_dir, config)
     todo = inputs.todo
     counts = _read_counts(inputs)
@@ -337,6 +348,8 @@ def _run(vg: VisualGenome, vocabs: dict, out_dir: Path, config: SystematicityCon
     regions, lex, plausibility = ground(vg, inputs.names, config, skipped, bigrams) if todo else ([], None, None)
     log.info("%d grounded region captions", len(regions))
     sets = [training_set(name, tag, regions, counts[name], lex, config) for name, tag in todo.items()]
+    for state in sets:  # full provenance records wait on disk until written
+        state.spool = spools.enter_context(ProvenanceSpool(out_dir / "systematicity", f"provenance_{state.tag}"))
     make_rows(vg, regions, sets, bigrams, inputs.names.surfaces, config, plausibility)
     balance_sets(sets, config)
     return write_outputs(vg, inputs, sets, regions, skipped, out_dir, config)
