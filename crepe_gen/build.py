@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Callable
 
 from .bench.format import TRAINING_SETS
-from .core.config import check_value, config_from_mapping, read_yaml_mapping
+from .core.config import check_field, config_from_mapping, read_yaml_mapping
 from .core.errors import ConfigError, InputError
 from .core.fingerprint import NOT_FINGERPRINTED, canonical_json, code_version, file_digest, file_listing, fingerprint
 from .core.io import versions, write_json_atomic, write_text_atomic
@@ -81,11 +81,8 @@ class BuildConfig:
         if unknown:
             raise ConfigError(f"{source}: unknown keys {', '.join(unknown)} "
                               f"(stages: {', '.join(STAGES)})")
-        for key in ("out", "seed", "visual_genome", "images", "stages"):  # a wrong type fails here, not mid-build
-            if key in data:
-                data[key] = check_value(_TOP_LEVEL[key], data[key], f"{source}: {key}")
-        if data.get("seed", 0) < 0:
-            raise ConfigError(f"{source}: seed: must be 0 or more, got {data['seed']}")
+        for key in _TOP_LEVEL.keys() & data.keys():  # a wrong type fails here, not mid-build
+            data[key] = check_field(key, _TOP_LEVEL[key], data[key], source)
         stages = tuple(data.pop("stages", cls.stages))
         bad = [stage for stage in stages if stage not in STAGES]
         if bad:

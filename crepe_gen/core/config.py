@@ -46,7 +46,8 @@ import yaml
 
 from .errors import ConfigError
 
-__all__ = ["read_yaml_mapping", "config_from_mapping", "config_from_yaml", "check_value", "describe_type"]
+__all__ = ["read_yaml_mapping", "config_from_mapping", "config_from_yaml", "check_field", "check_seed", "check_value",
+           "describe_type"]
 
 #: Fields that must not be negative whatever the dataclass: seeds (numpy refuses them).
 _NON_NEGATIVE = frozenset({"seed"})
@@ -109,9 +110,7 @@ def config_from_mapping(cls, values: dict, where: str):
         annotation = hints.get(name, typing.Any)
         if annotation is typing.Any and isinstance(default, tuple) or dataclasses.is_dataclass(default):
             annotation = type(default)
-        values[name] = check_value(annotation, value, f"{where}: {name}")
-        if name in _NON_NEGATIVE and isinstance(values[name], int) and values[name] < 0:
-            raise ConfigError(f"{where}: {name}: must be 0 or more, got {values[name]}")
+        values[name] = check_field(name, annotation, value, where)
     try:
         return cls(**values)
     except (TypeError, ValueError, ConfigError) as error:
@@ -127,6 +126,33 @@ def config_from_yaml(cls, path, *, what: str = "configuration", section: str | N
         data = data[section]
     data = {**data, **{k: v for k, v in (overrides or {}).items() if v is not None}}
     return config_from_mapping(cls, data, str(path))
+
+
+def check_field(name: str, annotation, value, where: str):
+    """*value* of field *name* checked against *annotation* (:func:`check_value`),
+    and a seed against being negative; faults start with ``WHERE: NAME``.
+
+    >>> check_field("seed", int, -4, "cfg.yaml")
+    Traceback (most recent call last):
+    ...
+    crepe_gen.core.errors.ConfigError: cfg.yaml: seed: must be 0 or more, got -4
+    """
+    value = check_value(annotation, value, f"{where}: {name}")
+    if name in _NON_NEGATIVE and isinstance(value, int) and value < 0:
+        raise ConfigError(f"{where}: {name}: must be 0 or more, got {value}")
+    return value
+
+
+def check_seed(seed: int, what: str = "seed") -> None:
+    """A stage config's own check of its seed (numpy refuses negative ones).
+
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    crepe_gen.core.errors.ConfigError: seed must be 0 or more, got -1
+    """
+    if seed < 0:
+        raise ConfigError(f"{what} must be 0 or more, got {seed}")
 
 
 def describe_type(annotation) -> str:

@@ -39,6 +39,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..core.errors import ConfigError, InputError
+from ..core.config import check_seed
 from ..bench.reader import Item, load_benchmark
 from ..bench.writer import csv_text
 from ..core.io import portable_path, versions, write_json_atomic, write_text_atomic
@@ -119,8 +120,7 @@ class EvalConfig:
     def __post_init__(self):
         if self.batch_size < 1 or self.n_bootstrap < 1 or not self.ks:
             raise ConfigError(f"invalid evaluation config {self}")
-        if self.seed < 0:
-            raise ConfigError(f"seed must be 0 or more, got {self.seed}")
+        check_seed(self.seed)
 
 
 def rank_items(items: list[Item], adapter, images_dir=None, config: EvalConfig = EvalConfig(),

@@ -21,7 +21,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 
 from ..core.errors import ConfigError
-from ..core.config import config_from_mapping, read_yaml_mapping
+from ..core.config import check_seed, config_from_mapping, read_yaml_mapping
 from ..core.fingerprint import NOT_FINGERPRINTED
 from .endpoints import ENDPOINTS
 
@@ -77,8 +77,7 @@ class LLMConfig:
             url.port
         except ValueError:
             raise ConfigError(f"llm base_url {self.base_url!r}: bad port") from None
-        if self.seed < 0:
-            raise ConfigError(f"llm seed must be 0 or more, got {self.seed}")
+        check_seed(self.seed, "llm seed")
         for name in ("max_tokens", "max_concurrency", "max_attempts", "max_consecutive_failures"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"llm {name} must be at least 1, got {getattr(self, name)}")

@@ -62,7 +62,7 @@ from tqdm import tqdm
 from .captions import CAPTION_BACKENDS, scene_from_subgraph
 from ..core.errors import ConfigError
 from ..bench.writer import csv_text
-from ..core.config import config_from_mapping, config_from_yaml
+from ..core.config import check_seed, config_from_mapping, config_from_yaml
 from ..core.fingerprint import NOT_FINGERPRINTED, code_version, file_listing, fingerprint
 from ..core.io import update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..core.lock import output_lock
@@ -147,8 +147,7 @@ class ProductivityConfig:
         for name in ("per_level", "max_images", "vocabulary_images"):  # None means "all"
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1 (or left out for all), got {getattr(self, name)}")
-        if self.seed < 0:
-            raise ConfigError(f"seed must be 0 or more, got {self.seed}")
+        check_seed(self.seed)
         if self.balance_surplus < 1 or self.foil_candidates < self.negatives:
             raise ConfigError("balance_surplus must be at least 1 and foil_candidates at least negatives")
         object.__setattr__(self, "levels", tuple(int(n) for n in self.levels))

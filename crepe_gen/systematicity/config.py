@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..bench.format import SPLITS
+from ..core.config import check_seed
 from ..core.errors import ConfigError
 from ..core.fingerprint import NOT_FINGERPRINTED
 
@@ -115,8 +116,7 @@ class SystematicityConfig:
     progress: bool = field(default=False, metadata=NOT_FINGERPRINTED)
 
     def __post_init__(self):
-        if self.seed < 0:
-            raise ConfigError(f"seed must be 0 or more, got {self.seed}")
+        check_seed(self.seed)
         if self.min_count < 1:
             raise ConfigError(f"min_count must be at least 1, got {self.min_count}")
         if self.max_negatives < 1 or self.comp_negatives < 1:
