@@ -32,12 +32,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--workers", type=at_least(1), default=None,
                         help="worker processes (output does not depend on it)")
     parser.add_argument("--max-images", type=at_least(1), default=None, help="read at most this many images")
+    parser.add_argument("--prior-model", default=None, metavar="SPEC",
+                        help="language model whose scores of short compounds choose atom and swap rows by "
+                             "plausibility rank: gemma3-270m, a GGUF file, or URL,MODEL (default: none)")
     add_llm_arguments(parser)
 
 
 def run(args) -> int:
     overrides = {"seed": args.seed, "per_level": args.per_level, "workers": args.workers,
-                 "max_images": args.max_images}
+                 "max_images": args.max_images, "prior_model": args.prior_model}
     if args.config:
         config = ProductivityConfig.from_yaml(args.config, **overrides)
     else:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import logging
 
+from .prior import rescore_rows
 from ..textonly.balance import (balance_foils, balance_rounds, drop_predictable, positive_rank, select_rows_by_rank,
                                 select_rows_by_ranks)
 
@@ -163,7 +164,7 @@ def _drop_predictable_rows(cells: dict, type_cells: list, per_cell: int, config,
     cells.update(kept_rows)
 
 
-def balance_cells(cells: dict, config) -> tuple[dict, dict]:
+def balance_cells(cells: dict, config, prior=None, progress: bool = False) -> tuple[dict, dict]:
     """The rows to write, the same number in every cell, and what balancing dropped.
 
     *cells*: ``{(foil type, n): [(csv row, provenance), ...]}``; *config*: a
@@ -173,7 +174,9 @@ def balance_cells(cells: dict, config) -> tuple[dict, dict]:
     still solves are dropped (:func:`_drop_predictable_rows`); swap and negate
     rows are then chosen per cell by
     :func:`~crepe_gen.textonly.balance.select_rows_by_rank`; then every cell
-    is cut to the sparsest cell's count (or ``per_level``).
+    is cut to the sparsest cell's count (or ``per_level``). With *prior* (a
+    :class:`~crepe_gen.productivity.prior.CompoundPrior`), the rows left to
+    choose from are rescored by it before rows are chosen by plausibility rank.
     """
     cells = {cell: list(rows) for cell, rows in sorted(cells.items())}
     section = {f"{foil_type}_{what}": 0 for foil_type in CHOSEN_FOIL_TYPES for what in ("rows_dropped", "foils_dropped")}
@@ -193,6 +196,9 @@ def balance_cells(cells: dict, config) -> tuple[dict, dict]:
         type_cells = [cell for cell in cells if cell[0] == foil_type]
         if config.balance_ranks and type_cells:
             _drop_predictable_rows(cells, type_cells, per_cell, config, section)
+    if prior is not None and config.balance_ranks:
+        rescore_rows([row for cell in cells if cell[0] in PLAUSIBILITY_CHOSEN_FOIL_TYPES for row in cells[cell]],
+                     prior, progress)
     for foil_type in dict.fromkeys(ROW_CHOSEN_FOIL_TYPES + PLAUSIBILITY_CHOSEN_FOIL_TYPES):
         if config.balance_ranks and any(cell[0] == foil_type for cell in cells):
             _choose_rows(cells, foil_type, per_cell, config, section)

