@@ -18,13 +18,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from crepe_gen.productivity.balancing import plausibility_rank
 from crepe_gen.productivity.prior import CompoundPrior
 from crepe_gen.textonly.language_model import BUNDLED_MODEL, load_scorer
 from crepe_gen.vg.scene import Scene
 
 
 def _rank(scores) -> int:
-    return round(sum(s > scores[0] for s in scores[1:]) + sum(s == scores[0] for s in scores[1:]) / 2)
+    return plausibility_rank({"plausibility": scores})
 
 
 def main() -> None:

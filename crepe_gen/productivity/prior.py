@@ -26,6 +26,7 @@ Examples
 >>> scene = Scene((Mention(1, "bike", ("parked",)), Mention(2, "sidewalk", ())), ((1, "parked on", 2),))
 >>> compound_phrases(scene)
 ['a bike', 'a sidewalk', 'a parked bike', 'a bike parked on a sidewalk']
+>>> from crepe_gen.textonly.language_model import CaptionScore
 >>> class Letters:  # a stand-in scorer: fewer letters, more likely
 ...     name = "letters"
 ...     def score(self, texts):
@@ -43,10 +44,10 @@ import logging
 from tqdm import tqdm
 
 from .captions import noun_phrase
-from ..textonly.language_model import CaptionScore, load_scorer  # noqa: F401 (CaptionScore: the doctest)
+from ..textonly.language_model import load_scorer, user_cache_dir
 from ..vg.scene import Mention, Scene
 
-__all__ = ["CompoundPrior", "compound_phrases", "load_prior", "rescore_rows"]
+__all__ = ["CompoundPrior", "compound_phrases", "differing_compounds", "load_prior", "rescore_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,15 @@ def compound_phrases(scene: Scene) -> list[str]:
     return phrases
 
 
+def differing_compounds(scenes) -> list[collections.Counter]:
+    """Per scene of a row, its :func:`compound_phrases` less those every scene of the row holds."""
+    counts = [collections.Counter(compound_phrases(scene)) for scene in scenes]
+    shared = counts[0].copy()
+    for count in counts[1:]:
+        shared &= count
+    return [count - shared for count in counts]
+
+
 class CompoundPrior:
     """Scores the candidates of one row by the LM log-likelihood of the
     compounds in which they differ (see the module docstring). *scorer* is
@@ -74,18 +84,12 @@ class CompoundPrior:
         self.scorer = scorer
         self.name = scorer.name
 
-    @staticmethod
-    def differing(scenes) -> list[collections.Counter]:
-        """Per scene, its compound phrases less those every scene of the row holds."""
-        counts = [collections.Counter(compound_phrases(scene)) for scene in scenes]
-        shared = counts[0].copy()
-        for count in counts[1:]:
-            shared &= count
-        return [count - shared for count in counts]
-
     def row_scores(self, scenes) -> list[float]:
         """One score per scene of a row (positive and foils): higher is more plausible."""
-        differing = self.differing(scenes)
+        return self.scores_of(differing_compounds(scenes))
+
+    def scores_of(self, differing: list[collections.Counter]) -> list[float]:
+        """The scores of a row from its :func:`differing_compounds`."""
         phrases = sorted({phrase for count in differing for phrase in count})
         score = {phrase: s.total for phrase, s in zip(phrases, self.scorer.score(phrases))}
         return [round(float(sum(score[p] * k for p, k in count.items())), 6) for count in differing]
@@ -94,8 +98,10 @@ class CompoundPrior:
 def load_prior(spec: str, cache=None) -> CompoundPrior:
     """The :class:`CompoundPrior` of a language-model spec
     (:func:`~crepe_gen.textonly.language_model.load_scorer`: ``gemma3-270m``,
-    a GGUF path, or ``URL,MODEL``), its scores cached in *cache* (a SQLite file)."""
-    return CompoundPrior(load_scorer(spec, cache))
+    a GGUF path, or ``URL,MODEL``), its scores cached in *cache* (a SQLite
+    file; by default ``compound_scores.sqlite`` in the user cache folder, so
+    every run shares them)."""
+    return CompoundPrior(load_scorer(spec, cache or user_cache_dir() / "compound_scores.sqlite"))
 
 
 def _row_scenes(provenance: dict) -> list[Scene]:
@@ -108,11 +114,11 @@ def rescore_rows(rows: list, prior: CompoundPrior, progress: bool = False) -> No
 
     *rows*: ``[(csv row, provenance), ...]``. The distinct phrases of all rows
     are scored first in one pass (with a progress bar), so the model runs once per phrase."""
-    scenes = [_row_scenes(provenance) for _, provenance in rows]
-    phrases = sorted({phrase for row in scenes for count in CompoundPrior.differing(row) for phrase in count})
+    differing = [differing_compounds(_row_scenes(provenance)) for _, provenance in rows]
+    phrases = sorted({phrase for row in differing for count in row for phrase in count})
     log.info("compound prior (%s): %d distinct compounds over %d rows", prior.name, len(phrases), len(rows))
     step = 64
     for start in tqdm(range(0, len(phrases), step), desc="compound prior", unit=" batches", disable=not progress):
         prior.scorer.score(phrases[start:start + step])
-    for (_, provenance), row in zip(rows, scenes):
-        provenance["plausibility"] = prior.row_scores(row)
+    for (_, provenance), row in zip(rows, differing):
+        provenance["plausibility"] = prior.scores_of(row)

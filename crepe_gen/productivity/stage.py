@@ -72,6 +72,7 @@ from ..language.lexicon import LexiconConfig
 from .balancing import balance_cells
 from .negatives import FOIL_TYPES, NegativeConfig
 from .sampling import SamplingConfig, sample_subgraph
+from .prior import load_prior
 from .weights import AtomStatistics, atom_statistics, plausibility_scorer
 from ..vg.geometry import area
 from ..vg.graph import union_box
@@ -447,12 +448,7 @@ def _run(vg, out_dir: Path, config: ProductivityConfig, images_dir, progress: bo
     bad_records = dict(vg.problems.counts)  # the second pass over the same files would count them again
     cells, skipped, images = _gather_rows(vg, statistics, config, images_dir, parts_dir, progress)
 
-    prior = None
-    if config.prior_model and config.balance_ranks:
-        from .prior import load_prior
-        from ..textonly.language_model import user_cache_dir
-
-        prior = load_prior(config.prior_model, cache=user_cache_dir() / "compound_scores.sqlite")
+    prior = load_prior(config.prior_model) if config.prior_model else None
     kept_cells, balance_section = balance_cells(cells, config, prior, progress)
     llm_section = None
     if llm is not None:
