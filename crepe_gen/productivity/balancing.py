@@ -36,7 +36,7 @@ CHOSEN_FOIL_TYPES = ("atom", "negate")
 ROW_CHOSEN_FOIL_TYPES = ("swap", "negate")
 #: Foil types whose cells keep the rows whose positive's rank under the text-only
 #: plausibility score (:mod:`crepe_gen.productivity.weights`) is uniform.
-PLAUSIBILITY_CHOSEN_FOIL_TYPES = ("atom", "swap")
+PLAUSIBILITY_CHOSEN_FOIL_TYPES = ("atom", "swap", "negate")
 #: Foil types whose rows a retrained classifier still solves are dropped.
 PREDICTABLE_DROPPED_TYPES = ("atom", "swap", "negate")
 
@@ -124,12 +124,14 @@ def _choose_rows(cells: dict, foil_type: str, per_cell: int, config, section: di
         chosen, start = set(), 0
         for cell in chosen_cells:
             size = len(cells[cell])
+            # rows whose foils state an impossible relation come last, taken only to fill the cell
+            order = sorted(range(size), key=lambda i: not cells[cell][i][1].get("possible", True))
             rankings = []
             if foil_type in ROW_CHOSEN_FOIL_TYPES:
-                rankings.append([positive_rank(*scores[start + i]) for i in range(size)])
+                rankings.append([positive_rank(*scores[start + i]) for i in order])
             if foil_type in PLAUSIBILITY_CHOSEN_FOIL_TYPES:
-                rankings.append([plausibility_rank(provenance) for _, provenance in cells[cell]])
-            chosen.update(start + i for i in select_rows_by_ranks(rankings, per_cell, config.negatives))
+                rankings.append([plausibility_rank(cells[cell][i][1]) for i in order])
+            chosen.update(start + order[i] for i in select_rows_by_ranks(rankings, per_cell, config.negatives))
             start += size
         return [list(range(len(row[0]["hard_negs"]))) if i in chosen else None
                 for i, (_, row) in enumerate(flat)]

@@ -71,7 +71,7 @@ from ..vg.graph import union_box
 from ..vg.scene import Edit, Scene
 from ..vg.truth import object_has_name, same_thing, statement_holds
 
-__all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negatable_atoms", "relations_possible",
+__all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negatable_atoms",
            "negate_foils", "permuted", "swap_foils", "swap_slots"]
 
 log = logging.getLogger(__name__)
@@ -108,10 +108,11 @@ class _Collector:
 
     def __init__(self, graph, positive: Scene, renderer, wanted: int, plausibility=None,
                  oversample: int = 1, max_lead: float | None = None, keep: int = 0, is_false=None,
-                 above: float | None = None):
+                 above: float | None = None, admissible=None):
         self.graph, self.renderer, self.wanted, self.max_lead = graph, renderer, wanted, max_lead
         self.above = above
         self.is_false = is_false or (lambda scene: not statement_holds(graph, scene.statement()))
+        self.admissible = admissible or (lambda scene: True)
         self.positive, self.plausibility = positive, plausibility
         self.keep = max(wanted, keep)  # foils returned when that many are found
         self.capacity = self.keep * (oversample if plausibility else 1)
@@ -130,7 +131,7 @@ class _Collector:
         if self.full:
             return False
         text = caption_key(self.renderer(scene))
-        if text in self.seen or not self.is_false(scene):
+        if text in self.seen or not self.admissible(scene) or not self.is_false(scene):
             return False
         self.seen.add(text)
         self.found.append((scene, edit))
@@ -227,7 +228,8 @@ def atom_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     above = rng.randrange(config.negatives + 1) / config.negatives if plausibility is not None else None
     for kind, slot in slots[:config.slots]:
         collector = _Collector(graph, scene, renderer, config.negatives, plausibility, config.oversample,
-                               config.max_plausibility_lead, keep=config.candidates, above=above)
+                               config.max_plausibility_lead, keep=config.candidates, above=above,
+                               admissible=_possible_foils(scene, plausibility))
         for made in _ATOM_RULES[kind](graph, scene, lexicon, rng, slot, collector.capacity * 2):
             collector.offer(*made)
             if collector.full:
@@ -348,23 +350,12 @@ def permuted(scene: Scene, kind: str, slot: tuple, order: tuple) -> tuple[Scene,
     return scene, Edit("swap", f"permute_{kind}", tuple(slot), old, new)
 
 
-def relations_possible(foil: Scene, positive: Scene, possible) -> bool:
-    """Whether every relation *foil* states anew (other names at its ends, or
-    another predicate, than in *positive*) is physically possible by
-    ``possible(subject name, predicate, object name)``
-    (:meth:`crepe_gen.productivity.weights.Plausibility.possible`).
-
-    >>> from crepe_gen.vg.scene import Mention
-    >>> positive = Scene((Mention(1, "man", ()), Mention(2, "hat", ())), ((1, "wearing", 2),))
-    >>> foil = Scene((Mention(1, "hat", ()), Mention(2, "man", ())), ((1, "wearing", 2),))
-    >>> relations_possible(foil, positive, lambda s, p, o: (s, p, o) == ("man", "wearing", "hat"))
-    False
-    """
-    def named(scene):
-        names = {m.object_id: m.name for m in scene.objects}
-        return [(names[s], p, names[o]) for s, p, o in scene.relations]
-    before = set(named(positive))
-    return all(relation in before or possible(*relation) for relation in named(foil))
+def _possible_foils(positive: Scene, plausibility):
+    """``foil -> bool``: whether *plausibility* admits everything the foil states
+    anew (:meth:`crepe_gen.productivity.weights.Plausibility.admits`); None when
+    it cannot tell (every foil is then admitted)."""
+    admits = getattr(plausibility, "admits", None)
+    return None if admits is None else (lambda foil: admits(foil, positive))
 
 
 def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
@@ -376,29 +367,36 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
     candidate closest to all others), and every word kept. A relation whose
     ends are exchanged by a permutation of names must not hold reversed
     (symmetric predicates always do, so they are never swapped). A row needs
-    all five orderings false for the image, and, with a *plausibility* that
-    tells which relations are ``possible``, every relation a foil states anew
-    possible (:func:`relations_possible`: no "a phone is wearing a man").
+    all five orderings false for the image. With a *plausibility* that tells
+    which statements are possible, triples whose every foil states only
+    possible relations and attribute bindings
+    (:meth:`~crepe_gen.productivity.weights.Plausibility.admits`: no "a phone
+    is wearing a man") are preferred; a row with impossible ones is made only when the
+    subgraph has no other (its provenance says so, and balancing takes such
+    rows last, :func:`crepe_gen.productivity.balancing.balance_cells`).
     """
     renderer = _renderer(renderer)
     orders = list(itertools.permutations(range(3)))[1:1 + config.negatives]
     if len(orders) < config.negatives:
         return None  # three values have only five other orderings
     target = 1 + rng.randrange(len(orders))
-    valid = []
-    possible = getattr(plausibility, "possible", None)
+    possible_rows, other_rows = [], []
+    admissible = _possible_foils(scene, plausibility)
     for kind, slot in swap_slots(scene, rng, lexicon)[:config.slots]:
         collector = _Collector(graph, scene, renderer, config.negatives)
         for order in orders:
-            foil, edit = permuted(scene, kind, slot, order)
-            if possible is not None and not relations_possible(foil, scene, possible):
+            if not collector.offer(*permuted(scene, kind, slot, order)):
                 break
-            if not collector.offer(foil, edit):
-                break
-        if len(collector.found) == len(orders):
-            valid.append(collector.result())
-            if plausibility is None or len(valid) >= config.oversample:
-                break
+        if len(collector.found) < len(orders):
+            continue
+        row = collector.result()
+        if admissible is None or all(admissible(foil) for foil, _ in row[1]):
+            possible_rows.append(row)
+        else:
+            other_rows.append(row)
+        if plausibility is None or len(possible_rows) >= config.oversample:
+            break
+    valid = possible_rows or other_rows
     if not valid:
         return None
     if plausibility is None:

@@ -244,6 +244,7 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
             made = 0
             seed = row_seed(config.seed, image_id, foil_type, n)
             rng = random.Random(seed)
+            fallback = None  # a row whose foils state an impossible relation: kept only if no other is found
             for attempt in range(config.subgraph_attempts):
                 if made >= config.rows_per_image:
                     break
@@ -269,11 +270,19 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
                 if not all(fluent(text) for text in captions[1:]):
                     skipped[f"{foil_type} foil not fluent"] += 1
                     continue
+                row = (foil_type, n, _csv_row(image_id, sub, captions, box),
+                       _provenance(graph, sub, scene, positive, foils, captions, style, seed, foil_type,
+                                   config.caption_backend, plausibility))
+                if not row[3]["possible"]:
+                    fallback = fallback or (row, sub.key)
+                    continue
                 used.add(sub.key)
                 made += 1
-                rows.append((foil_type, n, _csv_row(image_id, sub, captions, box),
-                             _provenance(graph, sub, positive, foils, captions, style, seed, foil_type,
-                                         config.caption_backend, plausibility)))
+                rows.append(row)
+            if made < config.rows_per_image and fallback is not None:
+                used.add(fallback[1])
+                made += 1
+                rows.append(fallback[0])
             if made == 0:
                 skipped[f"no valid {foil_type} foils"] += 1
     return rows, dict(skipped)
@@ -287,7 +296,8 @@ def _csv_row(image_id, sub, captions, box) -> dict:
             "x": x, "y": y, "width": width, "height": height}
 
 
-def _provenance(graph, sub, positive, foils, captions, style, seed, foil_type, backend, plausibility) -> dict:
+def _provenance(graph, sub, scene, positive, foils, captions, style, seed, foil_type, backend,
+                plausibility) -> dict:
     nodes = [{"id": o, "name": graph.nodes[o]["name"], "label": graph.nodes[o]["label"],
               "synsets": list(graph.nodes[o]["synsets"]),
               "attributes": [a for obj, a in sub.attributes if obj == o]} for o in sub.objects]
@@ -299,7 +309,10 @@ def _provenance(graph, sub, positive, foils, captions, style, seed, foil_type, b
             "negatives": [{"caption": text, "scene": scene.to_dict(), "edit": edit.to_dict()}
                           for text, (scene, edit) in zip(captions[1:], foils)],
             # the text-only plausibility of the positive and each foil (balancing draws its rank uniformly)
-            "plausibility": [round(plausibility(scene), 6) for scene in [positive, *(f for f, _ in foils)]]}
+            "plausibility": [round(plausibility(scene), 6) for scene in [positive, *(f for f, _ in foils)]],
+            # whether every relation and attribute binding a candidate states that the subgraph does
+            # not is seen possible (rows are made and chosen with such rows first)
+            "possible": all(plausibility.admits(candidate, scene) for candidate in [positive, *(f for f, _ in foils)])}
 
 
 # -- the run -------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ import math
 from dataclasses import dataclass, field
 
 from ..language.lexicon import AtomTally, Lexicon, LexiconConfig, predicate_phrase
-from ..language.senses import name_kind
 
 __all__ = ["AtomStatistics", "Plausibility", "atom_statistics", "graph_compounds", "scene_compounds",
            "plausibility_scorer"]
@@ -43,8 +42,7 @@ class AtomStatistics:
 
 def graph_compounds(graph) -> set:
     """The image's compounds: ``("o", name)``, ``("a", attribute, name)``,
-    ``("r", subject, predicate, object)``, ``("sp", subject, predicate)``, ``("po", predicate, object)``
-    and ``("rk", subject kind, predicate, object kind)`` (kinds by :func:`crepe_gen.language.senses.name_kind`)."""
+    ``("r", subject, predicate, object)``, ``("sp", subject, predicate)`` and ``("po", predicate, object)``."""
     found = set()
     nodes = graph._node  # direct access: this runs for every image of VG
     for node in nodes.values():
@@ -58,7 +56,6 @@ def graph_compounds(graph) -> set:
                 names = nodes[subject]["name"], nodes[obj]["name"]
                 predicate = predicate_phrase(edge["predicate"])
                 found.update(_relation_compounds(names[0], predicate, names[1]))
-                found.add(("rk", name_kind(names[0]), predicate, name_kind(names[1])))
     return found
 
 
@@ -109,7 +106,7 @@ class Plausibility:
     def __init__(self, statistics: AtomStatistics, graph):
         self.own = graph_compounds(graph)
         self.counts = statistics.compounds
-        lexicon = statistics.lexicon
+        self.lexicon = lexicon = statistics.lexicon
         self._words = {"o": lexicon.object_counts, "a": lexicon.attribute_counts, "p": lexicon.predicate_counts}
 
     def seen(self, compound: tuple) -> int:
@@ -117,13 +114,45 @@ class Plausibility:
         return max(0, self.counts.get(compound, 0) - (compound in self.own))
 
     def possible(self, subject: str, predicate: str, obj: str) -> bool:
-        """Whether a relation of these names is seen in other images: whole, as
-        both halves (``subject predicate`` and ``predicate object``), or between
-        things of the same kinds (:func:`~crepe_gen.language.senses.name_kind`: a person wearing an
-        artifact). A relation reversed or re-bound by a swap must pass this to be said."""
-        return bool(self.seen(("r", subject, predicate, obj))) or \
-            bool(self.seen(("sp", subject, predicate)) and self.seen(("po", predicate, obj))) or \
-            bool(self.seen(("rk", name_kind(subject), predicate, name_kind(obj))))
+        """Whether a relation of these names is seen in other images, whole or
+        as both halves, each half said of the name or of one of its co-hyponyms
+        (:meth:`~crepe_gen.language.lexicon.Lexicon.object_candidates`): "a
+        man walking on a street" makes "a woman walking on a sidewalk"
+        possible, but no "a man walking on a wastebasket" or "a man wearing
+        a cpu". Foils whose relations are never seen are the ones a language
+        model spots (:meth:`admits`)."""
+        if self.seen(("r", subject, predicate, obj)):
+            return True
+        return any(self.seen(("sp", name, predicate)) for name in self._kin(subject)) and \
+            any(self.seen(("po", predicate, name)) for name in self._kin(obj))
+
+    def attribute_possible(self, attribute: str, name: str) -> bool:
+        """Whether *attribute* is seen said of *name*, or of one of its co-hyponyms, in other images."""
+        return any(self.seen(("a", attribute, kin)) for kin in self._kin(name))
+
+    def admits(self, candidate, scene) -> bool:
+        """Whether every relation and every attribute binding that *candidate*
+        states and *scene* does not is :meth:`possible` (:meth:`attribute_possible`):
+        a swap's re-bound names ("a parked sidewalk"), an atom foil's new
+        name, attribute or predicate.
+
+        >>> from crepe_gen.vg.reader import VisualGenome
+        >>> from crepe_gen.vg.scene import Mention, Scene
+        >>> graphs = list(VisualGenome().scene_graphs())[:40]
+        >>> plausibility = Plausibility(atom_statistics(graphs), graphs[0])
+        >>> scene = Scene((Mention(1, "man", ()), Mention(2, "shirt", ())), ((1, "wearing", 2),))
+        >>> swapped = Scene((Mention(1, "shirt", ()), Mention(2, "man", ())), ((1, "wearing", 2),))
+        >>> plausibility.admits(scene, scene), plausibility.admits(swapped, scene)
+        (True, False)
+        """
+        relations, bindings = _statements(scene)
+        new_relations, new_bindings = _statements(candidate)
+        return all(self.possible(*relation) for relation in new_relations - relations) and \
+            all(self.attribute_possible(*binding) for binding in new_bindings - bindings)
+
+    def _kin(self, name: str) -> list[str]:
+        """The name and its co-hyponyms: the names whose selectional company it shares."""
+        return [name] + [other for other, _ in self.lexicon.object_candidates(name)]
 
     def word_score(self, kind: str, word: str) -> float:
         """The log frequency of an atom word of *kind* (``o``, ``a``, ``p``), less
@@ -136,6 +165,13 @@ class Plausibility:
         words += [self.word_score("p", p) for _, p, _ in scene.relations]
         compounds = [math.log1p(self.seen(c)) for c in scene_compounds(scene) if c[0] != "o"]
         return sum(words) + self.compound_weight * sum(compounds)
+
+
+def _statements(scene) -> tuple[set, set]:
+    """``({(subject name, predicate, object name)}, {(attribute, name)})`` of a caption scene."""
+    names = {m.object_id: m.name for m in scene.objects}
+    return ({(names[s], p, names[o]) for s, p, o in scene.relations},
+            {(a, m.name) for m in scene.objects for a in m.attributes})
 
 
 def plausibility_scorer(statistics: AtomStatistics, graph) -> Plausibility:
