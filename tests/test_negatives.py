@@ -279,3 +279,18 @@ def test_atom_foils_sit_above_and_below_the_positive_as_drawn(sample, above):
         assert ups == expected
         checked += 1
     assert checked
+
+
+def test_copies_of_a_scene_count_once_in_the_compound_statistics():
+    import copy
+
+    graph = next(iter(VisualGenome().scene_graphs()))
+    twin = copy.deepcopy(graph)
+    twin.graph["image_id"] = 10 ** 9
+    sources = {twin.graph["image_id"]: graph.graph["image_id"]}
+    once = atom_statistics([graph]).compounds
+    assert atom_statistics([graph, twin], sources=sources).compounds == once
+    assert atom_statistics([graph, twin]).compounds == {c: 2 * n for c, n in once.items()}
+    # so a relation of the scene is not "seen in other images" through its copy
+    plausibility = plausibility_scorer(atom_statistics([graph, twin], sources=sources), twin)
+    assert not any(plausibility.seen(c) for c in once)

@@ -56,7 +56,10 @@ def kept_count(cells: dict, config) -> int:
 
 
 def _items(rows: list) -> list:
-    return [(csv_row["image_id"], csv_row["caption"], csv_row["hard_negs"]) for csv_row, _ in rows]
+    """``(group, positive, negatives)`` per row for the classifier: rows of one
+    source scene (its copies in a synthetic folder) share a fold."""
+    return [(provenance.get("source_image_id", csv_row["image_id"]), csv_row["caption"], csv_row["hard_negs"])
+            for csv_row, provenance in rows]
 
 
 def _with_negatives(row: tuple, pick) -> tuple:

@@ -99,7 +99,10 @@ class ProductivityConfig:
     ``vocabulary_images``: count the atom statistics (lexicon,
     compounds) over the first this many (None: all); ``workers``:
     processes (the output does not depend on it, nor does the fingerprint); ``style``: a caption style
-    of the backend, or None to draw one per row.
+    of the backend, or None to draw one per row; ``subgraph_attempts``: subgraphs drawn per cell
+    and image; ``possible_attempts``: subgraphs drawn while the only rows found state something
+    never seen possible (:meth:`~crepe_gen.productivity.weights.Plausibility.admits`; the first
+    such row is kept when no other is found).
 
     ``balance_ranks``: choose atom and negate foils (among ``foil_candidates``
     per row) and swap rows so that a text-only n-gram classifier, cross-validated over
@@ -125,6 +128,7 @@ class ProductivityConfig:
     style: str | None = None
     max_images: int | None = None
     subgraph_attempts: int = 12
+    possible_attempts: int = 36
     workers: int = field(default=1, metadata=NOT_FINGERPRINTED)
     chunk_size: int = 32
     wave_chunks: int = 8
@@ -245,8 +249,8 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
             seed = row_seed(config.seed, image_id, foil_type, n)
             rng = random.Random(seed)
             fallback = None  # a row whose foils state an impossible relation: kept only if no other is found
-            for attempt in range(config.subgraph_attempts):
-                if made >= config.rows_per_image:
+            for attempt in range(max(config.subgraph_attempts, config.possible_attempts)):
+                if made >= config.rows_per_image or (attempt >= config.subgraph_attempts and fallback is None):
                     break
                 # Later attempts let unconnected objects in: some levels (a swap
                 # at n=4) have too few atoms for enough foils when connected.
@@ -376,7 +380,7 @@ def _count_atoms(vg, config: ProductivityConfig, images_dir, progress: bool) -> 
     if config.vocabulary_images is not None:
         graphs = itertools.islice(graphs, config.vocabulary_images)
     statistics = atom_statistics(tqdm(graphs, desc="atom statistics", unit=" images", disable=not progress),
-                                 config.lexicon, aliases=vg.canon.alias_groups)
+                                 config.lexicon, aliases=vg.canon.alias_groups, sources=vg.image_sources())
     log.info("atom statistics: %d names, %d attributes, %d predicates over %d images",
              len(statistics.lexicon.object_counts), len(statistics.lexicon.attribute_counts),
              len(statistics.lexicon.predicate_counts), statistics.images)
@@ -461,6 +465,11 @@ def _run(vg, out_dir: Path, config: ProductivityConfig, images_dir, progress: bo
     bad_records = dict(vg.problems.counts)  # the second pass over the same files would count them again
     cells, skipped, images = _gather_rows(vg, statistics, config, images_dir, parts_dir, progress)
 
+    sources = vg.image_sources()
+    if sources:  # copies of one scene: balancing groups its folds by source scene
+        for rows in cells.values():
+            for _, provenance in rows:
+                provenance["source_image_id"] = sources.get(provenance["image_id"], provenance["image_id"])
     prior = load_prior(config.prior_model) if config.prior_model else None
     kept_cells, balance_section = balance_cells(cells, config, prior, progress)
     llm_section = None

@@ -179,18 +179,27 @@ def plausibility_scorer(statistics: AtomStatistics, graph) -> Plausibility:
     return Plausibility(statistics, graph)
 
 
-def atom_statistics(graphs, config: LexiconConfig = LexiconConfig(), aliases: dict | None = None) -> AtomStatistics:
+def atom_statistics(graphs, config: LexiconConfig = LexiconConfig(), aliases: dict | None = None,
+                    sources: dict | None = None) -> AtomStatistics:
     """Count atoms (for the lexicon) and image frequencies of compounds over *graphs*.
 
     *aliases* are the VG folder's alias lines
     (:attr:`crepe_gen.language.names.Canonicalizer.alias_groups`) for the
-    lexicon's synonym test.
+    lexicon's synonym test. *sources* (``{image id: source image id}``,
+    :meth:`crepe_gen.vg.reader.VisualGenome.image_sources`): compounds are
+    counted once per source scene, so the copies of a scene never make its
+    own compounds look seen elsewhere.
     """
     tally = AtomTally(aliases)
     compounds = collections.Counter()
     images = 0
+    counted = set()
     for graph in graphs:
         images += 1
         tally.add(graph)
-        compounds.update(graph_compounds(graph))
+        image_id = graph.graph["image_id"]
+        source = sources.get(image_id, image_id) if sources else image_id
+        if source not in counted:
+            counted.add(source)
+            compounds.update(graph_compounds(graph))
     return AtomStatistics(tally.lexicon(config), images, dict(compounds))
