@@ -244,7 +244,7 @@ def test_rows_chosen_with_uniform_ranks_under_two_rankings():
 def test_every_atom_and_swap_row_records_its_candidates_plausibility(full_run):
     from crepe_gen.productivity.balancing import plausibility_rank
 
-    out, _ = full_run
+    out, section = full_run
     for foil_type in ("atom", "swap"):
         ranks = collections.Counter()
         for n in LEVELS:
@@ -255,4 +255,5 @@ def test_every_atom_and_swap_row_records_its_candidates_plausibility(full_run):
         total = sum(ranks.values())
         # every row has a rank; on this small sample the ranks are not yet uniform (rank 0 is
         # about twice as common as chance for swaps), which docs/benchmarks.md reports
-        assert total == 9 * 6 and set(ranks) <= set(range(6)), (foil_type, ranks)
+        assert total == sum(section["rows"][foil_type].values()) > 0 and set(ranks) <= set(range(6)), \
+            (foil_type, ranks)
