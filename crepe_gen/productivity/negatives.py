@@ -492,8 +492,8 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     """``(positive, [(foil scene, edit), ...])`` or None: every candidate denies one atom in place.
 
     The positive replaces one atom of the caption by a word that makes it
-    false (as an atom foil would) and denies it, a true statement ("a man is
-    not holding a hat"); each foil denies one true atom of the caption, with
+    false (as an atom foil would, and admitted by *plausibility* as an atom
+    foil is) and denies it, a true statement ("a man is not holding a hat"); each foil denies one true atom of the caption, with
     the positive's replacement or without it ("a man is not wearing a hat",
     "there is no hat"), a false statement. So every candidate holds one
     negation and the positive's words recur among the foils. Truth is read at
@@ -512,10 +512,13 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     options = []  # (positive, replaced scene, replaced atom, weight)
     slots = list(atoms)
     rng.shuffle(slots)
+    admissible = _possible_foils(scene, plausibility) or (lambda replaced: True)
     for atom in slots[:config.slots]:
         for replaced, edit in _ATOM_RULES[atom[0]](graph, scene, lexicon, rng, _atom_slot(atom), 3):
             if atom[0] == "object" and _shares_word(edit.new[0], edit.old[0]):
                 continue  # "computer screen" for "computer monitor": too close to deny safely
+            if not admissible(replaced):
+                continue  # as an atom foil: "a man is not wearing a cpu" is true but reads as nonsense
             if statement_holds(graph, replaced.statement()):
                 continue  # as an atom foil: the replaced caption must be false for the image
             candidate = replaced.negating(_replaced_atom(atom, edit))
