@@ -10,12 +10,14 @@ the rows it must write): rank balancing cannot remove a cue most rows share,
 such as an atom foil's rarer predicate ("a chair is attached to the desk"
 for "on") or a swap foil's less plausible order ("a table is on a cup").
 Swap and negate rows (:data:`ROW_CHOSEN_FOIL_TYPES`) are then chosen per cell
-so that the classifier ranks the positive uniformly, atom and swap rows
+so that the classifier ranks the positive uniformly, and rows of every type
 (:data:`PLAUSIBILITY_CHOSEN_FOIL_TYPES`) so that a text-only plausibility
 score of compounds and words does too (:func:`~crepe_gen.textonly.balance.select_rows_by_ranks`, both
-rankings at once for swaps): a pretrained language model, which judges
-plausibility much as that score does, then finds no positive on top more
-often than chance. Every cell is cut to the same count (:func:`balance_cells`).
+rankings at once for swaps and negations): a pretrained language model judges
+plausibility much as that score does. Rows whose candidates state something
+never seen possible (provenance ``possible`` false: a swap whose subgraph
+offered no other triple) are chosen last. Every cell is cut to the same
+count (:func:`balance_cells`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from .prior import rescore_rows
 from ..textonly.balance import (balance_foils, balance_rounds, drop_predictable, positive_rank, select_rows_by_rank,
                                 select_rows_by_ranks)
 
-__all__ = ["CHOSEN_FOIL_TYPES", "PLAUSIBILITY_CHOSEN_FOIL_TYPES", "PREDICTABLE_DROPPED_TYPES", "ROW_CHOSEN_FOIL_TYPES",
+__all__ = ["CHOSEN_FOIL_TYPES", "PLAUSIBILITY_CHOSEN_FOIL_TYPES", "PREDICTABLE_DROPPED_TYPES", "PRIOR_SCORED_FOIL_TYPES",
+           "ROW_CHOSEN_FOIL_TYPES",
            "balance_cells", "balance_foil_choice", "kept_count", "plausibility_rank"]
 
 #: Foil types whose rows carry more candidate foils than they keep.
@@ -37,6 +40,9 @@ ROW_CHOSEN_FOIL_TYPES = ("swap", "negate")
 #: Foil types whose cells keep the rows whose positive's rank under the text-only
 #: plausibility score (:mod:`crepe_gen.productivity.weights`) is uniform.
 PLAUSIBILITY_CHOSEN_FOIL_TYPES = ("atom", "swap", "negate")
+#: Foil types whose rows the compound prior rescores (negate candidates differ in
+#: what they deny, which compounds said alone do not show).
+PRIOR_SCORED_FOIL_TYPES = ("atom", "swap")
 #: Foil types whose rows a retrained classifier still solves are dropped.
 PREDICTABLE_DROPPED_TYPES = ("atom", "swap", "negate")
 
@@ -202,7 +208,7 @@ def balance_cells(cells: dict, config, prior=None, progress: bool = False) -> tu
         if config.balance_ranks and type_cells:
             _drop_predictable_rows(cells, type_cells, per_cell, config, section)
     if prior is not None and config.balance_ranks:
-        rescore_rows([row for cell in cells if cell[0] in PLAUSIBILITY_CHOSEN_FOIL_TYPES for row in cells[cell]],
+        rescore_rows([row for cell in cells if cell[0] in PRIOR_SCORED_FOIL_TYPES for row in cells[cell]],
                      prior, progress)
     for foil_type in dict.fromkeys(ROW_CHOSEN_FOIL_TYPES + PLAUSIBILITY_CHOSEN_FOIL_TYPES):
         if config.balance_ranks and any(cell[0] == foil_type for cell in cells):
