@@ -257,3 +257,19 @@ def test_every_atom_and_swap_row_records_its_candidates_plausibility(full_run):
         # about twice as common as chance for swaps), which docs/benchmarks.md reports
         assert total == sum(section["rows"][foil_type].values()) > 0 and set(ranks) <= set(range(6)), \
             (foil_type, ranks)
+
+
+def test_copies_of_a_scene_are_counted_and_folded_as_their_source(tmp_path):
+    from crepe_gen.productivity.weights import atom_statistics
+    from test_visual_genome import _generator
+
+    folder = tmp_path / "vg"
+    _generator().write_synthetic_vg(folder, 150, progress=False)
+    vg = VisualGenome(folder)
+    sources = vg.image_sources()
+    statistics = atom_statistics(vg.scene_graphs(), sources=sources)
+    assert statistics.images == 150 and max(statistics.compounds.values()) <= len(set(sources.values()))
+    out = tmp_path / "out"
+    run_productivity(vg, out, ProductivityConfig(levels=(4,), foil_types=("atom",), per_level=3))
+    rows = [json.loads(line) for line in output_path(out, "atom", 4, ".jsonl").read_text().splitlines()]
+    assert rows and all(row["provenance"]["source_image_id"] == sources[row["image_id"]] for row in rows)

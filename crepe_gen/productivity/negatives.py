@@ -493,7 +493,8 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
 
     The positive replaces one atom of the caption by a word that makes it
     false (as an atom foil would, and admitted by *plausibility* as an atom
-    foil is) and denies it, a true statement ("a man is not holding a hat"); each foil denies one true atom of the caption, with
+    foil is) and denies it, a true statement ("a man is not holding a hat");
+    each foil denies one true atom of the caption, with
     the positive's replacement or without it ("a man is not wearing a hat",
     "there is no hat"), a false statement. So every candidate holds one
     negation and the positive's words recur among the foils. Truth is read at

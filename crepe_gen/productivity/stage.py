@@ -248,7 +248,7 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
             made = 0
             seed = row_seed(config.seed, image_id, foil_type, n)
             rng = random.Random(seed)
-            fallback = None  # a row whose foils state an impossible relation: kept only if no other is found
+            fallback = None  # a row stating something never seen possible: kept only if no other is found
             for attempt in range(max(config.subgraph_attempts, config.possible_attempts)):
                 if made >= config.rows_per_image or (attempt >= config.subgraph_attempts and fallback is None):
                     break
@@ -375,12 +375,12 @@ def _batches(iterable, size: int):
         yield batch
 
 
-def _count_atoms(vg, config: ProductivityConfig, images_dir, progress: bool) -> AtomStatistics:
+def _count_atoms(vg, config: ProductivityConfig, images_dir, progress: bool, sources: dict) -> AtomStatistics:
     graphs = _graphs(vg, config, images_dir)
     if config.vocabulary_images is not None:
         graphs = itertools.islice(graphs, config.vocabulary_images)
     statistics = atom_statistics(tqdm(graphs, desc="atom statistics", unit=" images", disable=not progress),
-                                 config.lexicon, aliases=vg.canon.alias_groups, sources=vg.image_sources())
+                                 config.lexicon, aliases=vg.canon.alias_groups, sources=sources)
     log.info("atom statistics: %d names, %d attributes, %d predicates over %d images",
              len(statistics.lexicon.object_counts), len(statistics.lexicon.attribute_counts),
              len(statistics.lexicon.predicate_counts), statistics.images)
@@ -461,12 +461,12 @@ def run_productivity(vg, out_dir, config: ProductivityConfig = ProductivityConfi
 def _run(vg, out_dir: Path, config: ProductivityConfig, images_dir, progress: bool, llm, llm_dry_run: bool):
     input_hashes = vg.input_hashes()
     parts_dir = _parts_dir(out_dir, resume_key(config, input_hashes, images_dir, vg.lenient))
-    statistics = _count_atoms(vg, config, images_dir, progress)
+    sources = vg.image_sources()  # copies of one scene (a synthetic folder): counted and folded as one
+    statistics = _count_atoms(vg, config, images_dir, progress, sources)
     bad_records = dict(vg.problems.counts)  # the second pass over the same files would count them again
     cells, skipped, images = _gather_rows(vg, statistics, config, images_dir, parts_dir, progress)
 
-    sources = vg.image_sources()
-    if sources:  # copies of one scene: balancing groups its folds by source scene
+    if sources:
         for rows in cells.values():
             for _, provenance in rows:
                 provenance["source_image_id"] = sources.get(provenance["image_id"], provenance["image_id"])
