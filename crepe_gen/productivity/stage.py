@@ -274,10 +274,10 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
                 if not all(fluent(text) for text in captions[1:]):
                     skipped[f"{foil_type} foil not fluent"] += 1
                     continue
-                row = (foil_type, n, _csv_row(image_id, sub, captions, box),
-                       _provenance(graph, sub, scene, positive, foils, captions, style, seed, foil_type,
-                                   config.caption_backend, plausibility))
-                if not row[3]["possible"]:
+                provenance = _provenance(graph, sub, scene, positive, foils, captions, style, seed, foil_type,
+                                         config.caption_backend, plausibility)
+                row = (foil_type, n, _csv_row(image_id, sub, captions, box), provenance)
+                if not provenance["possible"]:
                     fallback = fallback or (row, sub.key)
                     continue
                 used.add(sub.key)

@@ -145,10 +145,12 @@ class Plausibility:
         >>> plausibility.admits(scene, scene), plausibility.admits(swapped, scene)
         (True, False)
         """
-        relations, bindings = _statements(scene)
-        new_relations, new_bindings = _statements(candidate)
-        return all(self.possible(*relation) for relation in new_relations - relations) and \
-            all(self.attribute_possible(*binding) for binding in new_bindings - bindings)
+        said_anew = set(scene_compounds(candidate)) - set(scene_compounds(scene))
+        return all(self._possible_compound[c[0]](self, *c[1:]) for c in said_anew if c[0] in self._possible_compound)
+
+    #: The test of each kind of compound a foil may say anew (the halves of a new relation are
+    #: judged with it, a name alone always passes).
+    _possible_compound = {"r": possible, "a": attribute_possible}
 
     def _kin(self, name: str) -> list[str]:
         """The name and its co-hyponyms: the names whose selectional company it shares."""
@@ -165,13 +167,6 @@ class Plausibility:
         words += [self.word_score("p", p) for _, p, _ in scene.relations]
         compounds = [math.log1p(self.seen(c)) for c in scene_compounds(scene) if c[0] != "o"]
         return sum(words) + self.compound_weight * sum(compounds)
-
-
-def _statements(scene) -> tuple[set, set]:
-    """``({(subject name, predicate, object name)}, {(attribute, name)})`` of a caption scene."""
-    names = {m.object_id: m.name for m in scene.objects}
-    return ({(names[s], p, names[o]) for s, p, o in scene.relations},
-            {(a, m.name) for m in scene.objects for a in m.attributes})
 
 
 def plausibility_scorer(statistics: AtomStatistics, graph) -> Plausibility:
