@@ -87,10 +87,13 @@ from ..textonly.classifier import tie_split_credit
 from ..textonly.language_model import load_scorer
 from ..vg.reader import read_image_groups
 from .baselines import BASELINES, SHORT_NAMES
+from .blind import distinct_key
+from .judge import JUDGE_NOTES, JUDGE_PICKS, JUDGE_SHORT_NAMES, judge_cells, judge_config
 from .lm_attacker import LM_PICKS, LM_SHORT_NAMES, lm_cells
+from .quiz import QUIZ_PICKS, QUIZ_SHORT_NAMES, score_answers
 
-__all__ = ["POOLED_LEVEL", "AuditConfig", "Cell", "FluencyRow", "fluency_rows", "AuditReport", "cell_level", "audit_items", "audit_paths",
-           "normalized", "BASELINES"]
+__all__ = ["POOLED_LEVEL", "AuditConfig", "Cell", "FluencyRow", "fluency_rows", "AuditReport", "cell_level", "audit_items",
+           "audit_paths", "quiz_report", "sampled_cells", "normalized", "BASELINES"]
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,14 @@ class AuditConfig:
         for the LM attacker (:mod:`crepe_gen.evaluation.lm_attacker`); None: not run.
     lm_rows: items per cell the LM attacker scores (a seeded sample).
     lm_cache: a file where LM scores persist across runs (None: none).
+    judge: ``URL,MODEL`` of an OpenAI-compatible chat endpoint for the reasoning
+        judge (:mod:`crepe_gen.evaluation.judge`); None: not run.
+    judge_config: a YAML file of the judge's LLM options (any
+        :class:`~crepe_gen.llm.config.LLMConfig` field: endpoint, timeout, budget, ...).
+    judge_rows: items per cell the judge reads (a seeded sample), each asked twice.
+    judge_cache: the SQLite file where the judge's answers persist (None: none).
+    judge_max_requests, judge_max_tokens: the judge's request budget and most
+        tokens per answer (None: the config file's, else the defaults).
     image_groups: a JSON file ``{image_id: source scene}`` (``image_sources.json``
         of a synthetic VG folder): the learned baselines group by source scene.
     """
@@ -139,6 +150,12 @@ class AuditConfig:
     lm_rows: int = 30
     lm_cache: str | None = field(default=None, metadata=NOT_FINGERPRINTED)
     image_groups: str | None = None
+    judge: str | None = None
+    judge_config: str | None = None
+    judge_rows: int = 10
+    judge_cache: str | None = field(default=None, metadata=NOT_FINGERPRINTED)
+    judge_max_requests: int | None = None
+    judge_max_tokens: int | None = None
 
     def __post_init__(self):
         if self.baselines is not None:
@@ -154,8 +171,10 @@ class AuditConfig:
             raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
         if self.folds < 2:
             raise ValueError(f"folds must be at least 2, got {self.folds}")
-        if self.lm_rows < 1:
-            raise ValueError(f"lm_rows must be at least 1, got {self.lm_rows}")
+        for name in ("lm_rows", "judge_rows", "judge_max_requests", "judge_max_tokens"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
         if not 0 <= self.fluency_max_positive <= 1 or not 0 <= self.fluency_max_gap <= 1:
             raise ValueError("fluency_max_positive and fluency_max_gap must be in [0, 1], got "
                              f"{self.fluency_max_positive} and {self.fluency_max_gap}")
@@ -182,6 +201,7 @@ class Cell:
     judged: bool = False
     threshold: float | None = None
     failing: list = field(default_factory=list)
+    notes: dict = field(default_factory=dict)
 
     @property
     def equal_rate(self) -> float:
@@ -284,6 +304,14 @@ class AuditReport:
     fluency: list[FluencyRow] = field(default_factory=list)
     lm_cells: list[Cell] = field(default_factory=list)
     lm_model: str | None = None
+    judge_cells: list[Cell] = field(default_factory=list)
+    judge_model: str | None = None
+    reader_cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def attacker_cells(self) -> list[Cell]:
+        """Every judged cell: the baselines', the language model's, the judge's and a blind-review sheet's."""
+        return self.cells + self.lm_cells + self.judge_cells + self.reader_cells
 
     @property
     def fluency_passed(self) -> bool:
@@ -291,7 +319,7 @@ class AuditReport:
 
     @property
     def passed(self) -> bool:
-        cells_pass = all(cell.verdict != "FAIL" for cell in self.cells + self.lm_cells)
+        cells_pass = all(cell.verdict != "FAIL" for cell in self.attacker_cells)
         return cells_pass and (self.fluency_passed or not self.config.fluency_verdict)
 
     def cell(self, kind: str, foil: str, level: str) -> Cell:
@@ -320,22 +348,41 @@ class AuditReport:
             "language_model": None if self.lm_model is None else {
                 "model": self.lm_model, "picks": list(LM_PICKS), "rows_per_cell": self.config.lm_rows,
                 "cells": [cell.to_dict() for cell in self.lm_cells]},
+            "judge": None if self.judge_model is None else {
+                "model": self.judge_model, "rows_per_cell": self.config.judge_rows, "asks_per_row": 2,
+                "cells": [cell.to_dict() for cell in self.judge_cells]},
+            "reader": {"cells": [cell.to_dict() for cell in self.reader_cells]} if self.reader_cells else None,
         }
 
     def format_table(self) -> str:
         """The report as fixed-width text tables, one line per cell: the baselines,
         the language model's picks (when run) and the fluency table."""
-        text = _cells_table(self.cells, BASELINES, SHORT_NAMES, equal=True)
         guard = ("plain margin" if self.config.strict_margin or self.z is None
                  else f"and {self.z:.2f} null standard errors")
-        text.append(f"Recall@1 in %, ties split evenly; a cell with at least {self.config.min_rows} "
-                    f"rows fails when a baseline beats chance by more than "
-                    f"{100 * self.config.margin:g} points ({guard}) or a negative equals its positive.")
+        text = []
+        if self.cells:
+            text = _cells_table(self.cells, BASELINES, SHORT_NAMES, equal=True)
+            text.append(f"Recall@1 in %, ties split evenly; a cell with at least {self.config.min_rows} "
+                        f"rows fails when a baseline beats chance by more than "
+                        f"{100 * self.config.margin:g} points ({guard}) or a negative equals its positive.")
+        if self.reader_cells:
+            text.extend(_cells_table(self.reader_cells, QUIZ_PICKS, QUIZ_SHORT_NAMES, equal=False,
+                                     notes={"questions": "questions", "unanswered": "unanswered"}))
+            text.append(f"Blind-review sheet: Recall@1 in % of the reader's answers (unanswered questions left out); "
+                        f"a cell with at least {self.config.min_rows} answers fails when the reader beats chance "
+                        f"by more than {100 * self.config.margin:g} points ({guard}).")
         if self.lm_model is not None:
             text.extend(["", *_cells_table(self.lm_cells, LM_PICKS, LM_SHORT_NAMES, equal=False)])
             text.append(f"Language model {self.lm_model}: Recall@1 in % of picking the most or least likely "
                         f"candidate (total or per-token log-likelihood), on at most {self.config.lm_rows} "
                         "sampled rows per cell; judged as the baselines are.")
+        if self.judge_model is not None:
+            text.extend(["", *_cells_table(self.judge_cells, JUDGE_PICKS, JUDGE_SHORT_NAMES, equal=False,
+                                           notes=JUDGE_NOTES)])
+            text.append(f"Judge {self.judge_model}: Recall@1 in % of the reasoning reader's pick, on at most "
+                        f"{self.config.judge_rows} sampled rows per cell, each asked in two orders; unparseable "
+                        "answers score as misses; agree: both orders chose the same candidate; top number: "
+                        "answers at the most chosen number (position bias). Judged as the baselines are.")
         if self.fluency:
             text.extend(["", self.format_fluency()])
         text.append("PASSED" if self.passed else "FAILED")
@@ -358,10 +405,11 @@ class AuditReport:
         return "\n".join(text)
 
 
-def _cells_table(cells: list[Cell], names, short_names: dict, equal: bool) -> list[str]:
-    """Fixed-width lines of *cells*, a column per name of *names*."""
+def _cells_table(cells: list[Cell], names, short_names: dict, equal: bool, notes: dict | None = None) -> list[str]:
+    """Fixed-width lines of *cells*, a column per name of *names* (and per key of *notes*)."""
+    notes = notes or {}
     headers = (["set", "foil", "level", "rows", "chance"] + [short_names[b] for b in names]
-               + (["equal"] if equal else []) + ["margin", "verdict"])
+               + (["equal"] if equal else []) + list(notes.values()) + ["margin", "verdict"])
     lines = []
     for cell in cells:
         recall = [_percent(cell.recall.get(name)) for name in names]
@@ -371,8 +419,9 @@ def _cells_table(cells: list[Cell], names, short_names: dict, equal: bool) -> li
             verdict += " (" + ", ".join(short_names[name] for name in cell.failing) + ")"
         if cell.equal_negatives and equal:
             verdict += f" ({cell.equal_negatives} equal)"
-        lines.append([cell.kind[:4], cell.foil, cell.level, str(cell.rows), _percent(cell.chance)] + recall
+        lines.append([cell.kind[:4], cell.foil, cell.level, str(cell.rows), _percent(cell.chance) if cell.rows else "-"] + recall
                      + ([_percent(cell.equal_rate, 2)] if equal else [])
+                     + [_note(cell.notes.get(key)) for key in notes]
                      + ["-" if margin is None else f"{100 * margin:+.1f}", verdict])
     widths = [max(len(row[i]) for row in [headers] + lines) for i in range(len(headers))]
     text = ["  ".join(h.ljust(w) if i < 3 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths))).rstrip()]
@@ -380,6 +429,28 @@ def _cells_table(cells: list[Cell], names, short_names: dict, equal: bool) -> li
         text.append("  ".join(v.ljust(w) if i < 3 or i == len(row) - 1 else v.rjust(w)
                               for i, (v, w) in enumerate(zip(row, widths))).rstrip())
     return text
+
+
+def _note(value) -> str:
+    return "-" if value is None else str(value) if isinstance(value, int) else _percent(value)
+
+
+def sampled_cells(sampled: dict, make_cell, key=distinct_key) -> list[Cell]:
+    """The cells of an attacker that reads a sample (``{(kind, foil, level): items}``):
+    ``make_cell(kind, foil, level, items)`` per level, and per foil type with
+    several levels a pooled cell of its items distinct under *key*."""
+    by_pool = collections.defaultdict(list)
+    for (kind, foil, level), cell_items in sampled.items():
+        by_pool[(kind, foil)].append((level, cell_items))
+    cells = []
+    for (kind, foil), levels in sorted(by_pool.items()):
+        levels.sort(key=lambda pair: _level_key(pair[0]))
+        for level, cell_items in levels:
+            cells.append(make_cell(kind, foil, level, cell_items))
+        if len(levels) > 1:
+            pooled = list({key(i): i for _, its in levels for i in its}.values())
+            cells.append(make_cell(kind, foil, POOLED_LEVEL, pooled))
+    return cells
 
 
 def _percent(value, digits: int = 1) -> str:
@@ -424,7 +495,7 @@ def _distinct(pool: list[Item]) -> list[int]:
     regions, and a pooled cell counts each test once."""
     first: dict[tuple, int] = {}
     for index, item in enumerate(pool):
-        first.setdefault((item.image_id, item.positive, item.negatives), index)
+        first.setdefault(distinct_key(item), index)
     return sorted(first.values())
 
 
@@ -469,6 +540,13 @@ def audit_items(items: list[Item], config: AuditConfig = AuditConfig()) -> list[
     return cells
 
 
+def quiz_report(quiz_dir, answers_path, config: AuditConfig = AuditConfig()) -> AuditReport:
+    """The verdict on a filled blind-review sheet (:mod:`crepe_gen.evaluation.quiz`)."""
+    cells = score_answers(quiz_dir, answers_path)
+    z = _judge(cells, config)
+    return AuditReport(config, [], [], z, Problems(lenient=config.lenient), reader_cells=cells)
+
+
 def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     """Audit every CREPE CSV in *paths* (files, or folders searched recursively).
 
@@ -489,7 +567,14 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
         scorer = load_scorer(config.lm, config.lm_cache)
         lm, lm_model = lm_cells(items, scorer, rows=config.lm_rows, seed=config.seed,
                                 progress=config.progress), scorer.name
-    z = _judge(cells + lm, config)
+    judged, judge_model = [], None
+    if config.judge or config.judge_config:
+        llm = judge_config(config.judge, config.judge_config, max_requests=config.judge_max_requests,
+                           max_tokens=config.judge_max_tokens)
+        judged, judge_model = judge_cells(items, llm, rows=config.judge_rows, seed=config.seed,
+                                          cache_path=config.judge_cache, progress=config.progress), llm.model
+    z = _judge(cells + lm + judged, config)
     if problems.counts:
         log.warning("%s", problems.summary())
-    return AuditReport(config, cells, summaries, z, problems, fluency_rows(items), lm, lm_model)
+    return AuditReport(config, cells, summaries, z, problems, fluency_rows(items), lm, lm_model,
+                       judged, judge_model)

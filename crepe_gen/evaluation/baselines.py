@@ -8,8 +8,10 @@ it cannot run. The rules: the only candidate without a negation word; the
 shortest; the longest; the lower-case one; the one whose casing or
 punctuation differs from the majority; the one closest to the median length;
 the centroid (most word 1-2-grams shared with the other candidates); the one
-with the fewest words never seen in the positives of other images; and the
-text-only n-gram classifier (:mod:`crepe_gen.textonly.classifier`). Words
+with the fewest words never seen in the positives of other images; the
+text-only n-gram classifier (:mod:`crepe_gen.textonly.classifier`); and the
+structure-aware classifier (:mod:`crepe_gen.evaluation.structure`), which
+reads each candidate relative to the others of its row. Words
 and negations are those of :mod:`crepe_gen.language.tokens`; lengths and the
 length rules are those of :mod:`crepe_gen.evaluation.text_rules`.
 
@@ -31,10 +33,11 @@ import string
 from ..bench.reader import Item
 from ..language.tokens import has_negation, words
 from ..textonly.classifier import out_of_fold_scores
+from .structure import structure_decisions
 from .text_rules import caption_length, longest, shortest
 
 __all__ = ["BASELINES", "SHORT_NAMES", "casing_signature", "punctuation_signature", "middle_length_scores", "centroid_scores", "unknown_words_scores",
-           "classifier_scores"]
+           "classifier_scores", "structure_scores"]
 
 _LETTER = re.compile(r"[^\W\d_]")
 _PUNCTUATION = frozenset(string.punctuation + "\u2018\u2019\u201c\u201d")
@@ -151,8 +154,20 @@ def classifier_scores(items: list[Item], config) -> list[list[float]] | None:
             texts.append(candidate)
             labels.append(int(position == 0))
             groups.append(item.scene_group)
-    decision = out_of_fold_scores(texts, labels, groups, folds=config.folds, seed=config.seed,
-                                  progress=config.progress, description=f"n-gram classifier ({items[0].foil})")
+    return _per_item(items, out_of_fold_scores(texts, labels, groups, folds=config.folds, seed=config.seed,
+                                               progress=config.progress,
+                                               description=f"n-gram classifier ({items[0].foil})"))
+
+
+def structure_scores(items: list[Item], config) -> list[list[float]] | None:
+    """Out-of-fold scores of the structure-aware classifier
+    (:func:`crepe_gen.evaluation.structure.structure_decisions`): features of
+    each candidate relative to the others of its row."""
+    return _per_item(items, structure_decisions(items, config))
+
+
+def _per_item(items: list[Item], decision) -> list[list[float]] | None:
+    """A flat array of candidate scores cut into one list per item."""
     if decision is None:
         return None
     scores, start = [], 0
@@ -176,7 +191,9 @@ BASELINES = {
     "centroid": centroid_scores,
     "unknown_words": unknown_words_scores,
     "ngram_classifier": classifier_scores,
+    "structure_classifier": structure_scores,
 }
 SHORT_NAMES = {"no_negation": "no-neg", "shortest": "short", "longest": "long",
                "lowercase": "lower", "odd_casing": "case", "odd_punctuation": "punct",
-               "middle_length": "middle", "centroid": "centroid", "unknown_words": "unknown", "ngram_classifier": "ngram"}
+               "middle_length": "middle", "centroid": "centroid", "unknown_words": "unknown", "ngram_classifier": "ngram",
+               "structure_classifier": "struct"}

@@ -35,13 +35,12 @@ from __future__ import annotations
 
 import collections
 import logging
-import random
 
 from tqdm import tqdm
 
 from ..bench.reader import Item
-from ..core.fingerprint import fingerprint
 from ..textonly.classifier import tie_split_credit
+from .blind import sample_rows
 
 __all__ = ["LM_PICKS", "LM_SHORT_NAMES", "lm_cells", "sample_for_lm"]
 
@@ -61,20 +60,12 @@ LM_SHORT_NAMES = {"lm_likely": "likely", "lm_unlikely": "unlikely",
 def sample_for_lm(items: list[Item], rows: int, seed: int, level_of) -> dict[tuple, list[Item]]:
     """``{(kind, foil, level): items}``: at most *rows* distinct items per cell,
     drawn with a seed of their own per cell (*level_of* maps an item to its level)."""
-    cells: dict[tuple, dict] = collections.defaultdict(dict)
-    for item in items:
-        cells[(item.task, item.foil, level_of(item))].setdefault((item.image_id, item.positive, item.negatives), item)
-    sampled = {}
-    for key, distinct in sorted(cells.items()):
-        pool = list(distinct.values())
-        rng = random.Random(fingerprint("lm-sample", seed, *key))
-        sampled[key] = pool if len(pool) <= rows else [pool[i] for i in sorted(rng.sample(range(len(pool)), rows))]
-    return sampled
+    return sample_rows(items, rows, seed, "lm-sample", lambda item: (item.task, item.foil, level_of(item)))
 
 
 def lm_cells(items: list[Item], scorer, *, rows: int, seed: int, level_of=None, progress: bool = False):
     """Cells of the LM attacker over *items* (unjudged), per level and pooled per foil type."""
-    from .audit import POOLED_LEVEL, _build_cell, _level_key, cell_level
+    from .audit import _build_cell, cell_level, sampled_cells
 
     level_of = level_of or cell_level
     sampled = sample_for_lm(items, rows, seed, level_of)
@@ -96,15 +87,5 @@ def lm_cells(items: list[Item], scorer, *, rows: int, seed: int, level_of=None, 
                            for item in cell_items]
         return found
 
-    by_pool = collections.defaultdict(list)
-    for (kind, foil, level), cell_items in sampled.items():
-        by_pool[(kind, foil)].append((level, cell_items))
-    cells = []
-    for (kind, foil), levels in sorted(by_pool.items()):
-        levels.sort(key=lambda pair: _level_key(pair[0]))
-        for level, cell_items in levels:
-            cells.append(_build_cell(kind, foil, level, cell_items, credits(cell_items)))
-        if len(levels) > 1:
-            pooled = list({(i.image_id, i.positive, i.negatives): i for _, its in levels for i in its}.values())
-            cells.append(_build_cell(kind, foil, POOLED_LEVEL, pooled, credits(pooled)))
-    return cells
+    return sampled_cells(sampled, lambda kind, foil, level, cell_items:
+                         _build_cell(kind, foil, level, cell_items, credits(cell_items)))

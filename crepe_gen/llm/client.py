@@ -65,7 +65,9 @@ class Request:
     def make(cls, config: LLMConfig, prompt, stop, attempt: int = 0) -> "Request":
         body = {"model": config.model, "prompt": prompt, "max_tokens": config.max_tokens,
                 "temperature": config.temperature if attempt == 0 else config.retry_temperature,
-                "seed": config.seed + attempt, "stop": list(stop)}
+                "seed": config.seed + attempt}
+        if stop:  # some servers refuse an empty stop list
+            body["stop"] = list(stop)
         return cls(request_key({"endpoint": config.endpoint, **body}), body)
 
     def estimated_tokens(self) -> int:

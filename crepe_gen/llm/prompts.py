@@ -1,5 +1,5 @@
 """Few-shot prompt templates (``templates/prompts/*.yaml``): :class:`PromptTemplate`,
-:func:`load_prompt` and the bundled names :data:`PROMPTS`.
+:func:`load_prompt` and the bundled names :data:`PROMPTS` (the caption prompts; the audit's reader has ``judge``).
 
 A template holds one set of examples and two forms over them: a completions
 form (header, one block per example, the query) for base models and a chat

@@ -307,7 +307,8 @@ def _limits(sizes: dict, audit: dict | None) -> list[str]:
     if audit is None:
         limits.append("No text-only audit was run on this folder.")
     elif not audit.get("passed", False):
-        failing = collections.Counter(f"{c['kind']} {c['foil']}" for c in audit.get("cells", [])
+        attackers = [c for section in ("language_model", "judge") for c in (audit.get(section) or {}).get("cells", [])]
+        failing = collections.Counter(f"{c['kind']} {c['foil']}" for c in audit.get("cells", []) + attackers
                                       if c.get("verdict") == "FAIL")
         limits.append("The text-only audit FAILED: text-only rules beat chance (or a negative equals "
                       "its positive) in " + ", ".join(f"{name} ({n} cells)" for name, n in sorted(failing.items()))

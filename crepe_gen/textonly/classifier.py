@@ -29,7 +29,8 @@ import warnings
 import numpy as np
 from tqdm import tqdm
 
-__all__ = ["CLASS_WEIGHT", "grouped_folds", "ngram_features", "out_of_fold_scores", "tie_split_credit"]
+__all__ = ["CLASS_WEIGHT", "grouped_folds", "ngram_features", "out_of_fold_decisions", "out_of_fold_scores",
+           "tie_split_credit"]
 
 #: The class-weight policy of every fit, for the generators and the audit alike:
 #: unweighted (a row's one positive against its several negatives, as they
@@ -104,28 +105,54 @@ def out_of_fold_scores(texts, labels, groups, *, folds: int, seed: int, trainabl
         One score per text (0 for a fold whose training part holds one class
         only), or None when there are fewer than two groups.
     """
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
+
+    if not grouped_folds(groups, folds, seed):
+        return None
+    # The dual solver is fastest when hashed n-grams outnumber the captions;
+    # it shuffles, so it takes the seed.
+    return out_of_fold_decisions(
+        ngram_features(texts), labels, groups, folds=folds, seed=seed, trainable=trainable,
+        make_model=lambda: LogisticRegression(C=1.0, solver="liblinear", dual=True, max_iter=1000,
+                                              random_state=seed, class_weight=CLASS_WEIGHT),
+        progress=progress, description=description)
+
+
+def out_of_fold_decisions(features, labels, groups, *, folds: int, seed: int, make_model, trainable=None,
+                          progress: bool = False, description: str = "classifier") -> np.ndarray | None:
+    """The grouped out-of-fold loop of every learned attacker: for each fold, a
+    fresh ``make_model()`` is fit on the other folds' rows of *features* and
+    scores this fold's rows (``decision_function``, else the log-odds of
+    ``predict_proba``). None when there are fewer than two groups.
+
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> features = np.array([[1.0], [0.0]] * 6)
+    >>> scores = out_of_fold_decisions(features, [1, 0] * 6, [0, 0, 1, 1, 2, 2] * 2, folds=3, seed=0,
+    ...                                make_model=LogisticRegression)
+    >>> bool(scores[0] > scores[1])
+    True
+    """
+    from sklearn.exceptions import ConvergenceWarning
 
     labels = np.asarray(labels)
     pairs = grouped_folds(groups, folds, seed)
     if not pairs:
         return None
     trainable = np.ones(len(labels), dtype=bool) if trainable is None else np.asarray(trainable, dtype=bool)
-    features = ngram_features(texts)
     decision = np.zeros(len(labels))
     for train, test in tqdm(pairs, desc=description, disable=not progress, leave=False):
         train = train[trainable[train]]
         if len(np.unique(labels[train])) < 2:
             continue
-        # The dual solver is fastest when hashed n-grams outnumber the captions;
-        # it shuffles, so it takes the seed.
-        model = LogisticRegression(C=1.0, solver="liblinear", dual=True, max_iter=1000,
-                                   random_state=seed, class_weight=CLASS_WEIGHT)
+        model = make_model()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(features[train], labels[train])
-        decision[test] = model.decision_function(features[test])
+        if hasattr(model, "decision_function"):
+            decision[test] = model.decision_function(features[test])
+        else:
+            probability = np.clip(model.predict_proba(features[test])[:, 1], 1e-12, 1 - 1e-12)
+            decision[test] = np.log(probability / (1 - probability))
     return decision
 
 
