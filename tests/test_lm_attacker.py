@@ -26,11 +26,12 @@ IMPLAUSIBLE = "A horse is riding a man."
 
 
 def _planted_rows():
-    """Swap rows whose foils put the thing in the agent's place ("a cup is holding a man")."""
+    """Swap rows whose foil puts the thing in the agent's place ("a cup is holding a man"): one
+    foil a row, so no candidate is the odd one out of its row either."""
     rows = []
     for i, (agent, (verb, thing)) in enumerate((a, t) for a in AGENTS for t in THINGS):
         rows.append({"image_id": i, "caption": f"A {agent} is {verb} a {thing}.", "n": 4,
-                     "hard_negs": [f"A {thing} is {verb} a {agent}.", f"The {thing} is {verb} a {agent}."]})
+                     "hard_negs": [f"A {thing} is {verb} a {agent}."]})
     return rows
 
 
@@ -57,7 +58,7 @@ def test_the_audit_fails_a_set_whose_swaps_a_language_model_sees_through(tmp_pat
     cell, = [c for c in report["language_model"]["cells"] if c["foil"] == "swap"]
     assert cell["rows"] == 30 and cell["verdict"] == "FAIL" and "lm_likely" in cell["failing"]
     assert cell["recall"]["lm_likely"] > 0.9
-    # the text baselines alone see nothing: every candidate has the same words and length
+    # the text baselines alone see nothing: both candidates have the same words, length and structure
     assert all(c["verdict"] == "pass" for c in report["cells"])
 
 

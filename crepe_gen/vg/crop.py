@@ -46,7 +46,7 @@ from __future__ import annotations
 import networkx as nx
 
 from .geometry import Box, fraction_inside
-from .truth import Statement, objects_named, statement_holds
+from .truth import Statement, memoized, objects_named, statement_holds
 
 __all__ = ["VISIBLE_FRACTION", "object_box", "inside_fraction", "visible_objects", "touching_objects",
            "name_visible", "negative_false_at_crop", "positive_true_at_crop",
@@ -69,12 +69,14 @@ def inside_fraction(graph: nx.MultiDiGraph, object_id, crop: Box) -> float:
 
 def visible_objects(graph: nx.MultiDiGraph, crop: Box, visible_fraction: float = VISIBLE_FRACTION) -> frozenset:
     """Ids of the objects visible in *crop* (at least *visible_fraction* inside)."""
-    return frozenset(o for o in graph.nodes if inside_fraction(graph, o, crop) >= visible_fraction)
+    return memoized(graph, ("visible", tuple(crop), visible_fraction), lambda: frozenset(
+        o for o in graph.nodes if inside_fraction(graph, o, crop) >= visible_fraction))
 
 
 def touching_objects(graph: nx.MultiDiGraph, crop: Box) -> frozenset:
     """Ids of the objects with any part inside *crop* (visible or partly visible)."""
-    return frozenset(o for o in graph.nodes if inside_fraction(graph, o, crop) > 0)
+    return memoized(graph, ("touching", tuple(crop)), lambda: frozenset(
+        o for o in graph.nodes if inside_fraction(graph, o, crop) > 0))
 
 
 def name_visible(graph: nx.MultiDiGraph, name: str, crop: Box, visible_fraction: float = VISIBLE_FRACTION) -> bool:

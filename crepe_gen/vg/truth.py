@@ -50,7 +50,7 @@ from ..language.lexicon import is_symmetric, is_weak, same_attribute, same_predi
 from ..language.senses import name_may_denote, noun_senses
 from ..language.names import normalize
 
-__all__ = ["same_thing", "object_has_name", "has_attribute", "has_relation", "name_in_image",
+__all__ = ["memoized", "same_thing", "object_has_name", "has_attribute", "has_relation", "name_in_image",
            "objects_named", "Statement", "statement_holds"]
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 _CACHE_KEY = "_truth_cache"
 
 
-def _memoized(graph: nx.MultiDiGraph, key: tuple, compute):
+def memoized(graph: nx.MultiDiGraph, key: tuple, compute):
     """The answer to *key* for *graph*, computed once (answers are kept in the
     graph's attributes; graphs are not changed after loading, so they stay valid)."""
     cache = graph.graph.get(_CACHE_KEY)
@@ -84,7 +84,7 @@ def _object_synsets(node: dict) -> tuple[str, ...]:
 def object_has_name(graph: nx.MultiDiGraph, object_id, name: str) -> bool:
     """Whether the object may be called *name* (any of its names, its
     same-box twins' names, or a hypernym/hyponym of their senses)."""
-    return _memoized(graph, ("name", object_id, name),
+    return memoized(graph, ("name", object_id, name),
                      lambda: _object_has_name(graph, object_id, normalize(name)))
 
 
@@ -101,7 +101,7 @@ def _object_has_name(graph, object_id, name: str) -> bool:
 def has_attribute(graph: nx.MultiDiGraph, object_id, attribute: str) -> bool:
     """Whether the object (or a same-box twin) has *attribute*, a synonym of
     it, or an attribute containing it as a whole word."""
-    return _memoized(graph, ("attribute", object_id, attribute),
+    return memoized(graph, ("attribute", object_id, attribute),
                      lambda: _has_attribute(graph, object_id, normalize(attribute)))
 
 
@@ -120,7 +120,7 @@ def _has_attribute(graph, object_id, attribute: str) -> bool:
 def has_relation(graph: nx.MultiDiGraph, subject_id, predicate: str, object_id) -> bool:
     """Whether ``subject predicate object`` holds between the two objects
     (or their same-box twins); see the module docstring for the matching rules."""
-    return _memoized(graph, ("relation", subject_id, predicate, object_id),
+    return memoized(graph, ("relation", subject_id, predicate, object_id),
                      lambda: _has_relation(graph, subject_id, predicate, object_id))
 
 
@@ -146,7 +146,7 @@ def name_in_image(graph: nx.MultiDiGraph, name: str) -> bool:
 
 def objects_named(graph: nx.MultiDiGraph, name: str) -> tuple:
     """Ids of the objects that may be called *name*, sorted."""
-    return _memoized(graph, ("named", name),
+    return memoized(graph, ("named", name),
                      lambda: tuple(sorted(o for o in graph.nodes if object_has_name(graph, o, name))))
 
 
