@@ -85,7 +85,7 @@ def object_has_name(graph: nx.MultiDiGraph, object_id, name: str) -> bool:
     """Whether the object may be called *name* (any of its names, its
     same-box twins' names, or a hypernym/hyponym of their senses)."""
     return memoized(graph, ("name", object_id, name),
-                     lambda: _object_has_name(graph, object_id, normalize(name)))
+                    lambda: _object_has_name(graph, object_id, normalize(name)))
 
 
 def _object_has_name(graph, object_id, name: str) -> bool:
@@ -102,7 +102,7 @@ def has_attribute(graph: nx.MultiDiGraph, object_id, attribute: str) -> bool:
     """Whether the object (or a same-box twin) has *attribute*, a synonym of
     it, or an attribute containing it as a whole word."""
     return memoized(graph, ("attribute", object_id, attribute),
-                     lambda: _has_attribute(graph, object_id, normalize(attribute)))
+                    lambda: _has_attribute(graph, object_id, normalize(attribute)))
 
 
 def _has_attribute(graph, object_id, attribute: str) -> bool:
@@ -121,7 +121,7 @@ def has_relation(graph: nx.MultiDiGraph, subject_id, predicate: str, object_id) 
     """Whether ``subject predicate object`` holds between the two objects
     (or their same-box twins); see the module docstring for the matching rules."""
     return memoized(graph, ("relation", subject_id, predicate, object_id),
-                     lambda: _has_relation(graph, subject_id, predicate, object_id))
+                    lambda: _has_relation(graph, subject_id, predicate, object_id))
 
 
 def _has_relation(graph, subject_id, predicate: str, object_id) -> bool:
@@ -147,7 +147,7 @@ def name_in_image(graph: nx.MultiDiGraph, name: str) -> bool:
 def objects_named(graph: nx.MultiDiGraph, name: str) -> tuple:
     """Ids of the objects that may be called *name*, sorted."""
     return memoized(graph, ("named", name),
-                     lambda: tuple(sorted(o for o in graph.nodes if object_has_name(graph, o, name))))
+                    lambda: tuple(sorted(o for o in graph.nodes if object_has_name(graph, o, name))))
 
 
 # -- whole statements ---------------------------------------------------------------
