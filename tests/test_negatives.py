@@ -1,18 +1,21 @@
 """Foils: false against the full graph (negations: at the crop), whole-token edits, swaps keep
-the words, every negate candidate denies one atom in place."""
+the words, every negate candidate denies one unstated atom in place."""
 
 import collections
+import itertools
 import random
 import re
 
 import pytest
 
+from crepe_gen.language.lexicon import attribute_category
 from crepe_gen.language.names import plural_only_form
+from crepe_gen.language.senses import is_lemma
 
 from crepe_gen.evaluation.audit import normalized
 from crepe_gen.language.tokens import negation_count
 from crepe_gen.productivity.captions import render, scene_from_subgraph
-from crepe_gen.productivity.negatives import FOIL_TYPES, NEGATE_DROPS, NegativeConfig, negatable_atoms, negate_foils
+from crepe_gen.productivity.negatives import FOIL_TYPES, NEGATE_DROPS, NegativeConfig, negate_foils, unstated_atoms
 from crepe_gen.productivity.weights import atom_statistics, plausibility_scorer
 from crepe_gen.productivity.sampling import sample_subgraph
 from crepe_gen.vg import crop
@@ -104,22 +107,36 @@ def test_swaps_permute_three_atoms_and_keep_the_words(sample):
             assert not statement_holds(graph, foil.statement())
 
 
-def test_every_negate_candidate_denies_one_atom_in_place(sample):
-    """CREPE's negation: each candidate is the caption with one atom denied; the
-    positive denies a replaced atom (true at the crop), each foil a true atom of
-    the caption, with or without the positive's replacement (false at the crop)."""
+def test_every_negate_candidate_is_the_caption_plus_one_denial_of_its_own(sample):
+    """Each candidate keeps the whole caption and denies, in place, one atom of
+    the image the caption does not state: the positive a replaced atom (true at
+    the crop), each foil a true atom (false at the crop), no two the same atom."""
     kinds = collections.Counter()
     for graph, positive, foils, scene, box in rows(sample, "negate"):
+        unstated = {atom for _, atom in unstated_atoms(graph, scene, sample[1].lexicon, box)}
         candidates = [positive, *(foil for foil, _ in foils)]
         assert all(negation_count(render(c)) == 1 for c in candidates)
-        affirmed = positive.negating(())
-        assert affirmed != scene  # the positive denies a replaced atom
+        for candidate in candidates:
+            stated = candidate.negating(())
+            assert set(scene.relations) <= set(stated.relations)
+            assert all(set(m.attributes) <= set(stated.mention(m.object_id).attributes) for m in scene.objects)
         assert crop.positive_true_at_crop(graph, positive.statement(), box)
+        assert not statement_holds(graph, positive.negating(()).statement())  # it denies a false atom
         for foil, edit in foils:
-            assert foil.negating(()) in (scene, affirmed)
-            assert foil.negated in negatable_atoms(scene)
+            assert foil.negated in unstated and statement_holds(graph, foil.negating(()).statement())
             assert edit.rule == f"deny_{foil.negated[0]}"
             kinds[foil.negated[0]] += 1
+        assert len({foil.negating(()) for foil, _ in foils}) == len(foils)
+        # every denied atom is one the lexicon could replace (no stray VG name), and no
+        # object the caption does not name is named by two candidates
+        lexicon, caption_names = sample[1].lexicon, {m.name for m in scene.objects}
+        new_names = [{m.name for m in c.objects} - caption_names for c in candidates]
+        assert all(not a & b for a, b in itertools.combinations(new_names, 2)), new_names
+        assert all(is_lemma(name) and lexicon.object_candidates(name) for names in new_names for name in names)
+        # nor do two deny attributes of one category of one object ("not wood", "not wooden")
+        slots = [(c.negated[1], attribute_category(c.negated[2]) or c.negated[2])
+                 for c in candidates if c.negated[0] == "attribute"]
+        assert len(slots) == len(set(slots)), slots
     assert set(kinds) == {"object", "attribute", "relation"}
 
 
@@ -150,16 +167,18 @@ def test_negation_drops_a_row_that_cannot_get_its_denials_and_counts_why():
     from crepe_gen.vg.scene import Mention, Scene
     graph = build_graph({"image_id": 1, "objects": [
         {"object_id": 1, "names": ["cup"], "synsets": ["cup.n.01"], "x": 0, "y": 0, "w": 10, "h": 10,
-         "attributes": ["white"]}], "relationships": []})
-    lexicon = Lexicon.from_counts({"cup": 3}, {"white": 5, "red": 2, "black": 3}, {})
+         "attributes": ["white", "ceramic"]}], "relationships": []})
+    lexicon = Lexicon.from_counts({"cup": 3}, {"white": 5, "red": 2, "black": 3, "ceramic": 2, "plastic": 1}, {})
+    cup = Scene((Mention(1, "cup", ()),))
     skipped = collections.Counter()
-    # two atoms (the cup, its colour): too few denials for five foils
-    assert negate_foils(graph, Scene((Mention(1, "cup", ("white",)),)), lexicon, random.Random(0),
-                        skipped=skipped) is None
-    assert skipped == {NEGATE_DROPS["foils"]: 1}
-    few = negate_foils(graph, Scene((Mention(1, "cup", ("white",)),)), lexicon, random.Random(0),
-                       NegativeConfig(negatives=1))
-    assert few is not None and render(few[0]) in ("There is a cup that is not red.", "There is a cup that is not black.")
+    # two unstated atoms (the cup's colour and material): too few for five foils
+    assert negate_foils(graph, cup, lexicon, random.Random(0), skipped=skipped) is None
+    assert skipped == {NEGATE_DROPS["unstated"]: 1}
+    positive, foils = negate_foils(graph, cup, lexicon, random.Random(0), NegativeConfig(negatives=1))
+    # the positive replaces one of the two and denies it, the foil denies the other as it is
+    colour = render(positive) in ("There is a cup that is not red.", "There is a cup that is not black.")
+    assert colour or render(positive) == "There is a cup that is not plastic."
+    assert [render(foil) for foil, _ in foils] == [f"There is a cup that is not {'ceramic' if colour else 'white'}."]
 
 
 def test_every_foil_is_fluent(monkeypatch):

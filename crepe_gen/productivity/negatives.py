@@ -23,12 +23,13 @@ Foil types (:data:`FOIL_TYPES`, keyed by the CLI/file name):
     predicates of three relations) in their five other orders. The words stay
     the same, and no candidate is closer to the others than the positive.
 ``negate``
-    every candidate denies one atom of the caption in place, as CREPE's
-    negations do ("a man is not wearing a hat", "a hat that is not red",
-    "there is no hat"): the positive denies a replaced atom (true), each foil
-    a true atom (false for the row's crop by the rule of :mod:`crepe_gen.vg.crop`).
-    Every candidate thus holds one negation, and the positive's replacement
-    word recurs in foils (outside the denial's scope, so no reading makes them true).
+    every candidate is the whole caption plus the denial, in place, of one
+    atom of the image that the caption does not state, as CREPE's negations
+    read ("a man that is not smiling", "the man is not under the car", "there
+    is no hat"): the positive's denied atom is a replacement (true), each
+    foil's a true atom (false for the row's crop by the rule of
+    :mod:`crepe_gen.vg.crop`). The candidates share everything but their own
+    denial, so only the image tells which denial is true (``docs/negation.md``).
 
 Examples
 --------
@@ -63,16 +64,17 @@ from dataclasses import dataclass, replace
 import networkx as nx
 
 from .captions import render
-from ..language.lexicon import Lexicon, attribute_category, draw, is_weak, predicate_class
-from ..language.senses import name_kind, name_may_denote, noun_senses
+from ..language.lexicon import Lexicon, attribute_category, draw, is_weak, predicate_class, predicate_phrase
+from ..language.senses import is_lemma, name_kind, name_may_denote, noun_senses
 from ..language.names import caption_key
+from ..language.tokens import has_negation
 from ..vg import crop
 from ..vg.graph import union_box
-from ..vg.scene import Edit, Scene
+from ..vg.scene import Edit, Mention, Scene
 from ..vg.truth import object_has_name, same_thing, statement_holds
 
-__all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash", "negatable_atoms",
-           "negate_foils", "permuted", "swap_foils", "swap_slots"]
+__all__ = ["FOIL_TYPES", "NEGATE_DROPS", "NegativeConfig", "atom_foils", "names_clash",
+           "negate_foils", "permuted", "swap_foils", "swap_slots", "unstated_atoms"]
 
 log = logging.getLogger(__name__)
 
@@ -415,26 +417,10 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
 # -- negate -------------------------------------------------------------------------------
 #: Why a negate row was dropped (the keys counted in the manifest's ``skipped``).
 NEGATE_DROPS = {
-    "positive": "negate: no replaced atom whose denial is true at the crop",
+    "unstated": "negate: too few atoms of the image that the caption does not state",
+    "positive": "negate: no replaced unstated atom whose denial is true at the crop",
     "foils": "negate: too few denials false at the crop",
 }
-
-
-def negatable_atoms(scene: Scene) -> list[tuple]:
-    """The atom references (:data:`crepe_gen.vg.scene.ATOM_KINDS`) a caption of *scene* can deny
-    in place: its objects in at most one relation (an object is denied with its
-    attributes and its one relation: "a man is wearing no hat"), its
-    attributes and its relations.
-
-    >>> from crepe_gen.vg.scene import Mention
-    >>> scene = Scene((Mention(1, "man", ("tall",)), Mention(2, "hat", ())), ((1, "wearing", 2),))
-    >>> negatable_atoms(scene)
-    [('object', 1), ('object', 2), ('attribute', 1, 'tall'), ('relation', 0)]
-    """
-    in_relations = collections.Counter(end for s, _, o in scene.relations for end in {s, o})
-    atoms = [("object", m.object_id) for m in scene.objects if in_relations[m.object_id] <= 1]
-    atoms += [("attribute", m.object_id, a) for m in scene.objects for a in m.attributes]
-    return atoms + [("relation", i) for i in range(len(scene.relations))]
 
 
 def _atom_slot(atom: tuple):
@@ -442,37 +428,16 @@ def _atom_slot(atom: tuple):
     return atom[1] if atom[0] in ("object", "relation") else tuple(atom[1:])
 
 
+
 def _replaced_atom(atom: tuple, edit: Edit) -> tuple:
     """The reference of *atom* after *edit* replaced its word."""
     return ("attribute", atom[1], edit.new[0]) if atom[0] == "attribute" else atom
 
 
-def _in_scope(atom: tuple, denied: tuple, scene: Scene) -> bool:
-    """Whether *atom* lies in the scope of denying *denied*: the denied atom, and for a
-    relation its two objects (names and attributes), for an object its attributes
-    and its relation.
-
-    >>> from crepe_gen.vg.scene import Mention
-    >>> scene = Scene((Mention(1, "man", ("tall",)), Mention(2, "hat", ("red",))), ((1, "wearing", 2),))
-    >>> _in_scope(("attribute", 2, "red"), ("relation", 0), scene), _in_scope(("relation", 0), ("object", 2), scene)
-    (True, True)
-    >>> _in_scope(("attribute", 1, "tall"), ("object", 2), scene)
-    False
-    """
-    if atom == denied:
-        return True
-    kind = denied[0]
-    if kind == "relation":
-        subject, _, obj = scene.relations[denied[1]]
-        return atom[0] in ("object", "attribute") and atom[1] in (subject, obj)
-    if kind == "object":
-        return (atom[0] == "attribute" and atom[1] == denied[1]) or \
-            (atom[0] == "relation" and denied[1] in scene.relations[atom[1]][::2])
-    return False
-
 
 def _shares_word(a: str, b: str) -> bool:
     return bool(set(a.split()) & set(b.split()))
+
 
 
 def _denial(atom: tuple, scene: Scene) -> Edit:
@@ -486,64 +451,161 @@ def _denial(atom: tuple, scene: Scene) -> Edit:
     return Edit("negate", f"deny_{atom[0]}", (atom[1],), words, ("not",))
 
 
+
+
+def unstated_atoms(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon | None = None, crop_box=None,
+                   min_overlap: float = crop.VISIBLE_FRACTION) -> list[tuple]:
+    """``(scene with the atom added, atom reference)`` for every atom of the image
+    about the caption's objects that the caption does not state: an attribute
+    of a mentioned object (none of the category of one it states, none that means
+    the same as one it states), a relation of a mentioned object with another
+    object (a mentioned one, or a new mention whose name clashes with none)
+    and, with *crop_box*, an object visible there that the caption does not
+    mention (one per name that clashes with none).
+
+    >>> from crepe_gen.vg.graph import build_graph
+    >>> graph = build_graph({"image_id": 1, "objects": [
+    ...     {"object_id": 1, "names": ["man"], "synsets": [], "x": 0, "y": 0, "w": 5, "h": 9, "attributes": ["tall"]},
+    ...     {"object_id": 2, "names": ["car"], "synsets": [], "x": 4, "y": 4, "w": 5, "h": 5}],
+    ...   "relationships": [{"relationship_id": 3, "predicate": "near", "subject_id": 1, "object_id": 2,
+    ...                      "synsets": []}]})
+    >>> [atom for _, atom in unstated_atoms(graph, Scene((Mention(1, "man", ()),)))]
+    [('attribute', 1, 'tall'), ('relation', 0)]
+    """
+    found = []
+    mentioned = {m.object_id for m in scene.objects}
+    # With a lexicon, only atoms it could replace: the positive's denied atom is
+    # such a replacement, so foils denying VG's stray names ("keyboard has white",
+    # "thing") would leave it the one clean denial.
+    replaceable = (lambda kind, word: True) if lexicon is None else \
+        (lambda kind, word: (kind != "object" or is_lemma(word)) and bool(_CANDIDATES[kind](lexicon, word)))
+    for mention in scene.objects:
+        stated_categories = {attribute_category(a) for a in mention.attributes} - {None}
+        for attribute in graph.nodes[mention.object_id]["attributes"]:
+            if attribute in mention.attributes or attribute_category(attribute) in stated_categories \
+                    or has_negation(attribute) or not replaceable("attribute", attribute):
+                continue  # "not on": its denial would read as a double negation
+            if lexicon is not None and any(lexicon.same_meaning("attribute", attribute, held)
+                                           for held in mention.attributes):
+                continue
+            added = _with_mention(scene, mention.object_id, attributes=mention.attributes + (attribute,))
+            found.append((added, ("attribute", mention.object_id, attribute)))
+    stated = {(s, o) for s, _, o in scene.relations} | {(o, s) for s, _, o in scene.relations}
+    for subject, obj, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["predicate"])):
+        predicate = predicate_phrase(data["predicate"])
+        if (subject not in mentioned and obj not in mentioned) or (subject, obj) in stated or subject == obj \
+                or has_negation(predicate) or not replaceable("relation", predicate):
+            continue
+        objects = scene.objects
+        for end in (subject, obj):
+            if end not in mentioned:
+                name = graph.nodes[end]["name"]
+                if names_clash(name, scene, lexicon) or not replaceable("object", name):
+                    break
+                objects = objects + (Mention(end, name, ()),)
+        else:
+            relations = scene.relations + ((subject, predicate, obj),)
+            found.append((Scene(objects, relations), ("relation", len(relations) - 1)))
+    if crop_box is not None:
+        names = set()
+        for object_id in sorted(crop.visible_objects(graph, crop_box, min_overlap) - mentioned):
+            name = graph.nodes[object_id]["name"]
+            if name in names or names_clash(name, scene, lexicon) or not replaceable("object", name):
+                continue
+            names.add(name)
+            found.append((replace(scene, objects=scene.objects + (Mention(object_id, name, ()),)),
+                          ("object", object_id)))
+    return found
+
+
+#: The replacement candidates of an atom word, by kind of atom.
+_CANDIDATES = {"object": Lexicon.object_candidates, "attribute": Lexicon.attribute_candidates,
+               "relation": Lexicon.predicate_candidates}
+
+
+def _ties(candidate: Scene, caption: Scene) -> set:
+    """What the denial of *candidate* is about beyond *caption*: the object
+    names it adds, and the slot it denies (an object's attribute category, a
+    pair of objects). Two candidates sharing one are tied ("a cpu is not on the
+    desk" beside "there is no cpu", "a floor that is not wood" beside "a floor
+    that is not wooden"): a reader would know at most one of them is true."""
+    ties = {("name", m.name) for m in candidate.objects} - {("name", m.name) for m in caption.objects}
+    kind, *reference = candidate.negated
+    if kind == "attribute":
+        object_id, attribute = reference
+        ties.add(("attribute", object_id, attribute_category(attribute) or attribute))
+    elif kind == "relation":
+        subject, _, obj = candidate.relations[reference[0]]
+        ties.add(("pair", frozenset((subject, obj))))
+    return ties
+
+
 def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
                  config: NegativeConfig = NegativeConfig(), renderer=None, box=None, plausibility=None,
                  skipped=None):
-    """``(positive, [(foil scene, edit), ...])`` or None: every candidate denies one atom in place.
+    """``(positive, [(foil scene, edit), ...])`` or None: every candidate is the
+    whole caption plus the denial, in place, of one atom of its own that the
+    caption does not state (:func:`unstated_atoms`).
 
-    The positive replaces one atom of the caption by a word that makes it
-    false (as an atom foil would, and admitted by *plausibility* as an atom
-    foil is) and denies it, a true statement ("a man is not holding a hat");
-    each foil denies one true atom of the caption, with
-    the positive's replacement or without it ("a man is not wearing a hat",
-    "there is no hat"), a false statement. So every candidate holds one
-    negation and the positive's words recur among the foils. Truth is read at
-    the crop *box* (the whole image when None) by the rule of
-    :mod:`crepe_gen.vg.crop`, with ``config.min_overlap`` as the visibility
-    threshold: objects outside the crop never make a foil false. With
+    Each foil denies a true one ("a tall man that is not smiling" of a smiling
+    man), a false statement; the positive denies a replacement of another
+    one, a true statement ("the man is not under the car" where he is beside
+    it), replaced as an atom foil would be (of the same fine class, admitted
+    by *plausibility*, false for the image). No statement is shared by some
+    candidates and not by others except each candidate's own denial, so no
+    majority, odd word or truth assignment points at the positive: only the
+    image decides which denial is true (``docs/negation.md``). The positive's
+    kind of atom is drawn as often as the foils' kinds occur and its word as
+    often as it is denied, so neither tells; with *plausibility*, its denied
+    atom's rank among the foils' (each candidate affirmed) is drawn uniformly,
+    so "the least usual thing denied" does not tell either. Truth is read at the crop *box*
+    (the whole image when None) by the rule of :mod:`crepe_gen.vg.crop`, with
+    ``config.min_overlap`` as the visibility threshold. With
     ``config.candidates`` above ``negatives``, up to that many foils are
     returned for a later choice. A dropped row is counted in *skipped* (a
     Counter) under a :data:`NEGATE_DROPS` reason.
     """
     renderer = _renderer(renderer)
     crop_box = box if box is not None else union_box(graph, [m.object_id for m in scene.objects])
-    atoms = negatable_atoms(scene)
+    unstated = unstated_atoms(graph, scene, lexicon, crop_box, config.min_overlap)
+    if len(unstated) <= config.negatives:
+        return _dropped(skipped, "unstated")
+    admissible = _possible_foils(scene, plausibility) or (lambda replaced: True)
+    kinds = collections.Counter(atom[0] for _, atom in unstated)
     counts = {"object": lexicon.object_counts, "attribute": lexicon.attribute_counts,
               "relation": lexicon.predicate_counts}
-    options = []  # (positive, replaced scene, replaced atom, weight)
-    slots = list(atoms)
-    rng.shuffle(slots)
-    admissible = _possible_foils(scene, plausibility) or (lambda replaced: True)
-    for atom in slots[:config.slots]:
-        for replaced, edit in _ATOM_RULES[atom[0]](graph, scene, lexicon, rng, _atom_slot(atom), 3):
+    options = []  # (positive, index of the unstated atom it replaces, weight)
+    for index, (added, atom) in enumerate(unstated):
+        for replaced, edit in _ATOM_RULES[atom[0]](graph, added, lexicon, rng, _atom_slot(atom), 2):
             if atom[0] == "object" and _shares_word(edit.new[0], edit.old[0]):
                 continue  # "computer screen" for "computer monitor": too close to deny safely
-            if not admissible(replaced):
-                continue  # as an atom foil: "a man is not wearing a cpu" is true but reads as nonsense
-            if statement_holds(graph, replaced.statement()):
-                continue  # as an atom foil: the replaced caption must be false for the image
+            if not admissible(replaced) or statement_holds(graph, replaced.statement()):
+                continue  # as an atom foil: possible, and false for the image
             candidate = replaced.negating(_replaced_atom(atom, edit))
             if crop.positive_true_at_crop(graph, candidate.statement(), crop_box, config.min_overlap):
                 new = edit.new[0]
                 rate = lexicon.replacement_rates(atom[0]).get(new) or 1.0
-                options.append((candidate, replaced, atom, counts[atom[0]].get(new, 1) / rate))
+                options.append((candidate, index, kinds[atom[0]] * counts[atom[0]].get(new, 1) / rate))
     if not options:
         return _dropped(skipped, "positive")
-    # Foils deny the caption's own atoms, so a word is denied in them as often as
-    # it occurs; the positive's replacement is reweighted to occur as often (its
-    # count over how often replacements draw it), so "not X" tells nothing.
-    chosen = draw(rng, [(i, weight) for i, (*_, weight) in enumerate(options)])[0]
-    positive, replaced_scene, replaced_at, _ = options[chosen]
-    collector = _Collector(graph, positive, renderer, config.negatives, keep=config.candidates,
+    positive, source, _ = options[draw(rng, [(i, weight) for i, (*_, weight) in enumerate(options)])[0]]
+    # Foils deny what is there, usually the more typical: under the plausibility of
+    # the denied atom (the candidate affirmed), the positive's rank is drawn uniformly.
+    denied = (lambda candidate: plausibility(candidate.negating(()))) if plausibility is not None else None
+    above = rng.randrange(config.negatives + 1) / config.negatives if plausibility is not None else None
+    collector = _Collector(graph, positive, renderer, config.negatives, denied, config.oversample,
+                           keep=config.candidates, above=above,
                            is_false=lambda foil: crop.negative_false_at_crop(graph, foil.statement(), crop_box,
                                                                              config.min_overlap))
-    rng.shuffle(atoms)
-    for atom in atoms:
-        # "a man is not wearing a black hat" of a red hat reads true to many: the
-        # replacement is used only where it lies outside the denial's scope
-        replaced_too = atom != replaced_at and not _in_scope(replaced_at, atom, scene)
-        for base in ([replaced_scene, scene] if replaced_too else [scene]):
-            collector.offer(base.negating(atom), _denial(atom, base))
+    order = [i for i in range(len(unstated)) if i != source]  # the positive's own atom is its alone
+    rng.shuffle(order)
+    tied = _ties(positive, scene)
+    for index in order:
+        added, atom = unstated[index]
+        foil = added.negating(atom)
+        ties = _ties(foil, scene)
+        if not ties & tied and collector.offer(foil, _denial(atom, added)):
+            tied |= ties
     return collector.result() or _dropped(skipped, "foils")
 
 

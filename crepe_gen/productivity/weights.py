@@ -21,12 +21,14 @@ True
 from __future__ import annotations
 
 import collections
+import itertools
 import math
 from dataclasses import dataclass, field
 
 from ..language.lexicon import AtomTally, Lexicon, LexiconConfig, predicate_phrase
 
-__all__ = ["AtomStatistics", "Plausibility", "atom_statistics", "graph_compounds", "scene_compounds",
+__all__ = ["AtomStatistics", "Plausibility", "atom_statistics", "graph_compounds", "graph_cooccurrences",
+           "scene_compounds", "scene_cooccurrences",
            "plausibility_scorer"]
 
 
@@ -59,6 +61,20 @@ def graph_compounds(graph) -> set:
     return found
 
 
+def graph_cooccurrences(graph) -> set:
+    """The image's pairs of object names, ``("co", name, name)`` in name order:
+    what a reader knows of which things are found together (a keyboard with a
+    monitor, not a knife)."""
+    names = sorted({node["name"] for node in graph._node.values()})
+    return {("co", a, b) for a, b in itertools.combinations(names, 2)}
+
+
+def scene_cooccurrences(scene) -> list:
+    """The pairs of different object names of a caption scene, as :func:`graph_cooccurrences` names them."""
+    names = sorted({m.name for m in scene.objects})
+    return [("co", a, b) for a, b in itertools.combinations(names, 2)]
+
+
 def scene_compounds(scene) -> list:
     """The compounds of a caption scene, as :func:`graph_compounds` names them (with repeats)."""
     names = {m.object_id: m.name for m in scene.objects}
@@ -83,7 +99,11 @@ class Plausibility:
     ``extra_word_cost`` for every word of it past the first ("tennis racket"
     costs more to say than "racket"), and ``compound_weight`` times, over its
     compounds of two or more atoms (:func:`scene_compounds`), the log image
-    frequency of the compound in other images. That is how a pretrained
+    frequency of the compound in other images, and ``context_weight`` times,
+    summed over its objects, the mean log image frequency (in other images) of
+    the object's name together with each other name it mentions
+    (:func:`scene_cooccurrences`: "no knife" beside a monitor and a mouse is
+    the unusual thing to deny). That is how a pretrained
     language model tends to judge a caption: usual, short words in usual
     combinations. Cheap (dictionary look-ups), so it runs for every candidate
     at full scale; it never reads whole captions.
@@ -102,9 +122,10 @@ class Plausibility:
 
     extra_word_cost = 0.5
     compound_weight = 0.5
+    context_weight = 0.5
 
     def __init__(self, statistics: AtomStatistics, graph):
-        self.own = graph_compounds(graph)
+        self.own = graph_compounds(graph) | graph_cooccurrences(graph)
         self.counts = statistics.compounds
         self.lexicon = lexicon = statistics.lexicon
         self._words = {"o": lexicon.object_counts, "a": lexicon.attribute_counts, "p": lexicon.predicate_counts}
@@ -166,7 +187,9 @@ class Plausibility:
         words += [self.word_score("a", a) for m in scene.objects for a in m.attributes]
         words += [self.word_score("p", p) for _, p, _ in scene.relations]
         compounds = [math.log1p(self.seen(c)) for c in scene_compounds(scene) if c[0] != "o"]
-        return sum(words) + self.compound_weight * sum(compounds)
+        pairs = [math.log1p(self.seen(c)) for c in scene_cooccurrences(scene)]
+        context = sum(pairs) / max(1, len(scene.objects) - 1)  # each object's mean fit, summed
+        return sum(words) + self.compound_weight * sum(compounds) + self.context_weight * context
 
 
 def plausibility_scorer(statistics: AtomStatistics, graph) -> Plausibility:
@@ -196,5 +219,5 @@ def atom_statistics(graphs, config: LexiconConfig = LexiconConfig(), aliases: di
         source = sources.get(image_id, image_id) if sources else image_id
         if source not in counted:
             counted.add(source)
-            compounds.update(graph_compounds(graph))
+            compounds.update(graph_compounds(graph) | graph_cooccurrences(graph))
     return AtomStatistics(tally.lexicon(config), images, dict(compounds))

@@ -210,12 +210,17 @@ def statement_holds(graph: nx.MultiDiGraph, statement: Statement, among=None, wi
         key = statement.negated[1]
         denied = (key, objects.pop(key), [r for r in relations if key in (r[0], r[2])])
         relations = [r for r in relations if key not in (r[0], r[2])]
+        focus = {end for s, _, o in denied[2] for end in (s, o)} - {key}
     elif kind == "attribute":
         _, key, attribute = statement.negated
         name, attributes = objects[key]
         objects[key] = (name, tuple(a for a in attributes if a != attribute))
+        focus = {key}
     elif kind == "relation":
         relations.remove(tuple(statement.negated[1]))
+        focus = {statement.negated[1][0], statement.negated[1][2]}
+    else:
+        focus = set()
 
     def accept(assignment: dict) -> bool:
         if kind == "attribute":
@@ -227,7 +232,36 @@ def statement_holds(graph: nx.MultiDiGraph, statement: Statement, among=None, wi
             return not _object_fits(graph, denied, assignment, witnesses)
         return True
 
-    return any(accept(assignment) for assignment in _assignments(graph, objects, relations, among))
+    # Parts of the caption that share no relation are assigned independently: only
+    # the part the denial touches needs every assignment tried, the others one each
+    # (so "five windows and a door" does not cost windows to the fifth power).
+    parts = _connected_parts(objects, relations)
+    focused = {k for part in parts if part & focus for k in part}
+    for part in parts:
+        if not part & focused and next(_assignments(graph, _only(objects, part), _within(relations, part),
+                                                    among), None) is None:
+            return False
+    return any(accept(assignment) for assignment in _assignments(
+        graph, _only(objects, focused), _within(relations, focused), among))
+
+
+def _connected_parts(objects: dict, relations: list) -> list[set]:
+    """The keys of *objects* grouped by the relations that join them."""
+    part_of = {key: {key} for key in objects}
+    for s, _, o in relations:
+        if part_of[s] is not part_of[o]:
+            merged = part_of[s] | part_of[o]
+            for key in merged:
+                part_of[key] = merged
+    return list({id(part): part for part in part_of.values()}.values())
+
+
+def _only(objects: dict, keys: set) -> dict:
+    return {k: v for k, v in objects.items() if k in keys}
+
+
+def _within(relations: list, keys: set) -> list:
+    return [r for r in relations if r[0] in keys and r[2] in keys]
 
 
 def _object_fits(graph, denied, assignment: dict, witnesses) -> bool:
