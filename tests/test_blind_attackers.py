@@ -178,6 +178,16 @@ def test_sheet_round_trip(tmp_path):
     assert main(["audit", "--quiz", str(tmp_path / "quiz"), "--answers", str(answers)]) == 0
 
 
+def test_a_sheet_shows_one_row_per_image_and_kind(tmp_path):
+    """Rows of one image share its objects: one question's words would answer another's."""
+    items = [Item("productivity", foil, 4, i % 20, f"a red cup {i} {foil}", (f"a blue cup {i} {foil}",))
+             for i in range(60) for foil in ("atom", "swap")]
+    summary = write_quiz(items, tmp_path, rows=15, seed=0)
+    assert summary["per_foil"] == {"productivity/atom": 10, "productivity/swap": 10}  # 20 images, shared fairly
+    questions = json.loads((tmp_path / "questions.json").read_text()).values()
+    assert len({q["image_id"] for q in questions}) == len(questions) == 20
+
+
 def test_unanswered_questions_are_left_out_and_counted(tmp_path):
     write_quiz(planted_items(), tmp_path, rows=25, seed=0)
     key = json.loads((tmp_path / "key.json").read_text())

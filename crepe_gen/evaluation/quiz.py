@@ -1,7 +1,7 @@
 """The blind-review sheet: any reader (a person, a chat model, another program) against a benchmark's text.
 
 :func:`write_quiz` samples at most ``rows`` distinct rows per foil type (kind
-and foil, drawn across its levels with a seed), shuffles each row's
+and foil, drawn with a seed, at most one row per image and kind), shuffles each row's
 candidates (:func:`~crepe_gen.evaluation.blind.shuffled_orders`) and the
 questions, and writes into a folder:
 
@@ -76,8 +76,8 @@ def write_quiz(items: list[Item], out_dir, *, rows: int, seed: int) -> dict:
     returns ``{"questions": n, "per_foil": {"kind/foil": n}}``."""
     from .audit import cell_level
 
-    sampled = sample_rows(_one_foil_per_positive(items, seed), rows, seed, "quiz-sample",
-                          lambda item: (item.task, item.foil))
+    sampled = _one_row_per_image(sample_rows(_one_foil_per_positive(items, seed), len(items), seed, "quiz-sample",
+                                             lambda item: (item.task, item.foil)), rows, seed)
     chosen = [item for group in sampled.values() for item in group]
     random.Random(fingerprint("quiz-questions", seed)).shuffle(chosen)
     width = max(3, len(str(len(chosen))))
@@ -106,6 +106,30 @@ def _one_foil_per_positive(items: list[Item], seed: int) -> list[Item]:
     kept = {key: random.Random(fingerprint("quiz-foil", seed, *key)).choice(sorted(names))
             for key, names in foils.items()}
     return [item for item in items if kept[(item.image_id, normalized(item.positive))] == item.foil]
+
+
+def _one_row_per_image(groups: dict, rows: int, seed: int) -> dict:
+    """At most *rows* items per group and one item per image and kind: rows of
+    one image share its objects, so a reader of the whole sheet could take one
+    question's shared words ("a grey floor") as the answer to another's ("a
+    floor that is not grey"). Groups draw in turn, each from its own seeded
+    order, so none is starved by the others."""
+    pools = {key: random.Random(fingerprint("quiz-image", seed, *key)).sample(items, len(items))
+             for key, items in groups.items()}
+    chosen = {key: [] for key in groups}
+    used: set = set()
+    while True:
+        drew = False
+        for key, pool in pools.items():
+            while pool and len(chosen[key]) < rows:
+                item = pool.pop()
+                if (item.task, item.image_id) not in used:
+                    used.add((item.task, item.image_id))
+                    chosen[key].append(item)
+                    drew = True
+                    break
+        if not drew:
+            return chosen
 
 
 def _read_json(path: Path):
