@@ -15,13 +15,15 @@ from crepe_gen.language.senses import is_lemma
 from crepe_gen.evaluation.audit import normalized
 from crepe_gen.language.tokens import negation_count
 from crepe_gen.productivity.captions import render, scene_from_subgraph
-from crepe_gen.productivity.negatives import FOIL_TYPES, NEGATE_DROPS, NegativeConfig, negate_foils, unstated_atoms
+from crepe_gen.productivity.negatives import (FOIL_TYPES, NEGATE_DROPS, NegativeConfig, names_clash, negate_foils,
+                                             unstated_atoms)
 from crepe_gen.productivity.weights import atom_statistics, plausibility_scorer
 from crepe_gen.productivity.sampling import sample_subgraph
 from crepe_gen.vg import crop
 from crepe_gen.vg.graph import union_box
 from crepe_gen.vg.truth import statement_holds
 from crepe_gen.vg.reader import VisualGenome
+from crepe_gen.vg.scene import Mention, Scene
 
 ARTICLES = {"a", "an", "the", "is", "are", "has", "have"}  # grammar words that agree
 
@@ -131,7 +133,8 @@ def test_every_negate_candidate_is_the_caption_plus_one_denial_of_its_own(sample
         # object the caption does not name is named by two candidates
         lexicon, caption_names = sample[1].lexicon, {m.name for m in scene.objects}
         new_names = [{m.name for m in c.objects} - caption_names for c in candidates]
-        assert all(not a & b for a, b in itertools.combinations(new_names, 2)), new_names
+        assert all(not names_clash(x, Scene((Mention(0, y, ()),)), lexicon)
+                   for a, b in itertools.combinations(new_names, 2) for x in a for y in b), new_names
         assert all(is_lemma(name) and lexicon.object_candidates(name) for names in new_names for name in names)
         # nor do two deny attributes of one category of one object ("not wood", "not wooden")
         slots = [(c.negated[1], attribute_category(c.negated[2]) or c.negated[2])

@@ -84,7 +84,8 @@ class NegativeConfig:
     """``negatives``: foils per row; ``slots``: atom slots (atom) or atom
     triples (swap) or atoms to replace (the negate positive) tried per row;
     ``oversample``: valid foils gathered per foil kept when a plausibility
-    scorer chooses; ``min_overlap``: share of an object's box inside the crop
+    scorer chooses; ``shortlist``: negate positives drawn by frequency among
+    which a plausibility scorer picks the one nearest the drawn rank; ``min_overlap``: share of an object's box inside the crop
     for it to be visible there (:data:`crepe_gen.vg.crop.VISIBLE_FRACTION`);
     ``candidates``: atom and negate foils kept per row
     (0: ``negatives``), more than needed when a later step chooses among them
@@ -94,6 +95,7 @@ class NegativeConfig:
     candidates: int = 0
     slots: int = 8
     oversample: int = 3
+    shortlist: int = 6
     max_plausibility_lead: float | None = 0.0
     min_overlap: float = crop.VISIBLE_FRACTION
 
@@ -540,6 +542,14 @@ def _ties(candidate: Scene, caption: Scene) -> set:
     return ties
 
 
+def _tied(ties: set, taken: set, lexicon: Lexicon) -> bool:
+    """Whether *ties* share one of *taken*, names by what they may denote
+    (:func:`names_clash`: "fridge" and "refrigerator")."""
+    def clash(a: str, b: str) -> bool:
+        return names_clash(a, Scene((Mention(0, b, ()),)), lexicon)
+    return bool(ties & taken) or any(a[0] == b[0] == "name" and clash(a[1], b[1]) for a in ties for b in taken)
+
+
 def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
                  config: NegativeConfig = NegativeConfig(), renderer=None, box=None, plausibility=None,
                  skipped=None):
@@ -557,7 +567,9 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     image decides which denial is true (``docs/negation.md``). The positive's
     kind of atom is drawn as often as the foils' kinds occur and its word as
     often as it is denied, so neither tells; with *plausibility*, its denied
-    atom's rank among the foils' (each candidate affirmed) is drawn uniformly,
+    atom's rank among the foils' (each candidate affirmed) is drawn uniformly
+    (the positive chosen, of ``config.shortlist`` drawn, nearest that rank among
+    the deniable atoms, and the foils around it),
     so "the least usual thing denied" does not tell either. Truth is read at the crop *box*
     (the whole image when None) by the rule of :mod:`crepe_gen.vg.crop`, with
     ``config.min_overlap`` as the visibility threshold. With
@@ -588,11 +600,18 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
                 options.append((candidate, index, kinds[atom[0]] * counts[atom[0]].get(new, 1) / rate))
     if not options:
         return _dropped(skipped, "positive")
-    positive, source, _ = options[draw(rng, [(i, weight) for i, (*_, weight) in enumerate(options)])[0]]
     # Foils deny what is there, usually the more typical: under the plausibility of
     # the denied atom (the candidate affirmed), the positive's rank is drawn uniformly.
     denied = (lambda candidate: plausibility(candidate.negating(()))) if plausibility is not None else None
     above = rng.randrange(config.negatives + 1) / config.negatives if plausibility is not None else None
+    shortlist = draw(rng, [(i, weight) for i, (*_, weight) in enumerate(options)], config.shortlist)
+    if denied is not None:
+        # of a few drawn by kind and word frequency, the one nearest the drawn rank among
+        # the atoms foils may deny: no "there is no cauliflower" beside a street's things
+        pool = sorted(denied(added.negating(atom)) for added, atom in unstated)
+        target = pool[min(len(pool) - 1, int((1 - above) * len(pool)))]
+        shortlist = [min(shortlist, key=lambda i: (abs(denied(options[i][0]) - target), i))]
+    positive, source, _ = options[shortlist[0]]
     collector = _Collector(graph, positive, renderer, config.negatives, denied, config.oversample,
                            keep=config.candidates, above=above,
                            is_false=lambda foil: crop.negative_false_at_crop(graph, foil.statement(), crop_box,
@@ -604,7 +623,7 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
         added, atom = unstated[index]
         foil = added.negating(atom)
         ties = _ties(foil, scene)
-        if not ties & tied and collector.offer(foil, _denial(atom, added)):
+        if not _tied(ties, tied, lexicon) and collector.offer(foil, _denial(atom, added)):
             tied |= ties
     return collector.result() or _dropped(skipped, "foils")
 
