@@ -246,6 +246,25 @@ def test_plausibility_prefers_things_found_together():
     assert plausibility(with_keyboard) > plausibility(with_knife)
 
 
+def test_a_relation_is_attested_only_when_seen_whole():
+    """The halves of "a building is in a window" are seen ("a building in the
+    background", "a man in a window"); the whole, with co-hyponyms, is not."""
+    import networkx as nx
+    from crepe_gen.language.lexicon import Lexicon
+    from crepe_gen.productivity.weights import AtomStatistics, Plausibility
+    from crepe_gen.vg.scene import Mention, Scene
+
+    lexicon = Lexicon.from_counts({"building": 3, "window": 3, "man": 2, "woman": 2, "background": 1}, {}, {"in": 4})
+    compounds = {("r", "man", "in", "window"): 2, ("sp", "man", "in"): 2, ("po", "in", "window"): 2,
+                 ("r", "building", "in", "background"): 1, ("sp", "building", "in"): 1, ("po", "in", "background"): 1}
+    plausibility = Plausibility(AtomStatistics(lexicon, 4, compounds), nx.MultiDiGraph())
+    assert plausibility.possible("building", "in", "window") and not plausibility.attested("building", "in", "window")
+    assert plausibility.attested("woman", "in", "window")  # a co-hyponym of the man
+    scene = Scene((Mention(1, "window", ()), Mention(2, "building", ())), ((1, "in", 2),))
+    swapped = Scene((Mention(1, "building", ()), Mention(2, "window", ())), ((1, "in", 2),))
+    assert plausibility.attested_candidates([scene, swapped], scene) == 1
+
+
 def test_rows_chosen_with_uniform_ranks_under_two_rankings():
     from crepe_gen.textonly.balance import select_rows_by_ranks
 

@@ -133,8 +133,10 @@ def _choose_rows(cells: dict, foil_type: str, per_cell: int, config, section: di
         chosen, start = set(), 0
         for cell in chosen_cells:
             size = len(cells[cell])
-            # rows whose foils state an impossible relation come last, taken only to fill the cell
-            order = sorted(range(size), key=lambda i: not cells[cell][i][1].get("possible", True))
+            # rows whose foils state an impossible relation come last, taken only to fill the cell;
+            # before them, rows with more foils whose relations are seen whole
+            order = sorted(range(size), key=lambda i: (not cells[cell][i][1].get("possible", True),
+                                                       -cells[cell][i][1].get("attested", 0)))
             rankings = []
             if foil_type in ROW_CHOSEN_FOIL_TYPES:
                 rankings.append([positive_rank(*scores[start + i]) for i in order])

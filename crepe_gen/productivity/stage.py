@@ -316,7 +316,9 @@ def _provenance(graph, sub, scene, positive, foils, captions, style, seed, foil_
             "plausibility": [round(plausibility(scene), 6) for scene in [positive, *(f for f, _ in foils)]],
             # whether every relation and attribute binding a candidate states that the subgraph does
             # not is seen possible (rows are made and chosen with such rows first)
-            "possible": all(plausibility.admits(candidate, scene) for candidate in [positive, *(f for f, _ in foils)])}
+            "possible": all(plausibility.admits(candidate, scene) for candidate in [positive, *(f for f, _ in foils)]),
+            # how many foils state anew only relations seen whole (balancing prefers more)
+            "attested": plausibility.attested_candidates([f for f, _ in foils], scene)}
 
 
 # -- the run -------------------------------------------------------------------------------

@@ -147,6 +147,20 @@ class Plausibility:
         return any(self.seen(("sp", name, predicate)) for name in self._kin(subject)) and \
             any(self.seen(("po", predicate, name)) for name in self._kin(obj))
 
+    def attested(self, subject: str, predicate: str, obj: str) -> bool:
+        """Whether the relation is seen whole in other images, each name as
+        itself or as one of its co-hyponyms: stricter than :meth:`possible`,
+        whose halves admit "a building is in a window" from "a building in
+        the background" and "a man in a window"."""
+        objects = self._kin(obj)
+        return any(self.seen(("r", name, predicate, other)) for name in self._kin(subject) for other in objects)
+
+    def attested_candidates(self, candidates, scene) -> int:
+        """How many of *candidates* state anew only :meth:`attested` relations."""
+        before = set(scene_compounds(scene))
+        return sum(all(self.attested(*c[1:]) for c in set(scene_compounds(candidate)) - before if c[0] == "r")
+                   for candidate in candidates)
+
     def attribute_possible(self, attribute: str, name: str) -> bool:
         """Whether *attribute* is seen said of *name*, or of one of its co-hyponyms, in other images."""
         return any(self.seen(("a", attribute, kin)) for kin in self._kin(name))
