@@ -135,7 +135,9 @@ def test_every_negate_candidate_is_the_caption_plus_one_denial_of_its_own(sample
         new_names = [{m.name for m in c.objects} - caption_names for c in candidates]
         assert all(not names_clash(x, Scene((Mention(0, y, ()),)), lexicon)
                    for a, b in itertools.combinations(new_names, 2) for x in a for y in b), new_names
-        assert all(is_lemma(name) and lexicon.object_candidates(name) for names in new_names for name in names)
+        assert all(is_lemma(name) and lexicon.object_candidates(name)
+                   and lexicon.attribute_counts.get(name, 0) <= lexicon.object_counts.get(name, 0)  # no "no grey"
+                   for names in new_names for name in names)
         # nor do two deny attributes of one category of one object ("not wood", "not wooden")
         slots = [(c.negated[1], attribute_category(c.negated[2]) or c.negated[2])
                  for c in candidates if c.negated[0] == "attribute"]

@@ -476,11 +476,8 @@ def unstated_atoms(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon | None
     """
     found = []
     mentioned = {m.object_id for m in scene.objects}
-    # With a lexicon, only atoms it could replace: the positive's denied atom is
-    # such a replacement, so foils denying VG's stray names ("keyboard has white",
-    # "thing") would leave it the one clean denial.
-    replaceable = (lambda kind, word: True) if lexicon is None else \
-        (lambda kind, word: (kind != "object" or is_lemma(word)) and bool(_CANDIDATES[kind](lexicon, word)))
+    def replaceable(kind, word):
+        return lexicon is None or _deniable(lexicon, kind, word)
     for mention in scene.objects:
         stated_categories = {attribute_category(a) for a in mention.attributes} - {None}
         for attribute in graph.nodes[mention.object_id]["attributes"]:
@@ -523,6 +520,17 @@ def unstated_atoms(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon | None
 #: The replacement candidates of an atom word, by kind of atom.
 _CANDIDATES = {"object": Lexicon.object_candidates, "attribute": Lexicon.attribute_candidates,
                "relation": Lexicon.predicate_candidates}
+
+
+def _deniable(lexicon: Lexicon, kind: str, word: str) -> bool:
+    """Whether a negate row may deny an atom of *kind* said with *word*: one the
+    lexicon could replace. The positive's denied atom is such a replacement, so
+    foils denying VG's stray names ("keyboard has white", "thing", "grey": a
+    name said more often as an attribute) would leave it the one clean denial."""
+    if kind == "object" and (not is_lemma(word) or
+                             lexicon.attribute_counts.get(word, 0) > lexicon.object_counts.get(word, 0)):
+        return False
+    return bool(_CANDIDATES[kind](lexicon, word))
 
 
 def _ties(candidate: Scene, caption: Scene) -> set:
@@ -589,7 +597,8 @@ def negate_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon, rng,
     options = []  # (positive, index of the unstated atom it replaces, weight)
     for index, (added, atom) in enumerate(unstated):
         for replaced, edit in _ATOM_RULES[atom[0]](graph, added, lexicon, rng, _atom_slot(atom), 2):
-            if atom[0] == "object" and _shares_word(edit.new[0], edit.old[0]):
+            if atom[0] == "object" and (_shares_word(edit.new[0], edit.old[0])
+                                        or not _deniable(lexicon, "object", edit.new[0])):
                 continue  # "computer screen" for "computer monitor": too close to deny safely
             if not admissible(replaced) or statement_holds(graph, replaced.statement()):
                 continue  # as an atom foil: possible, and false for the image
