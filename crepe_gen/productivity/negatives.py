@@ -430,16 +430,13 @@ def _atom_slot(atom: tuple):
     return atom[1] if atom[0] in ("object", "relation") else tuple(atom[1:])
 
 
-
 def _replaced_atom(atom: tuple, edit: Edit) -> tuple:
     """The reference of *atom* after *edit* replaced its word."""
     return ("attribute", atom[1], edit.new[0]) if atom[0] == "attribute" else atom
 
 
-
 def _shares_word(a: str, b: str) -> bool:
     return bool(set(a.split()) & set(b.split()))
-
 
 
 def _denial(atom: tuple, scene: Scene) -> Edit:
@@ -451,8 +448,6 @@ def _denial(atom: tuple, scene: Scene) -> Edit:
     else:
         words = (scene.relations[atom[1]][1],)
     return Edit("negate", f"deny_{atom[0]}", (atom[1],), words, ("not",))
-
-
 
 
 def unstated_atoms(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon | None = None, crop_box=None,
@@ -476,8 +471,10 @@ def unstated_atoms(graph: nx.MultiDiGraph, scene: Scene, lexicon: Lexicon | None
     """
     found = []
     mentioned = {m.object_id for m in scene.objects}
+
     def replaceable(kind, word):
         return lexicon is None or _deniable(lexicon, kind, word)
+
     for mention in scene.objects:
         stated_categories = {attribute_category(a) for a in mention.attributes} - {None}
         for attribute in graph.nodes[mention.object_id]["attributes"]:

@@ -65,14 +65,16 @@ def graph_cooccurrences(graph) -> set:
     """The image's pairs of object names, ``("co", name, name)`` in name order:
     what a reader knows of which things are found together (a keyboard with a
     monitor, not a knife)."""
-    names = sorted({node["name"] for node in graph._node.values()})
-    return {("co", a, b) for a, b in itertools.combinations(names, 2)}
+    return set(_name_pairs(node["name"] for node in graph._node.values()))
 
 
 def scene_cooccurrences(scene) -> list:
     """The pairs of different object names of a caption scene, as :func:`graph_cooccurrences` names them."""
-    names = sorted({m.name for m in scene.objects})
-    return [("co", a, b) for a, b in itertools.combinations(names, 2)]
+    return _name_pairs(m.name for m in scene.objects)
+
+
+def _name_pairs(names) -> list:
+    return [("co", a, b) for a, b in itertools.combinations(sorted(set(names)), 2)]
 
 
 def scene_compounds(scene) -> list:

@@ -247,13 +247,10 @@ def statement_holds(graph: nx.MultiDiGraph, statement: Statement, among=None, wi
 
 def _connected_parts(objects: dict, relations: list) -> list[set]:
     """The keys of *objects* grouped by the relations that join them."""
-    part_of = {key: {key} for key in objects}
-    for s, _, o in relations:
-        if part_of[s] is not part_of[o]:
-            merged = part_of[s] | part_of[o]
-            for key in merged:
-                part_of[key] = merged
-    return list({id(part): part for part in part_of.values()}.values())
+    joined = nx.Graph()
+    joined.add_nodes_from(objects)
+    joined.add_edges_from((s, o) for s, _, o in relations)
+    return list(nx.connected_components(joined))
 
 
 def _only(objects: dict, keys: set) -> dict:
