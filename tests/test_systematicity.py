@@ -28,6 +28,8 @@ from crepe_gen.systematicity import negatives as negatives_module
 from crepe_gen.systematicity.captions import Caption, fix_articles, parse_caption, surface_form
 from crepe_gen.systematicity.negatives import RowContext, comp_edits, comp_negatives, replacements
 from crepe_gen.systematicity.counting import read_counts, write_vocab
+from crepe_gen.systematicity.plausibility import CompoundPlausibility
+from crepe_gen.language.lexicon import AtomTally, LexiconConfig
 from crepe_gen.systematicity.splits import split_of
 from crepe_gen.systematicity.vg_names import vg_names
 from crepe_gen.vg.reader import VisualGenome
@@ -588,3 +590,51 @@ def test_provenance_records_plausibility(built):
     assert records and all(isinstance(record["plausibility"], float) for record in records)
     assert all(isinstance(n["plausibility"], float) for record in records for kind in ("atom", "comp", "combined")
                for n in record["negatives"][kind])
+
+
+@pytest.fixture(scope="module")
+def sample_statistics():
+    """The bundled sample's lexicon and compound counts, as the stage builds them."""
+    graphs = list(VisualGenome().scene_graphs())
+    tally = AtomTally()
+    for graph in graphs:
+        tally.add(graph)
+    return tally.lexicon(LexiconConfig()), CompoundPlausibility.of_graphs(graphs)
+
+
+@pytest.mark.parametrize("positive, recombined, possible", [
+    ("a man in a red shirt", "a red man in a shirt", False),          # a colour onto a person: the skin
+    ("a man is wearing a shirt", "a shirt is wearing a man", False),  # a reversal seen nowhere
+    ("a tree trunk on the sidewalk", "a sidewalk on the tree trunk", False),
+    ("a white keyboard on a desk", "a keyboard on a white desk", True),  # desks come in many colours
+    ("a slender chair next to the table", "a table next to the slender chair", True),
+])
+def test_recombinations_must_be_seen_possible(sample_statistics, positive, recombined, possible):
+    lexicon, model = sample_statistics
+    caption = _parse_sample(positive)
+    edited = {e.text(): e for _, e in comp_edits(caption)}[recombined]
+    assert model.admits(edited, caption, lexicon) is possible
+
+
+def test_the_last_attribute_of_a_list_stays():
+    texts = [edited.text() for _, edited in comp_edits(_parse_sample("a red and blue jacket on a chair"))]
+    assert texts and not any(" and jacket" in text or "and a jacket" in text for text in texts)
+
+
+def test_every_comp_and_combined_negative_is_possible(built):
+    """HN-Comp and combined negatives state anew only compounds seen in other images;
+    each negative records whether it does."""
+    records = [record for *_, rs in all_outputs(built[0]) for record in rs]
+    negatives = {kind: [n for record in records for n in record["negatives"][kind]] for kind in ("atom", "comp", "combined")}
+    assert negatives["comp"] and all(n["possible"] for n in negatives["comp"] + negatives["combined"])
+    assert {n["possible"] for n in negatives["atom"]} == {True, False}  # recorded; HN-Atom is not gated
+
+
+def test_a_rerun_without_a_split_removes_its_files(small_vg, vocab_files, tmp_path):
+    vocabs = {"laion": vocab_files["laion"]}
+    run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(unseen_atoms=True, min_count=2))
+    unseen_atoms = tmp_path / "systematicity" / (systematicity_stem("unseen_atoms", "laion") + ".csv")
+    assert unseen_atoms.exists()
+    run_systematicity(VisualGenome(small_vg), vocabs, tmp_path, SystematicityConfig(min_count=2))
+    assert not unseen_atoms.exists() and not unseen_atoms.with_suffix(".jsonl").exists()
+    assert (tmp_path / "systematicity" / (systematicity_stem("seen_compounds", "laion") + ".csv")).exists()

@@ -369,6 +369,12 @@ class Lexicon:
             return self._memoized("object", name, lambda n: self._object_candidates(n, None))
         return self._object_candidates(name, synset)
 
+    def kin(self, name: str) -> list[str]:
+        """*name* and its co-hyponyms (:meth:`object_candidates`): the names
+        whose selectional company it shares, so that "a woman walking on a
+        sidewalk" is evidence for "a man walking on a street"."""
+        return [name] + [other for other, _ in self.object_candidates(name)]
+
     def _object_candidates(self, name: str, synset: str | None) -> list[tuple[str, int]]:
         synset = synset or self.synsets.get(name)
         if synset is None:

@@ -146,16 +146,16 @@ class Plausibility:
         model spots (:meth:`admits`)."""
         if self.seen(("r", subject, predicate, obj)):
             return True
-        return any(self.seen(("sp", name, predicate)) for name in self._kin(subject)) and \
-            any(self.seen(("po", predicate, name)) for name in self._kin(obj))
+        return any(self.seen(("sp", name, predicate)) for name in self.lexicon.kin(subject)) and \
+            any(self.seen(("po", predicate, name)) for name in self.lexicon.kin(obj))
 
     def attested(self, subject: str, predicate: str, obj: str) -> bool:
         """Whether the relation is seen whole in other images, each name as
         itself or as one of its co-hyponyms: stricter than :meth:`possible`,
         whose halves admit "a building is in a window" from "a building in
         the background" and "a man in a window"."""
-        objects = self._kin(obj)
-        return any(self.seen(("r", name, predicate, other)) for name in self._kin(subject) for other in objects)
+        objects = self.lexicon.kin(obj)
+        return any(self.seen(("r", name, predicate, other)) for name in self.lexicon.kin(subject) for other in objects)
 
     def attested_candidates(self, candidates, scene) -> int:
         """How many of *candidates* state anew only :meth:`attested` relations."""
@@ -165,7 +165,7 @@ class Plausibility:
 
     def attribute_possible(self, attribute: str, name: str) -> bool:
         """Whether *attribute* is seen said of *name*, or of one of its co-hyponyms, in other images."""
-        return any(self.seen(("a", attribute, kin)) for kin in self._kin(name))
+        return any(self.seen(("a", attribute, kin)) for kin in self.lexicon.kin(name))
 
     def admits(self, candidate, scene) -> bool:
         """Whether every relation and every attribute binding that *candidate*
@@ -188,10 +188,6 @@ class Plausibility:
     #: The test of each kind of compound a foil may say anew (the halves of a new relation are
     #: judged with it, a name alone always passes).
     _possible_compound = {"r": possible, "a": attribute_possible}
-
-    def _kin(self, name: str) -> list[str]:
-        """The name and its co-hyponyms: the names whose selectional company it shares."""
-        return [name] + [other for other, _ in self.lexicon.object_candidates(name)]
 
     def word_score(self, kind: str, word: str) -> float:
         """The log frequency of an atom word of *kind* (``o``, ``a``, ``p``), less

@@ -40,18 +40,21 @@ __all__ = ["AtomPool", "Balance", "Negative", "RowContext", "atom_negatives", "c
 @dataclass
 class Negative:
     """One negative caption: its text, the edit that made it, the
-    statements it makes that are false for the image and its plausibility
-    (:class:`~crepe_gen.systematicity.plausibility.CompoundPlausibility`)."""
+    statements it makes that are false for the image, its plausibility
+    (:class:`~crepe_gen.systematicity.plausibility.CompoundPlausibility`)
+    and whether every compound it states anew is seen in other images
+    (:meth:`RowContext.possible`)."""
 
     text: str
     edit: Edit
     false: list
     plausibility: float = 0.0
+    possible: bool = True
 
     def provenance(self) -> dict:
         """The negative as written to the JSONL provenance records."""
         return {"text": self.text, "edit": self.edit.to_dict(), "false": [list(s) for s in self.false],
-                "plausibility": self.plausibility}
+                "plausibility": self.plausibility, "possible": self.possible}
 
 
 class AtomPool:
@@ -162,6 +165,12 @@ class RowContext:
         """Under the bigram model of the other images' captions."""
         return self.bigrams.log_likelihood(tokenize(caption.text()), self.own_bigrams)
 
+    def possible(self, edited: Caption) -> bool:
+        """Whether every compound the edit states anew is seen in other images
+        (:meth:`~crepe_gen.systematicity.plausibility.CompoundPlausibility.admits`);
+        True without :attr:`compounds`."""
+        return self.compounds is None or self.compounds.admits(edited, self.positive, self.pool.lexicon)
+
     def plausible(self, edited: Caption) -> bool:
         """Every new bigram occurs in another image, and the edit is at least
         as likely as the positive (within the tolerance)."""
@@ -197,7 +206,7 @@ def atom_negatives(ctx: RowContext, balance: Balance, *, limit: int, forbidden: 
 
 
 def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, limit: int,
-                 as_likely: bool = False) -> list[tuple[Negative, Caption]]:
+                 as_likely: bool = False, possible_only: bool = False) -> list[tuple[Negative, Caption]]:
     """Up to *limit* copies of *base* with atom number *index* replaced.
 
     Each states something false that the positive does not. Among the valid
@@ -207,7 +216,8 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
     drawn, so the positive's word does not stand out; with
     ``ctx.weigh_plausibility``, times their compounds' plausibility
     (:meth:`RowContext.plausibility`), so rare or impossible compounds ("a
-    parked carpet") seldom are. With *as_likely*, only
+    parked carpet") seldom are. With *possible_only*, only edits
+    :meth:`RowContext.possible` are kept; with *as_likely*, only
     edits at least as likely as the positive are kept (see :meth:`RowContext.plausible`).
     No two kept replacements mean the same, and none means the same as an
     atom of its kind in *base* or (objects) as a name of an image object that
@@ -230,12 +240,15 @@ def replacements(ctx: RowContext, base: Caption, index: int, *, forbidden: set, 
         text = edited.text()
         if text in forbidden or (as_likely and not ctx.plausible(edited)) or not fluent(text):
             continue
+        possible = ctx.possible(edited)
+        if possible_only and not possible:
+            continue
         false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
             edit = Edit("atom", f"replace_{old.kind}", (), (old.name,), (name,))
             plausibility = ctx.plausibility(edited)
-            valid.append((ctx.draw_weight(edited, plausibility), Negative(text, edit, false, plausibility),
-                          edited))
+            valid.append((ctx.draw_weight(edited, plausibility),
+                          Negative(text, edit, false, plausibility, possible), edited))
     if not valid:
         return []
     top = max(score for score, _, _ in valid)
@@ -271,8 +284,9 @@ def comp_edits(caption: Caption) -> Iterator[tuple[Edit, Caption]]:
                            (a2.name, a1.name)), edited
     objects = [s for s in caption.atoms() if s.kind == "object"]
     for attribute, owner in pairs:
-        if caption.slots.index(attribute) + 1 != caption.slots.index(owner):
-            continue  # only attributive adjectives move cleanly
+        at = caption.slots.index(attribute)
+        if at + 1 != caption.slots.index(owner) or (at > 0 and caption.slots[at - 1].text in ("and", ",")):
+            continue  # only attributive adjectives move cleanly, not the last of a list ("red and blue")
         for target in objects:
             if target.name == owner.name or _has_attributive(caption, target):
                 continue
@@ -324,18 +338,22 @@ def _noun_phrase(caption: Caption, obj: Slot) -> list:
     return caption.slots[start:end + 1]
 
 
-def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set,
-                   likely_only: bool = False) -> list[tuple[Negative, Caption]]:
+def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set, likely_only: bool = False,
+                   possible_only: bool = True) -> list[tuple[Negative, Caption]]:
     """HN-Comp: recombinations of the positive's atoms that are false for the
-    image (with *likely_only*, only those :meth:`RowContext.plausible`)."""
+    image (with *possible_only*, only those :meth:`RowContext.possible`; with
+    *likely_only*, only those :meth:`RowContext.plausible`)."""
     found, texts = [], set(forbidden)
     for edit, edited in comp_edits(ctx.positive):
         text = edited.text()
         if text in texts or (likely_only and not ctx.plausible(edited)) or not fluent(text):
             continue
+        possible = ctx.possible(edited)
+        if possible_only and not possible:
+            continue
         false = false_statements(ctx.facts, ctx.positive, edited)
         if false:
-            found.append((Negative(text, edit, false, ctx.plausibility(edited)), edited))
+            found.append((Negative(text, edit, false, ctx.plausibility(edited), possible), edited))
             texts.add(text)
     if len(found) > limit:
         found = [found[i] for i in sorted(ctx.rng.sample(range(len(found)), limit))]
@@ -343,7 +361,7 @@ def comp_negatives(ctx: RowContext, *, limit: int, forbidden: set,
 
 
 def combined_negatives(ctx: RowContext, comps: list, balance: Balance, *, limit: int,
-                       forbidden: set, likely_only: bool = False) -> list[Negative]:
+                       forbidden: set, likely_only: bool = False, possible_only: bool = True) -> list[Negative]:
     """Combined: each HN-Comp negative with one atom replaced as in HN-Atom
     (with *likely_only*, only when :meth:`RowContext.plausible`); the edit is
     ``combined``, with the comp and the atom edit as its parts."""
@@ -351,7 +369,8 @@ def combined_negatives(ctx: RowContext, comps: list, balance: Balance, *, limit:
     for comp, edited in comps[:limit]:
         taken = forbidden | {n.text for n in found} | {c.text for c, _ in comps}
         for index in balance.order_atoms(ctx.rng, edited.atoms()):
-            result = replacements(ctx, edited, index, forbidden=taken, limit=1, as_likely=likely_only)
+            result = replacements(ctx, edited, index, forbidden=taken, limit=1, as_likely=likely_only,
+                                  possible_only=possible_only)
             if result:
                 negative = result[0][0]
                 balance.record_edit(negative.edit)

@@ -33,6 +33,8 @@ from __future__ import annotations
 import collections
 import math
 
+from ..language.lexicon import attribute_category
+from ..language.senses import lexical_file
 from ..productivity.weights import graph_compounds
 
 __all__ = ["CompoundPlausibility"]
@@ -56,16 +58,26 @@ class CompoundPlausibility:
         the compound.
     """
 
-    def __init__(self, compounds: dict, own: frozenset = frozenset(), weights: tuple = (0.6, 0.3, 0.1)):
+    #: An attribute fits an object it is not seen with when the object (or a co-hyponym) is seen
+    #: with this many values of the attribute's category: a property that varies in its kind.
+    varied = 3
+
+    def __init__(self, compounds: dict, own: frozenset = frozenset(), weights: tuple = (0.6, 0.3, 0.1),
+                 _shared: tuple | None = None):
         self.compounds = compounds
         self.own = own
         self.weights = weights
+        if _shared is not None:  # a scorer: the counts' sums, computed once
+            self.marginals, self.totals, self.attributes_of = _shared
+            return
         self.marginals = collections.Counter()  # ("ta", attribute), ("tr", predicate): summed image counts
         self.totals = collections.Counter()     # by compound kind
+        self.attributes_of = collections.defaultdict(list)  # object name: its attributes, by category
         for key, count in compounds.items():
             self.totals[key[0]] += count
             if key[0] == "a":
                 self.marginals["ta", key[1]] += count
+                self.attributes_of[key[2]].append(key[1])
             elif key[0] == "r":
                 self.marginals["tr", key[2]] += count
 
@@ -79,7 +91,8 @@ class CompoundPlausibility:
 
     def scorer(self, graph) -> "CompoundPlausibility":
         """The same counts with *graph*'s image left out."""
-        return CompoundPlausibility(self.compounds, frozenset(graph_compounds(graph)), self.weights)
+        return CompoundPlausibility(self.compounds, frozenset(graph_compounds(graph)), self.weights,
+                                    (self.marginals, self.totals, self.attributes_of))
 
     def _count(self, key) -> int:
         return max(0, self.compounds.get(key, 0) - (key in self.own))
@@ -106,6 +119,64 @@ class CompoundPlausibility:
                   + self._count(("po", relation, obj)) * self._object(subject)) / (2 * total)
         atoms = self._object(subject) * self._marginal("tr", relation, "r") * self._object(obj)
         return math.log(whole * seen + pairs * paired + alone * atoms)
+
+    def admits(self, edited, positive, lexicon) -> bool:
+        """Whether every attribute-object and subject-relation-object compound
+        that *edited* states and *positive* does not is seen in other images,
+        each object name as itself or as one of its co-hyponyms
+        (:meth:`~crepe_gen.language.lexicon.Lexicon.kin` of *lexicon*).
+
+        An attribute moves only to an object it is said of, or to an artefact
+        whose kind is seen in :attr:`varied` values of the attribute's
+        category: things are made in many colours and materials ("a white
+        desk" from a desk seen brown, black and grey), natural things and
+        people are not ("a red man", "a brick street"); no colour moves onto a
+        person (it would name the skin). A relation is
+        reversed only where the reversed relation is seen whole ("a napkin on
+        a fork" needs some napkin on some fork). Halves of a relation are not
+        enough: "a vase in a flower" has "a vase in" (water) and "in a
+        flower" (a bee).
+
+        >>> from crepe_gen.vg.reader import VisualGenome
+        >>> from crepe_gen.language.lexicon import AtomTally, LexiconConfig
+        >>> from crepe_gen.systematicity.captions import Caption, Slot
+        >>> graphs = list(VisualGenome().scene_graphs())
+        >>> tally = AtomTally()
+        >>> for graph in graphs:
+        ...     tally.add(graph)
+        >>> lexicon, model = tally.lexicon(LexiconConfig()), CompoundPlausibility.of_graphs(graphs)
+        >>> def caption(s, r, o):
+        ...     slots = [Slot(s, "object", s), Slot(r, "relation", r), Slot(o, "object", o)]
+        ...     return Caption(slots, [], [tuple(slots)])
+        >>> usual, reversed_ = caption("man", "wearing", "shirt"), caption("shirt", "wearing", "man")
+        >>> model.admits(usual, reversed_, lexicon), model.admits(reversed_, usual, lexicon)
+        (True, False)
+        """
+        for kind, *names in edited.statements() - positive.statements():
+            test = self._seen_with_kin.get(kind)
+            if test is not None and not test(self, lexicon, *names):
+                return False
+        return True
+
+    def _attribute_seen(self, lexicon, attribute: str, obj: str) -> bool:
+        category, kind = attribute_category(attribute), lexical_file(lexicon.object_synset(obj) or "")
+        if category == "colour" and kind == "noun.person":
+            return False  # a garment's colour moved onto its wearer names the skin ("a brown man has shoes")
+        names = lexicon.kin(obj)
+        if any(self._count(("a", attribute, name)) for name in names):
+            return True
+        if category is None or kind != "noun.artifact":
+            return False
+        values = {value for name in names for value in self.attributes_of.get(name, ())
+                  if attribute_category(value) == category and self._count(("a", value, name))}
+        return len(values) >= self.varied
+
+    def _relation_seen(self, lexicon, subject: str, relation: str, obj: str) -> bool:
+        objects = lexicon.kin(obj)
+        return any(self._count(("r", name, relation, other)) for name in lexicon.kin(subject) for other in objects)
+
+    #: The test of each kind of statement a recombination may make anew (an object alone always passes).
+    _seen_with_kin = {"attribute_compound": _attribute_seen, "relation_compound": _relation_seen}
 
     def score(self, caption) -> float:
         """Log-plausibility of a :class:`~crepe_gen.systematicity.captions.Caption`:

@@ -76,9 +76,11 @@ def make_row(region: Region, facts: ImageFacts, training_set: TrainingSet, bigra
     atoms = atom_negatives(ctx, training_set.balances["atom"], limit=limit, forbidden=forbidden)
     if not atoms:
         return None
-    comps = comp_negatives(ctx, limit=limit, forbidden=forbidden, likely_only=config.likely_comp_only)
+    comps = comp_negatives(ctx, limit=limit, forbidden=forbidden, likely_only=config.likely_comp_only,
+                           possible_only=config.possible_comp_only)
     combined = combined_negatives(ctx, comps, training_set.balances["combined"], limit=limit,
-                                  forbidden=forbidden, likely_only=config.likely_comp_only)
+                                  forbidden=forbidden, likely_only=config.likely_comp_only,
+                                  possible_only=config.possible_comp_only)
     x, y, width, height = region.box
     row = {"image_id": region.image_id, "region_id": region.region_id, "caption": region.caption,
            "x": x, "y": y, "width": width, "height": height,

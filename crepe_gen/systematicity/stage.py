@@ -82,7 +82,7 @@ from ..bench.format import SYSTEMATICITY_COLUMNS, TRAINING_SETS, systematicity_s
 from ..bench.writer import csv_text
 from ..core.errors import ConfigError, InputError
 from ..core.fingerprint import code_version, file_digest, fingerprint
-from ..core.io import portable_path, update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from ..core.io import portable_path, remove_unproduced, update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..core.lock import output_lock
 from ..language import lexicon
 from ..vg.reader import VisualGenome
@@ -287,6 +287,8 @@ def write_outputs(vg: VisualGenome, inputs: Inputs, sets: list[TrainingSet], reg
     for state in sets:
         _write_training_set(out_dir / "systematicity", inputs, state, section)
     section["files"].sort()
+    produced = [out_dir / name for csv in section["files"] for name in (csv, csv.removesuffix(".csv") + ".jsonl")]
+    remove_unproduced(out_dir / "systematicity", produced, ["syst_vg_hard_negs_*.csv", "syst_vg_hard_negs_*.jsonl"])
     update_manifest(out_dir, "systematicity", section)
     return section
 
