@@ -202,3 +202,21 @@ def test_a_killed_holder_frees_the_folder(tmp_path, run_cli):
     assert holder_pid(out) is None
     with output_lock(out):
         assert holder_pid(out) == os.getpid()
+
+
+def test_a_rerun_removes_the_cells_it_no_longer_makes(tmp_path, run_cli):
+    """A stage owns its folder: after a run with levels [4, 5], a run with [4]
+    leaves no level-5 file for the audit to score as this run's."""
+    out = tmp_path / "out"
+    for levels in ("[4, 5]", "[4]"):
+        config = tmp_path / "prod.yaml"
+        config.write_text(f"levels: {levels}\nchunk_size: 4\nmax_images: 8\n")
+        result = run_cli("productivity", "--out", out, "--config", config)
+        assert result.returncode == 0, result.stderr
+    assert "an earlier run made and this one does not" in result.stderr
+    names = sorted(p.name for p in (out / "productivity").rglob("*") if p.is_file())
+    assert names and not [name for name in names if "complexity_5" in name]
+    audit = run_cli("audit", out / "productivity")
+    levels = {line.split()[2] for line in audit.stdout.splitlines()
+              if line.startswith("prod ") and line.rstrip().endswith(("pass", "judged", "FAIL"))}
+    assert levels == {"4"}, audit.stdout

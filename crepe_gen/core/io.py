@@ -28,7 +28,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["TEMP_NAME", "atomic_open", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "versions",
+__all__ = ["TEMP_NAME", "atomic_open", "remove_unproduced", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "versions",
            "update_manifest", "is_temp_name", "portable_path", "remove_stale_temps"]
 
 log = logging.getLogger(__name__)
@@ -171,3 +171,36 @@ def remove_stale_temps(folder, *, targets=None, recursive: bool = True, skip_dir
     if removed:
         log.info("removed %d temporary file(s) a killed run left in %s", len(removed), folder)
     return removed
+
+
+def remove_unproduced(folder, produced, patterns) -> list[Path]:
+    """Delete the files under *folder* that match one of the glob *patterns*
+    (relative to *folder*) and are not among *produced*, and the folders
+    this empties. A stage owns its output folder: a file an earlier run
+    wrote with other settings (a level, split or training set this run does
+    not make) must not be left looking like this run's output. Call it
+    only while holding the folder's lock. Returns the files removed.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("a/x_4.csv", "a/x_5.csv", "b/x_4.csv", "notes.txt"):
+    ...     _ = (root / name).parent.mkdir(exist_ok=True), (root / name).write_text("")
+    >>> [p.relative_to(root).as_posix() for p in remove_unproduced(root, [root / "a/x_4.csv"], ["*/x_*.csv"])]
+    ['a/x_5.csv', 'b/x_4.csv']
+    >>> sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+    ['a', 'a/x_4.csv', 'notes.txt']
+    """
+    folder = Path(folder)
+    keep = {Path(p).resolve() for p in produced}
+    stale = sorted({path for pattern in patterns for path in folder.glob(pattern)
+                    if path.is_file() and path.resolve() not in keep})
+    for path in stale:
+        path.unlink()
+        with contextlib.suppress(OSError):  # not empty: it holds other files
+            if path.parent != folder:
+                path.parent.rmdir()
+    if stale:
+        log.warning("removed %d file(s) in %s that an earlier run made and this one does not (%s%s)",
+                    len(stale), folder, ", ".join(p.relative_to(folder).as_posix() for p in stale[:3]),
+                    ", ..." if len(stale) > 3 else "")
+    return stale

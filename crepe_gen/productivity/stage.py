@@ -64,7 +64,7 @@ from ..core.errors import ConfigError
 from ..bench.writer import csv_text
 from ..core.config import check_seed, config_from_mapping, config_from_yaml
 from ..core.fingerprint import NOT_FINGERPRINTED, code_version, file_listing, fingerprint
-from ..core.io import update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from ..core.io import remove_unproduced, update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..core.lock import output_lock
 from ..core.parallel import ExecutorConfig, TaskPool, shared_state
 from ..language.fluency import fluent
@@ -427,13 +427,17 @@ def _gather_rows(vg, statistics: AtomStatistics, config: ProductivityConfig, ima
 
 
 def _write_cells(out_dir: Path, kept_cells: dict, config: ProductivityConfig) -> dict:
+    """Write every cell's CSV and JSONL, and remove the cells of earlier runs that this one does not make."""
     counts: dict = {t: {} for t in config.foil_types}
+    written = []
     for (foil_type, n), kept in kept_cells.items():
-        write_text_atomic(output_path(out_dir, foil_type, n), csv_text(COLUMNS, [r for r, _ in kept]))
-        write_jsonl_atomic(output_path(out_dir, foil_type, n, ".jsonl"),
-                           ({"row": index, **csv_row, "provenance": provenance}
-                            for index, (csv_row, provenance) in enumerate(kept)))
+        written += [output_path(out_dir, foil_type, n), output_path(out_dir, foil_type, n, ".jsonl")]
+        write_text_atomic(written[-2], csv_text(COLUMNS, [r for r, _ in kept]))
+        write_jsonl_atomic(written[-1], ({"row": index, **csv_row, "provenance": provenance}
+                                         for index, (csv_row, provenance) in enumerate(kept)))
         counts[foil_type][str(n)] = len(kept)
+    remove_unproduced(out_dir / "productivity", written, [output_path(".", "*", "*", suffix).relative_to(
+        "productivity").as_posix() for suffix in (".csv", ".jsonl")])
     return counts
 
 
