@@ -26,11 +26,14 @@ Visual Genome folder: ...
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import os
 import pkgutil
+import signal
 import sys
+import threading
 import traceback
 
 from . import __version__
@@ -100,9 +103,21 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+_INTERRUPTED = False
+
+
+def _on_interrupt(signum, frame):
+    global _INTERRUPTED
+    _INTERRUPTED = True
+    signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     """Run the command line *argv*; returns the exit status (:data:`EXIT_STATUSES`)."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler and \
+            threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_interrupt)
     try:
         args = _parse(argv)
         level = logging.DEBUG if args.verbose > 1 else logging.INFO if args.verbose else logging.WARNING
@@ -123,6 +138,12 @@ def main(argv=None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as the Python docs advise
         return 141
     except Exception as error:  # noqa: BLE001 - a bug: one line, the traceback on request
+        if _INTERRUPTED:  # Ctrl-C inside a library that turned it into its own error (wn, sqlite3)
+            print("crepe-gen: interrupted", file=sys.stderr)
+            return 130
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            print(f"crepe-gen: error: {error.filename or 'an output file'}: {error.strerror}", file=sys.stderr)
+            return 2
         debug = os.environ.get(DEBUG_ENV, "") not in ("", "0")
         if debug:
             traceback.print_exc()

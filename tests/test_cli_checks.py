@@ -33,9 +33,25 @@ CASES = {
                                ["cfg.yaml", "unknown foil type", "replace"]),
     "yaml_negative_seed": ({"cfg.yaml": "seed: -4\n"},
                            ["productivity", "--out", "{tmp}/out", "--config", "{tmp}/cfg.yaml"],
-                           ["cfg.yaml: seed: must be 0 or more, got -4"]),
+                           ["cfg.yaml: seed: must be 0 or more and below 2**32, got -4"]),
     "seed_negative": ({}, ["productivity", "--out", "{tmp}/out", "--seed", "-1"],
-                      ["--seed", "expected an integer >= 0, got '-1'"]),
+                      ["--seed", "expected an integer >= 0 and < 4294967296, got '-1'"]),
+    "seed_too_large": ({}, ["productivity", "--out", "{tmp}/out", "--seed", "4294967296"],
+                       ["--seed", "< 4294967296, got '4294967296'"]),
+    "yaml_seed_too_large": ({"cfg.yaml": "seed: 123456789012345678901234\n"},
+                            ["productivity", "--out", "{tmp}/out", "--config", "{tmp}/cfg.yaml"],
+                            ["cfg.yaml: seed: must be 0 or more and below 2**32"]),
+    "yaml_key_twice": ({"cfg.yaml": "seed: 0\nseed: 1\n"},
+                       ["productivity", "--out", "{tmp}/out", "--config", "{tmp}/cfg.yaml"],
+                       ["cfg.yaml: malformed YAML: key 'seed' given twice (line 2, column 1)"]),
+    "yaml_nested_2000_deep": ({"cfg.yaml": "a: " + "[" * 2000 + "]" * 2000 + "\n"},
+                              ["productivity", "--out", "{tmp}/out", "--config", "{tmp}/cfg.yaml"],
+                              ["cfg.yaml: malformed YAML: nested too deeply"]),
+    "yaml_foils_zero_negatives": ({"cfg.yaml": "foils:\n  negatives: 0\n"},
+                                  ["productivity", "--out", "{tmp}/out", "--config", "{tmp}/cfg.yaml"],
+                                  ["cfg.yaml", "foils: negatives and candidates (0, 0) follow the top-level"]),
+    "out_empty": ({}, ["productivity", "--out", ""], ["--out: an empty path"]),
+    "out_symlink_loop": ({"loop": "-> loop"}, ["systematicity", "--out", "{tmp}/loop"], ["--out", "loop: a symbolic link that loops"]),
     "per_level_zero": ({}, ["productivity", "--out", "{tmp}/out", "--per-level", "0"],
                        ["--per-level", "expected an integer >= 1, got '0'"]),
     "per_level_negative": ({}, ["productivity", "--out", "{tmp}/out", "--per-level", "-3"],
@@ -104,7 +120,10 @@ def test_bad_flag_or_config_is_one_line_and_exit_2_before_work(run_cli, tmp_path
     files, argv, expected = CASES[case]
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
+        if text.startswith("-> "):  # a symbolic link
+            (tmp_path / name).symlink_to(text[3:])
+        else:
+            (tmp_path / name).write_text(text)
     before = sorted(tmp_path.rglob("*"))
     started = time.monotonic()
     done = run_cli(*[arg.format(tmp=tmp_path) for arg in argv], timeout=60)

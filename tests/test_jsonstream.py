@@ -67,7 +67,9 @@ def test_missing_file(tmp_path):
      "truncated: file ends inside the record"),
     (b'[{"image_id": 1}, {"image_id": 1.5}', 2, None, "truncated: file ends before the array closes"),
     (b'[{"image_id": 1}, {"image_id": 2, "objects": [{"x": 1,,}]}, {"image_id": 3}]', 1, 2,
-     "malformed JSON: Expecting property name enclosed in double quotes"),
+     "character 37: malformed JSON: Expecting property name enclosed in double quotes"),
+    (b'[{"image_id": 1}, {"image_id": 2, "n": "a\x00b"}, {"image_id": 3}]', 1, 2,  # a NUL byte: a whole message
+     "character 24: malformed JSON: Invalid control character '\\x00'"),
     (b'[{"image_id": 1} {"image_id": 2}]', 1, None, "malformed JSON: expected ',' or ']', found '{'"),
     (b'[{"image_id": 1}, {"image_id": 2, "objects": [{"names": ["caf\xe9"]}]}, {"image_id": 3}]',
      1, 2, "byte 0xe9: bytes that are not UTF-8"),
@@ -160,7 +162,7 @@ def test_a_true_syntax_error_after_a_long_string_is_malformed(tmp_path, chunk_si
                     '{"image_id": 3}]')
     with pytest.raises(InputError) as info:
         records(path, chunk_size=chunk_size)
-    assert str(info.value) == (f"{path}: image #1 (id 2): malformed JSON: "
+    assert str(info.value) == (f"{path}: image #1 (id 2): character 331: malformed JSON: "
                                "Expecting property name enclosed in double quotes")
     problems = Problems(lenient=True)
     assert records(path, problems=problems, chunk_size=chunk_size) == [{"image_id": 1}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -310,6 +311,23 @@ BAD_INPUTS = {
     "not UTF-8": ({"scene_graphs.json": _text_with(lambda t: t.replace('"hat"', '"h\udce4t"'))
                    .encode("utf-8", "surrogateescape")},
                   ["scene_graphs.json", "image #1 (id 2)", "not UTF-8"], [1, 3], 1),
+    "NUL byte in a string": ({"scene_graphs.json": _text_with(lambda t: t.replace('"hat"', '"h\x00t"', 1))},
+                             ["scene_graphs.json", "image #1 (id 2)", "character", "Invalid control character '\\x00'"],
+                             [1], 1),
+    # a second record of one image would be read twice: its rows duplicated
+    "image id twice": ({"scene_graphs.json": [scene_graph(1, 11), scene_graph(2, 21), scene_graph(1, 31)]},
+                       ["scene_graphs.json", "image #2 (id 1)", "the id of image #0", "image id appears twice"],
+                       [1, 2], 1),
+    "empty array": ({"scene_graphs.json": []}, ["scene_graphs.json", "no usable image record (an empty array)"],
+                    None, 0),
+    "attribute not a string": ({"scene_graphs.json": _bad_record(
+        lambda r: r["objects"][1].update(attributes=["red", 5, None]))},
+        ["scene_graphs.json", "image #1 (id 2)", "object 22 (attribute 5)", "attribute is not a string"],
+        [1, 2, 3], 1),
+    "negative image width": ({"image_data.json": [{**image, "width": -800} if image["image_id"] == 2 else image
+                                                  for image in image_data(1, 2, 3)]},
+                             ["image_data.json", "image #1 (id 2)", "width -800", "image size is not a positive number"],
+                             [1, 2, 3], 1),
 }
 
 
@@ -498,3 +516,18 @@ def test_a_file_that_is_there_but_unreadable_is_no_absent_file(tmp_path, run_cli
         VisualGenome(root).path("scene_graphs", required=False)
     path.unlink() if kind != "folder" else path.rmdir()
     assert VisualGenome(root).path("scene_graphs", required=False) is None  # truly absent: built from parts
+
+
+@pytest.mark.parametrize("target", ["scene_graphs.json", "config"])
+def test_a_fifo_is_refused_not_read_forever(tmp_path, run_cli, sample_dir, target):
+    root = tmp_path / "vg"
+    shutil.copytree(sample_dir, root)
+    if target == "config":
+        os.mkfifo(tmp_path / "cfg.yaml")
+        done = run_cli("productivity", "--out", tmp_path / "out", "--config", tmp_path / "cfg.yaml", timeout=60)
+        assert done.returncode == 2 and "cfg.yaml: productivity config is not a regular file" in done.stderr
+        return
+    (root / target).unlink()
+    os.mkfifo(root / target)
+    done = run_cli("inspect", root, timeout=60)
+    assert done.returncode == 2 and f"{target}: is not a regular file" in done.stderr, done.stderr

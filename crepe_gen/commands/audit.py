@@ -24,7 +24,7 @@ from ..evaluation.audit import BASELINES, AuditConfig, audit_paths, quiz_report
 from ..evaluation.judge import judge_config
 from ..evaluation.quiz import write_quiz
 from ..llm.client import check_endpoint
-from .checks import at_least, input_path, lm_endpoint, output_dir, output_file
+from .checks import at_least, seed, input_path, lm_endpoint, output_dir, output_file
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -52,7 +52,7 @@ def add_arguments(parser) -> None:
                         help="skip the n-gram classifier baseline")
     parser.add_argument("--baselines", nargs="+", choices=list(BASELINES), metavar="NAME",
                         help="run only these baselines (default: all of " + ", ".join(BASELINES) + ")")
-    parser.add_argument("--seed", type=at_least(0), default=defaults.seed, help="seed of the fold assignment")
+    parser.add_argument("--seed", type=seed, default=defaults.seed, help="seed of the fold assignment")
     parser.add_argument("--fluency-max-positive", type=float, default=defaults.fluency_max_positive,
                         help="fluency target: largest share of positives flagged (default %(default)s)")
     parser.add_argument("--fluency-max-gap", type=float, default=defaults.fluency_max_gap,

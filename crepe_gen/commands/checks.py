@@ -38,13 +38,15 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..core.config import SEED_LIMIT
 from ..core.errors import ConfigError
 
 __all__ = ["at_least", "fraction", "input_path", "lm_endpoint", "output_dir", "output_file"]
 
 
-def at_least(minimum: int, kind=int):
-    """An argparse type: a number of *kind* (``int`` or ``float``) that is at least *minimum*."""
+def at_least(minimum: int, kind=int, below=None):
+    """An argparse type: a number of *kind* (``int`` or ``float``) that is at
+    least *minimum* (and less than *below*, when given)."""
     noun = "an integer" if kind is int else "a number"
 
     def parse(text: str):
@@ -52,12 +54,17 @@ def at_least(minimum: int, kind=int):
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
-        if value != value or value < minimum:  # NaN fails too
-            raise argparse.ArgumentTypeError(f"expected {noun} >= {minimum}, got {text!r}")
+        if value != value or value < minimum or (below is not None and value >= below):  # NaN fails too
+            bound = f" and < {below}" if below is not None else ""
+            raise argparse.ArgumentTypeError(f"expected {noun} >= {minimum}{bound}, got {text!r}")
         return value
 
     parse.__name__ = f"{kind.__name__}>={minimum}"
     return parse
+
+
+#: The argparse type of ``--seed``: numpy's generators take 32-bit seeds.
+seed = at_least(0, below=SEED_LIMIT)
 
 
 def fraction(text: str) -> float:
@@ -106,8 +113,12 @@ def output_dir(path, flag: str, *, shown=None) -> Path:
     with a temporary file, which finds read-only file systems too. Errors
     name *shown* (default: *path*).
     """
+    if str(path) == "":
+        raise ConfigError(f"{flag}: an empty path (give a folder name)")
     path = Path(path)
     shown = Path(shown) if shown is not None else path
+    if path.is_symlink() and not path.exists():
+        raise ConfigError(f"{flag} {shown}: a symbolic link that loops or leads nowhere")
     if path.exists() and not path.is_dir():
         raise ConfigError(f"{flag} {shown}: {'' if shown == path else f'{path} '}is a file, not a folder")
     existing = path

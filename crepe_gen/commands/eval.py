@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..evaluation.harness import EvalConfig, default_out, evaluate, write_results
 from ..evaluation.models import ADAPTERS, TEXT_RULES, known_models, load_adapter
-from .checks import at_least, input_path, lm_endpoint, output_file
+from .checks import at_least, seed, input_path, lm_endpoint, output_file
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -41,7 +41,7 @@ def add_arguments(parser) -> None:
                              "default: BENCH/eval/MODEL.json)")
     parser.add_argument("--batch-size", type=at_least(1), default=EvalConfig.batch_size)
     parser.add_argument("--bootstrap", type=at_least(1), default=EvalConfig.n_bootstrap, help="bootstrap resamples")
-    parser.add_argument("--seed", type=at_least(0), default=EvalConfig.seed)
+    parser.add_argument("--seed", type=seed, default=EvalConfig.seed)
     parser.add_argument("--device", default="cpu", help="torch device for open_clip (cpu, cuda)")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..core.errors import ConfigError
 from ..llm.client import check_endpoint
 from ..llm.estimate import Estimate
-from .checks import at_least, input_path, output_dir
+from .checks import at_least, seed, input_path, output_dir
 from .llm_options import add_llm_arguments, config_from_args
 from ..productivity.stage import ProductivityConfig, run_productivity
 from ..vg.reader import VisualGenome
@@ -24,7 +24,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--vg", default=None, help="Visual Genome folder (default: the bundled 100-image sample)")
     parser.add_argument("--out", required=True, help="output folder (OUT/productivity/..., OUT/manifest.json)")
     parser.add_argument("--config", default=None, help="YAML file of ProductivityConfig fields")
-    parser.add_argument("--seed", type=at_least(0), default=None, help="random seed (default 0)")
+    parser.add_argument("--seed", type=seed, default=None, help="random seed (default 0)")
     parser.add_argument("--per-level", type=at_least(1), default=None,
                         help="rows per level and foil type (default: as many as every cell can hold)")
     parser.add_argument("--images", default=None,

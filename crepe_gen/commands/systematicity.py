@@ -14,7 +14,7 @@ from ..core.errors import ConfigError
 from ..systematicity import SystematicityConfig, run_systematicity
 from ..systematicity.extract import EXTRACTORS
 from ..vg.reader import VisualGenome
-from .checks import at_least, input_path, output_dir
+from .checks import at_least, seed, input_path, output_dir
 
 __all__ = ["NAME", "HELP", "add_arguments", "parse_vocabs", "run"]
 
@@ -32,7 +32,7 @@ def add_arguments(parser) -> None:
                              "yfcc or laion gives the released file names; repeat per set "
                              "(default: the shipped stand-in corpus)")
     parser.add_argument("--out", required=True, metavar="OUT", help="benchmark folder")
-    parser.add_argument("--seed", type=at_least(0), default=defaults.seed, help="random seed (default %(default)s)")
+    parser.add_argument("--seed", type=seed, default=defaults.seed, help="random seed (default %(default)s)")
     parser.add_argument("--min-count", type=at_least(1), default=defaults.min_count, metavar="K",
                         help="seen means counted at least K times (default %(default)s)")
     parser.add_argument("--unseen-atoms", action="store_true", help="also write the unseen_atoms split")

@@ -51,6 +51,8 @@ __all__ = ["read_yaml_mapping", "config_from_mapping", "config_from_yaml", "chec
 
 #: Fields that must not be negative whatever the dataclass: seeds (numpy refuses them).
 _NON_NEGATIVE = frozenset({"seed"})
+#: Seeds are below this (numpy's generators take 32-bit seeds).
+SEED_LIMIT = 2 ** 32
 
 
 def read_yaml_mapping(path, *, what: str = "configuration") -> dict:
@@ -67,18 +69,45 @@ def read_yaml_mapping(path, *, what: str = "configuration") -> dict:
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.exists() and not path.is_file():  # a FIFO would block the read forever
+            raise ConfigError(f"{path}: {what} is not a regular file")
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} file not found") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read {what}: {error.strerror}") from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: malformed YAML: {str(error).splitlines()[0]}") from None
+        raise ConfigError(f"{path}: malformed YAML: {_yaml_message(error)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: malformed YAML: nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: {what} must be a YAML mapping (expected a mapping of keys)")
     return data
+
+
+def _yaml_message(error: yaml.YAMLError) -> str:
+    """One line: the problem and where it is (``key 'seed' given twice (line 2, column 1)``)."""
+    problem, mark = getattr(error, "problem", None), getattr(error, "problem_mark", None)
+    if not problem:
+        return " ".join(str(error).split())
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else problem
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping (YAML's
+    own rule, which PyYAML does not enforce: it keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} given twice",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 def config_from_mapping(cls, values: dict, where: str):
@@ -135,11 +164,11 @@ def check_field(name: str, annotation, value, where: str):
     >>> check_field("seed", int, -4, "cfg.yaml")
     Traceback (most recent call last):
     ...
-    crepe_gen.core.errors.ConfigError: cfg.yaml: seed: must be 0 or more, got -4
+    crepe_gen.core.errors.ConfigError: cfg.yaml: seed: must be 0 or more and below 2**32, got -4
     """
     value = check_value(annotation, value, f"{where}: {name}")
-    if name in _NON_NEGATIVE and isinstance(value, int) and value < 0:
-        raise ConfigError(f"{where}: {name}: must be 0 or more, got {value}")
+    if name in _NON_NEGATIVE and isinstance(value, int) and not 0 <= value < SEED_LIMIT:
+        raise ConfigError(f"{where}: {name}: must be 0 or more and below 2**32, got {value}")
     return value
 
 
@@ -149,10 +178,10 @@ def check_seed(seed: int, what: str = "seed") -> None:
     >>> check_seed(-1)
     Traceback (most recent call last):
     ...
-    crepe_gen.core.errors.ConfigError: seed must be 0 or more, got -1
+    crepe_gen.core.errors.ConfigError: seed must be 0 or more and below 2**32, got -1
     """
-    if seed < 0:
-        raise ConfigError(f"{what} must be 0 or more, got {seed}")
+    if not 0 <= seed < SEED_LIMIT:
+        raise ConfigError(f"{what} must be 0 or more and below 2**32, got {seed}")
 
 
 def describe_type(annotation) -> str:

@@ -38,6 +38,10 @@ class ServiceError(CrepeGenError):
     """An external service (an LLM endpoint) is unreachable or keeps failing."""
 
 
+class OutputError(CrepeGenError):
+    """An output that cannot be written (a full disk): names the file."""
+
+
 class InputError(CrepeGenError):
     """A bad input record: knows its file, its position and the reason."""
 

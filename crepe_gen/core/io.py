@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import logging
@@ -28,6 +29,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from .errors import OutputError
+
 __all__ = ["TEMP_NAME", "atomic_open", "remove_unproduced", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "versions",
            "update_manifest", "is_temp_name", "portable_path", "remove_stale_temps"]
 
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 #: characters of tempfile}.tmp``.
 TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp")
 
+#: The errors of a full disk or quota.
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -57,9 +62,12 @@ def atomic_open(path, mode: str = "w", **kwargs):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(error, OSError) and error.errno in _FULL:
+            raise OutputError(f"{path}: cannot write: {error.strerror} (nothing half-written is left; "
+                              "free space and rerun)") from None
         raise
 
 

@@ -158,16 +158,13 @@ def _elements(buf: _Buffer, path, problems, max_record_chars):
                 # again as the record holds keeps a long record to few re-parses.
                 buf.fill(at_least=pending)
                 continue
-            if not buf.eof:
-                reason = "record too large" if _reaches_end(error, buf.text) else f"malformed JSON: {error.msg}"
-            elif _only_truncated(buf.text, buf.pos):
-                reason = "truncated: file ends inside the record"
-            else:
-                reason = f"malformed JSON: {error.msg}"
-            record = None
-            if buf.bad_bytes:
-                record = _bad_byte(buf.text, buf.pos, error.pos + 1)
-                reason = "bytes that are not UTF-8" if record else reason
+            reason, record = _malformed(error, buf.pos)
+            if not buf.eof and _reaches_end(error, buf.text):
+                reason, record = "record too large", None
+            elif buf.eof and _only_truncated(buf.text, buf.pos):
+                reason, record = "truncated: file ends inside the record", None
+            if buf.bad_bytes and (bad_byte := _bad_byte(buf.text, buf.pos, error.pos + 1)):
+                reason, record = "bytes that are not UTF-8", bad_byte
             if problems.lenient and not reason.startswith("truncated"):
                 reason += "; rest of the file not read"
             problems.report(InputError(path, reason, index=buf.index, record=record,
@@ -226,6 +223,24 @@ def _only_truncated(text: str, start: int) -> bool:
                 return False
             depth.pop()
     return bool(depth) or in_string
+
+
+def _malformed(error: json.JSONDecodeError, start: int) -> tuple[str, str]:
+    """``(reason, where)`` of a record *error* found in a record's text
+    starting at *start*: Python's message without its trailing "at", and
+    the character at fault, so the message is whole and the reason counts
+    alike for every record.
+
+    >>> try:
+    ...     json.loads('{"a": 1 "b": 2}')
+    ... except json.JSONDecodeError as error:
+    ...     _malformed(error, 0)
+    ("malformed JSON: Expecting ',' delimiter", 'character 9')
+    """
+    message = error.msg.removesuffix(" at")
+    if error.msg.startswith("Invalid control character") and error.pos < len(error.doc):
+        message += f" {error.doc[error.pos]!r}"
+    return f"malformed JSON: {message}", f"character {error.pos - start + 1}"
 
 
 def _bad_json(buf: _Buffer, path, problems: Problems, reason: str) -> None:

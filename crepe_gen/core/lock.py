@@ -105,7 +105,10 @@ def output_lock(folder):
         finally:
             _HELD[path][1] -= 1
         return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError as error:  # a folder or a dangling name where the lock file goes
+        raise ConfigError(f"{path}: cannot take the output folder's lock: {error.strerror}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

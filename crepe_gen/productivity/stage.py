@@ -163,7 +163,11 @@ class ProductivityConfig:
         object.__setattr__(self, "levels", tuple(int(n) for n in self.levels))
         object.__setattr__(self, "foil_types", tuple(self.foil_types))
         candidates = self.foil_candidates if self.balance_ranks else 0
-        if (self.foils.negatives, self.foils.candidates) != (self.negatives, candidates):
+        given = (self.foils.negatives, self.foils.candidates)
+        if given not in ((self.negatives, candidates), (NegativeConfig.negatives, NegativeConfig.candidates)):
+            raise ConfigError(f"foils: negatives and candidates ({given[0]}, {given[1]}) follow the top-level "
+                              f"negatives and foil_candidates; set those instead")
+        if given != (self.negatives, candidates):
             object.__setattr__(self, "foils", replace(self.foils, negatives=self.negatives,
                                                       candidates=candidates))
 

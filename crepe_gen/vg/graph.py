@@ -56,6 +56,8 @@ True
 
 from __future__ import annotations
 
+import json
+
 import networkx as nx
 
 from ..core.errors import InputError, Problems
@@ -122,7 +124,9 @@ def build_graph(record: dict, *, canon: Canonicalizer | None = None,
             continue
         else:
             names, label, raw_names = found
-            attributes, raw_attributes = attribute_lists(obj.get("attributes"))
+            attributes, raw_attributes = attribute_lists(raw := obj.get("attributes"))
+            if raw and len(raw_attributes) != len(raw):
+                _bad_attributes(object_id, raw, bad)
             synsets = obj.get("synsets")
             node = {"name": names[0], "label": label, "names": names, "raw_names": raw_names,
                     "synsets": tuple(synsets) if synsets else (),
@@ -246,13 +250,24 @@ def _object_node(obj, canon: Canonicalizer, bad) -> tuple[int, dict, tuple] | No
     if _bad_box(object_id, box, bad):
         return None
     names, label, raw_names = found
-    attributes, raw_attributes = canon.attributes(obj.get("attributes"))
+    attributes, raw_attributes = canon.attributes(raw := obj.get("attributes"))
+    if raw and len(raw_attributes) != len(raw):
+        _bad_attributes(object_id, raw, bad)
     synsets = obj.get("synsets")
     return object_id, {"name": names[0], "label": label, "names": names, "raw_names": raw_names,
                        "synsets": tuple(synsets) if synsets else (),
                        "x": box[0], "y": box[1], "w": box[2], "h": box[3],
                        "attributes": attributes, "raw_attributes": raw_attributes,
                        "same_box": ()}, box
+
+
+def _bad_attributes(object_id, raw, bad) -> None:
+    """Report an ``attributes`` value that is not a list of strings (lenient: its strings are kept)."""
+    if type(raw) is not list:
+        bad(f"'attributes' is {type(raw).__name__}, expected a list", f"object {object_id}")
+        return
+    value = next(a for a in raw if type(a) is not str)
+    bad("attribute is not a string", f"object {object_id} (attribute {json.dumps(value)})")
 
 
 def _bad_box(object_id, box: tuple, bad) -> bool:

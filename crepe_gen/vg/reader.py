@@ -143,6 +143,8 @@ class VisualGenome:
             raise InputError(path, f"cannot open: {error.strerror}") from None
         if is_folder:
             raise InputError(path, "is a folder, expected a file")
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would block or never end
+            raise InputError(path, "is not a regular file")
         return path
 
     def input_hashes(self) -> dict[str, str]:
@@ -176,14 +178,23 @@ class VisualGenome:
         """``{image_id: image_data entry}`` (v1.0's ``id`` accepted); empty if absent."""
         if self.path("image_data", required=False) is None:
             return {}
-        images = {}
+        images, first, path = {}, {}, self.path("image_data")
         for index, record in self.records("image_data"):
             image_id = record.get("image_id", record.get("id"))
             if not isinstance(image_id, int):
-                self.problems.report(InputError(self.path("image_data"), "record has no integer image_id",
-                                                index=index))
+                self.problems.report(InputError(path, "record has no integer image_id", index=index))
                 continue
-            images[image_id] = record
+            size = next((f"{key} {record[key]!r}" for key in ("width", "height") if record.get(key) is not None
+                         and not (type(record[key]) in (int, float) and 0 < record[key] < float("inf"))), None)
+            if size is not None:
+                self.problems.report(InputError(path, "image size is not a positive number", index=index,
+                                                image_id=image_id, record=size))
+                continue
+            if image_id in first:
+                self.problems.report(InputError(path, "image id appears twice", index=index, image_id=image_id,
+                                                record=f"the id of image #{first[image_id]}"))
+                continue
+            images[image_id], first[image_id] = record, index
         return images
 
     def scene_graphs(self) -> Iterator[nx.MultiDiGraph]:
@@ -194,18 +205,34 @@ class VisualGenome:
             if self.path("objects", required=False) is None:
                 raise InputError(self.root / FILES["scene_graphs"],
                                  "file not found (nor objects.json to build graphs from)")
-            yield from self._graphs_from_parts(images)
+            yield from self._unique(self.path("objects"), self._graphs_from_parts(images))
             return
         path = self.path("scene_graphs")
         records = self.records("scene_graphs")
         if self.progress:
             records = tqdm(records, desc="scene graphs", unit=" images", total=len(images) or None,
                            disable=None)  # no bars when stderr is not a terminal
-        for index, record in records:
-            graph = self._graph(record, path, index, images)
-            if graph is not None:
-                yield graph
+        yield from self._unique(path, ((index, self._graph(record, path, index, images)) for index, record in records))
         self._log_missing_images()
+
+    def _unique(self, path: Path, graphs) -> Iterator[nx.MultiDiGraph]:
+        """The good graphs of *graphs* (``(record index, graph or None)``), each image once: a second record of one image is
+        an error (lenient: skipped and counted), and a file with no image at
+        all is one too, since every stage would write empty sets from it."""
+        first: dict[int, int] = {}  # image id: index of its record
+        for index, graph in graphs:
+            if graph is None:
+                continue
+            image_id = graph.graph["image_id"]
+            if image_id in first:
+                self.problems.report(InputError(path, "image id appears twice", index=index, image_id=image_id,
+                                                record=f"the id of image #{first[image_id]}"))
+                continue
+            first[image_id] = index
+            yield graph
+        if not first:
+            raise InputError(path, "no usable image record" + (f" ({self.problems.summary()})"
+                                                               if self.problems.total else " (an empty array)"))
 
     def _graph(self, record: dict, path: Path, index: int, images: dict) -> nx.MultiDiGraph | None:
         """The graph of one record with its image attached; None when it is bad (lenient)."""
@@ -220,7 +247,7 @@ class VisualGenome:
             return None
         return graph
 
-    def _graphs_from_parts(self, images) -> Iterator[nx.MultiDiGraph]:
+    def _graphs_from_parts(self, images) -> Iterator[tuple[int, nx.MultiDiGraph | None]]:
         path = self.path("objects")
         objects = self.records("objects")
         attributes = (self.records("attributes") if self.path("attributes", required=False)
@@ -239,9 +266,7 @@ class VisualGenome:
                 continue
             merged = merge_parts(record, _take(attributes, image_id, attribute_records),
                                  _take(relationships, image_id, relationship_records))
-            graph = self._graph(merged, path, index, images)
-            if graph is not None:
-                yield graph
+            yield index, self._graph(merged, path, index, images)
         self._log_missing_images()
 
     # -- image files -----------------------------------------------------------
