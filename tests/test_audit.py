@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from pathlib import Path
 import random
 import string
 
@@ -75,7 +78,7 @@ def test_released_defects_fail_with_the_right_baselines(released_report):
 
 
 def test_balanced_set_passes_and_rules_score_chance_exactly(balanced_dir):
-    report = audit_paths([balanced_dir], AuditConfig())
+    report = audit_paths([balanced_dir], AuditConfig(partial=True))  # levels 4 to 6 of 4 to 12
     assert report.passed, report.format_table()
     for cell in report.cells:
         assert cell.judged and cell.verdict == "pass" and cell.equal_negatives == 0
@@ -238,10 +241,12 @@ def test_json_report_and_exit_codes(released_dir, balanced_dir, tmp_path, capsys
     assert negate["verdict"] == "FAIL" and "no_negation" in negate["failing"]
     assert negate["recall"]["no_negation"] == 1.0 and negate["rows"] == 120
     assert "FAILED" in capsys.readouterr().out
-    assert main(["audit", str(balanced_dir), "--json", str(out), "--seed", "3"]) == 0
+    assert main(["audit", str(balanced_dir), "--json", str(out), "--seed", "3"]) == 1  # 9 of 27 files
+    assert json.loads(out.read_text())["coverage"][0]["missing"]
+    assert main(["audit", str(balanced_dir), "--json", str(out), "--seed", "3", "--partial"]) == 0
     assert json.loads(out.read_text())["passed"] is True
     assert main(["audit", str(balanced_dir), "--margin", "2"]) == 2
-    assert main(["audit", str(released_dir), "--baselines", "longest", "--json", str(out)]) == 0
+    assert main(["audit", str(released_dir), "--baselines", "longest", "--json", str(out), "--partial"]) == 0
     assert json.loads(out.read_text())["cells"][0]["recall"]["shortest"] is None
 
 
@@ -275,7 +280,7 @@ def test_bad_rows_name_the_file_and_row(tmp_path, capsys, column, value, message
     assert report.cell("productivity", "atom", "4").rows == 2 and report.problems.total == 1
     [reason] = report.problems.counts
     assert reason.startswith(f"column {column} is not") and "row" not in reason
-    assert main(["audit", str(tmp_path), "--lenient", "--no-classifier"]) == 0
+    assert main(["audit", str(tmp_path), "--lenient", "--no-classifier", "--partial"]) == 0
 
 
 def test_bad_files(tmp_path, capsys):
@@ -402,7 +407,7 @@ def _results_csv(path):
 def test_a_folder_with_a_file_that_is_no_benchmark_csv_does_not_pass(tmp_path, run_cli, name, content, reason):
     write_productivity_set(tmp_path, "balanced", rows=40, seed=2)
     _results_csv(tmp_path / "eval" / "text_only.csv")  # what a build writes beside the sets: not read
-    assert run_cli("audit", tmp_path, "--no-classifier").returncode == 0
+    assert run_cli("audit", tmp_path, "--no-classifier", "--partial").returncode == 0
     bad = tmp_path / name
     bad.parent.mkdir(parents=True, exist_ok=True)
     bad.write_text(content)
@@ -411,9 +416,72 @@ def test_a_folder_with_a_file_that_is_no_benchmark_csv_does_not_pass(tmp_path, r
     errors = [line for line in done.stderr.replace("\r", "\n").splitlines() if line.startswith("crepe-gen")]
     assert errors == [f"crepe-gen: error: {bad}: {reason}"], done.stderr
     assert run_cli("audit", bad, "--no-classifier").returncode == 2  # the same file named directly
-    lenient = run_cli("audit", tmp_path, "--no-classifier", "--lenient")
+    lenient = run_cli("audit", tmp_path, "--no-classifier", "--lenient", "--partial")
     assert lenient.returncode == 0, lenient.stderr
     assert lenient.stdout.splitlines()[-1] == f"skipped 1 bad records: 1 x {reason}"
     report = audit_paths([tmp_path], AuditConfig(classifier=False, lenient=True))
     assert report.to_dict()["skipped"] == {reason: 1}
     assert str(tmp_path / "eval" / "text_only.csv") not in [f.path for f in report.files]
+
+
+# ---------------------------------------------------------------- incomplete or damaged sets
+
+def _whole_set(root: Path) -> Path:
+    """A released-layout folder with every one of its 27 files (three rows each)."""
+    for foil in ("atom", "swap", "negate"):
+        for n in range(4, 13):
+            write_rows(root / foil / f"prod_vg_hard_negs_{foil}_complexity_{n}.csv",
+                       [productivity_row(i, f"a red cup {i}", [f"a blue cup {i}"], n=n) for i in range(3)])
+    return root
+
+
+def _damage(root: Path, case: str) -> str:
+    """Damage the set as *case* says; returns what the audit's output must say."""
+    atom7 = root / "atom" / "prod_vg_hard_negs_atom_complexity_7.csv"
+    if case == "a file deleted":
+        atom7.unlink()
+        return "26 of 27 expected files; missing prod_vg_hard_negs_atom_complexity_7.csv"
+    if case == "a foil folder deleted":
+        shutil.rmtree(root / "negate")
+        return "18 of 27 expected files; missing prod_vg_hard_negs_negate_complexity_10.csv"
+    if case == "header only":
+        atom7.write_text(atom7.read_text().splitlines()[0] + "\n")
+        return "no rows in prod_vg_hard_negs_atom_complexity_7.csv"
+    if case == "every row twice":
+        for path in root.rglob("*.csv"):
+            lines = path.read_text().splitlines()
+            path.write_text("\n".join(lines + lines[1:]) + "\n")
+        return "81 rows repeating an earlier row of their file (counted twice: fails the audit)"
+    if case == "a folder named like a CSV":
+        (root / "atom" / "more.csv").mkdir()
+        return "more.csv: named like a CSV but a folder"
+    if case == "a FIFO named like a CSV":
+        os.mkfifo(root / "atom" / "more.csv")
+        return "more.csv: named like a CSV but not a regular file"
+    if case == "a row with extra cells":
+        atom7.write_text(atom7.read_text().rstrip("\n") + ",extra\n")
+        return "prod_vg_hard_negs_atom_complexity_7.csv: row 3 (1 more): row has more cells than the header"
+    raise KeyError(case)
+
+
+@pytest.mark.parametrize("case, status", [
+    ("a file deleted", 1), ("a foil folder deleted", 1), ("header only", 1), ("every row twice", 1),
+    ("a folder named like a CSV", 2), ("a FIFO named like a CSV", 2), ("a row with extra cells", 2),
+])
+def test_an_incomplete_or_damaged_set_does_not_pass(tmp_path, run_cli, case, status):
+    root = _whole_set(tmp_path / "set")
+    whole = run_cli("audit", root, "--no-classifier")
+    assert whole.returncode == 0 and "27 of 27 expected files" in whole.stdout, whole.stdout
+    said = _damage(root, case)
+    done = run_cli("audit", root, "--no-classifier", timeout=60)
+    assert done.returncode == status and said in done.stdout + done.stderr, done.stdout[-1500:] + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_empty_negative_list_is_counted(tmp_path, run_cli):
+    root = _whole_set(tmp_path / "set")
+    path = root / "swap" / "prod_vg_hard_negs_swap_complexity_5.csv"
+    write_rows(path, [productivity_row(0, "a red cup", [], n=5)] +
+               [productivity_row(i, f"a red cup {i}", [f"a blue cup {i}"], n=5) for i in range(1, 3)])
+    done = run_cli("audit", root, "--no-classifier")
+    assert "1 negative lists empty (not scored)" in done.stdout, done.stdout

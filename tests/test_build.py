@@ -18,9 +18,10 @@ CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 LATE_STAGES = ("audit", "eval", "card", "export")
 
 
-def late_config(out, **sections):
-    return BuildConfig.from_dict({"out": str(out), "stages": list(LATE_STAGES),
-                                  "eval": {"n_bootstrap": 50}, **sections})
+def late_config(out, audit=None, **sections):
+    """The late stages over a small hand-made set (a few cells: audited with ``partial``)."""
+    return BuildConfig.from_dict({"out": str(out), "stages": list(LATE_STAGES), "eval": {"n_bootstrap": 50},
+                                  "audit": {"partial": True, **(audit or {})}, **sections})
 
 
 def test_sample_config_spells_out_the_defaults():

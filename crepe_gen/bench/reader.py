@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import json
 import logging
 import re
 import sys
@@ -57,11 +58,12 @@ from typing import Callable, Iterator
 from tqdm import tqdm
 
 from ..core.errors import InputError, Problems
-from .format import (BOX_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, LIST_COLUMNS, PRODUCTIVITY, PRODUCTIVITY_FOILS,
-                     SYSTEMATICITY, SYSTEMATICITY_FOILS, SYSTEMATICITY_NEGATIVE_COLUMNS, negative_columns)
+from .format import (BOX_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, LEVELS, LIST_COLUMNS, PRODUCTIVITY,
+                     PRODUCTIVITY_FOILS, SPLITS, SYSTEMATICITY, SYSTEMATICITY_FOILS, SYSTEMATICITY_NEGATIVE_COLUMNS,
+                     TASKS, TRAINING_SETS, negative_columns, productivity_path, systematicity_stem)
 
 __all__ = [
-    "Item", "BenchFile", "FileSummary", "ReadPolicy", "RELEASED", "ANY_CSV", "RowFault", "FILE_KINDS",
+    "Item", "BenchFile", "Coverage", "FileSummary", "coverage", "expected_names", "ReadPolicy", "RELEASED", "ANY_CSV", "RowFault", "FILE_KINDS",
     "csv_task", "productivity_foil", "systematicity_split", "find_csv_files", "released_files",
     "OTHER_CSV_KINDS", "other_csv_kind", "classify_csv", "parse_int", "parse_captions", "parse_caption", "parse_row", "read_rows",
     "read_items", "load_items", "load_benchmark",
@@ -147,6 +149,7 @@ class FileSummary:
     rows: int = 0
     items: int = 0
     empty: int = 0
+    duplicates: int = 0  # rows equal, cell for cell, to an earlier row of the file
 
 
 # -- finding files ---------------------------------------------------------------------
@@ -230,8 +233,8 @@ def find_csv_files(paths) -> list[Path]:
     """
     found = []
     for path in map(Path, paths):
-        if path.is_dir():
-            found.extend(p for p in path.rglob("*") if p.suffix.lower() == ".csv" and p.is_file())
+        if path.is_dir():  # a folder or FIFO named like a CSV is found too, and refused when read
+            found.extend(p for p in path.rglob("*") if p.suffix.lower() == ".csv")
         elif path.is_file():
             found.append(path)
         else:
@@ -273,6 +276,10 @@ def classify_csv(path, problems: Problems, *, explicit: bool = False) -> BenchFi
     over without a problem. A productivity file whose foil type the path does
     not tell gets no foils: reading it reports that."""
     path = Path(path)
+    if not path.is_file():  # opening a FIFO would wait forever
+        problems.report(InputError(path, "named like a CSV but " + ("a folder" if path.is_dir()
+                                                                     else "not a regular file")))
+        return None
     try:
         with open(path, encoding="utf-8", newline="") as handle:
             header = next(csv.reader(handle), [])
@@ -479,9 +486,18 @@ def read_rows(bench_file: BenchFile, problems: Problems | None = None, policy: R
             if missing:
                 problems.report(InputError(path, f"missing column(s) {', '.join(missing)}"))
                 return
+            seen = set()
             for number, row in enumerate(reader, start=1):
                 if summary is not None:
                     summary.rows += 1
+                if None in row:  # DictReader's key for cells past the header's
+                    problems.report(InputError(path, "row has more cells than the header",
+                                               record=f"row {number} ({len(row[None])} more)"))
+                    continue
+                key = hash(tuple(row.values()))
+                if key in seen and summary is not None:
+                    summary.duplicates += 1
+                seen.add(key)
                 try:
                     yield number, parse_row(row, needed, ("image_id", *level_column))
                 except RowFault as fault:
@@ -535,3 +551,91 @@ def load_benchmark(bench_dir, *, lenient: bool = False) -> tuple[list[Item], Pro
     problems = Problems(lenient)
     items = [item for bench_file in files for item in read_items(bench_file, problems, root=bench_dir)]
     return items, problems
+
+
+# -- what a folder should hold --------------------------------------------------------------
+
+@dataclass
+class Coverage:
+    """The files of one task a searched folder should hold (a whole released
+    set, or the cells and splits its build's manifest names), those found,
+    and those found without a row.
+
+    >>> c = Coverage("systematicity", "OUT", ["a.csv", "b.csv"], ["a.csv"], [])
+    >>> c.missing, c.complete, c.line()
+    (['b.csv'], False, 'systematicity in OUT: 1 of 2 expected files; missing b.csv')
+    """
+
+    task: str
+    folder: str
+    expected: list
+    found: list
+    empty: list
+
+    @property
+    def missing(self) -> list:
+        return sorted(set(self.expected) - set(self.found))
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.empty
+
+    def line(self) -> str:
+        text = (f"{self.task} in {self.folder}: {len(set(self.found) & set(self.expected))} of "
+                f"{len(self.expected)} expected files")
+        if self.missing:
+            shown = ", ".join(self.missing[:6]) + (f" and {len(self.missing) - 6} more" if len(self.missing) > 6 else "")
+            text += f"; missing {shown}"
+        if self.empty:
+            text += f"; no rows in {', '.join(sorted(self.empty))}"
+        return text
+
+
+def expected_names(task: str, manifest: dict | None = None) -> list[str]:
+    """The file names of a whole *task* set: the 27 productivity cells (three
+    foil types, levels 4 to 12) and the 6 systematicity files (seen and unseen
+    compounds of three training sets), or those a build's *manifest* names.
+
+    >>> len(expected_names("productivity")), len(expected_names("systematicity"))
+    (27, 6)
+    >>> expected_names("productivity", {"productivity": {"config": {"levels": [4], "foil_types": ["swap"]}}})
+    ['prod_vg_hard_negs_swap_complexity_4.csv']
+    """
+    section = (manifest or {}).get(task) or {}
+    if task == PRODUCTIVITY:
+        config = section.get("config") or {}
+        return [productivity_path(".", foil, n).name for foil in config.get("foil_types", PRODUCTIVITY_FOILS)
+                for n in config.get("levels", LEVELS)]
+    if section.get("files"):
+        return sorted(PurePath(name).name for name in section["files"])
+    return [f"{systematicity_stem(split, tag)}.csv" for split in SPLITS[:2] for tag in sorted(set(TRAINING_SETS.values()))]
+
+
+def coverage(paths, summaries: list[FileSummary]) -> list[Coverage]:
+    """One :class:`Coverage` per folder among *paths* and task read from it
+    in the released layout (files with released names, :data:`FILE_KINDS`;
+    files named one by one, and folders of other CSV names, are not judged).
+    A build's ``manifest.json`` in the folder or the one above it says which
+    cells and splits it made."""
+    found = []
+    for folder in (Path(p) for p in paths if Path(p).is_dir()):
+        manifest = _manifest_near(folder)
+        for task in TASKS:
+            read = [s for s in summaries if s.kind == task and folder in Path(s.path).parents
+                    and FILE_KINDS[task][1].fullmatch(Path(s.path).name)]
+            if read:
+                found.append(Coverage(task, str(folder), expected_names(task, manifest),
+                                      sorted({Path(s.path).name for s in read}),
+                                      sorted(Path(s.path).name for s in read if s.rows == 0)))
+    return found
+
+
+def _manifest_near(folder: Path) -> dict | None:
+    for candidate in (folder / "manifest.json", folder.parent / "manifest.json"):
+        if candidate.is_file():
+            try:
+                data = json.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+            return data if isinstance(data, dict) else None
+    return None

@@ -38,6 +38,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="CREPE CSV files, or folders searched recursively (none with --answers)")
     parser.add_argument("--json", metavar="FILE", help="write the full report as JSON")
+    parser.add_argument("--partial", action="store_true",
+                        help="a folder in the released layout may lack some of its 27 productivity or 6 "
+                             "systematicity files (listed, not failed)")
     parser.add_argument("--margin", type=float, default=defaults.margin,
                         help="largest allowed Recall@1 above chance (default %(default)s)")
     parser.add_argument("--min-rows", type=at_least(1), default=defaults.min_rows,
@@ -107,7 +110,8 @@ def run(args) -> int:
                              lm=args.lm, lm_rows=args.lm_rows, lm_cache=args.lm_cache,
                              image_groups=args.image_groups, judge=args.judge, judge_config=args.judge_config,
                              judge_rows=args.judge_rows, judge_cache=args.judge_cache,
-                             judge_max_requests=args.judge_max_requests, judge_max_tokens=args.judge_max_tokens)
+                             judge_max_requests=args.judge_max_requests, judge_max_tokens=args.judge_max_tokens,
+                             partial=args.partial)
     except ValueError as error:
         raise ConfigError(str(error)) from None
     for flag, path in (("--json", args.json), ("--lm-cache", args.lm_cache), ("--judge-cache", args.judge_cache)):

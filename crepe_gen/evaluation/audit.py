@@ -77,7 +77,7 @@ import statistics
 from dataclasses import asdict, dataclass, field, replace
 
 from ..bench.format import SYSTEMATICITY
-from ..bench.reader import ANY_CSV, FileSummary, Item, load_items
+from ..bench.reader import ANY_CSV, Coverage, FileSummary, Item, coverage, load_items
 from ..core.errors import InputError, Problems
 from ..core.fingerprint import NOT_FINGERPRINTED
 from ..core.io import portable_path
@@ -131,6 +131,8 @@ class AuditConfig:
         tokens per answer (None: the config file's, else the defaults).
     image_groups: a JSON file ``{image_id: source scene}`` (``image_sources.json``
         of a synthetic VG folder): the learned baselines group by source scene.
+    partial: a folder in the released layout that lacks some of its files
+        (:func:`~crepe_gen.bench.reader.coverage`) is listed but does not fail.
     """
 
     margin: float = 0.05
@@ -156,6 +158,7 @@ class AuditConfig:
     judge_cache: str | None = field(default=None, metadata=NOT_FINGERPRINTED)
     judge_max_requests: int | None = None
     judge_max_tokens: int | None = None
+    partial: bool = False
 
     def __post_init__(self):
         if self.baselines is not None:
@@ -307,6 +310,7 @@ class AuditReport:
     judge_cells: list[Cell] = field(default_factory=list)
     judge_model: str | None = None
     reader_cells: list[Cell] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
 
     @property
     def attacker_cells(self) -> list[Cell]:
@@ -320,7 +324,9 @@ class AuditReport:
     @property
     def passed(self) -> bool:
         cells_pass = all(cell.verdict != "FAIL" for cell in self.attacker_cells)
-        return cells_pass and (self.fluency_passed or not self.config.fluency_verdict)
+        complete = (self.config.partial or all(found.complete for found in self.coverage)) and \
+            not any(f.duplicates for f in self.files)
+        return cells_pass and complete and (self.fluency_passed or not self.config.fluency_verdict)
 
     def cell(self, kind: str, foil: str, level: str) -> Cell:
         for cell in self.cells:
@@ -341,6 +347,8 @@ class AuditReport:
             "noise_guard_z": self.z,
             "files": files,
             "skipped": dict(sorted(self.problems.counts.items())),
+            "coverage": [{**asdict(found), "missing": found.missing, "complete": found.complete}
+                         for found in self.coverage],
             "cells": [cell.to_dict() for cell in self.cells],
             "fluency": {"rules": {name: rule.description for name, rule in FLUENCY_RULES.items()},
                         "judged": self.config.fluency_verdict, "passed": self.fluency_passed,
@@ -385,8 +393,25 @@ class AuditReport:
                         "answers at the most chosen number (position bias). Judged as the baselines are.")
         if self.fluency:
             text.extend(["", self.format_fluency()])
+        if self.files:
+            text.extend(["", *self.format_files()])
         text.append("PASSED" if self.passed else "FAILED")
         return "\n".join(text)
+
+    def format_files(self) -> list[str]:
+        """What was read: each searched folder's files against those expected
+        (an incomplete set fails), and every row not scored, by reason (a
+        row repeated within its file fails: it would be scored twice)."""
+        lines = [("Files: " if found.complete else "Files (INCOMPLETE, allowed by --partial): " if self.config.partial
+                  else "Files (INCOMPLETE, fails the audit; --partial allows it): ") + found.line()
+                 for found in self.coverage]
+        rows = sum(f.rows for f in self.files)
+        empty, duplicates = sum(f.empty for f in self.files), sum(f.duplicates for f in self.files)
+        lines.append(f"Rows: {rows} read from {len(self.files)} files; {empty} negative lists empty (not scored), "
+                     f"{duplicates} rows repeating an earlier row of their file"
+                     f"{' (counted twice: fails the audit)' if duplicates else ''}, "
+                     f"{self.problems.total} bad records skipped")
+        return lines
 
     def format_fluency(self) -> str:
         """The fluency table: per set and foil, % of positives / negatives each rule flags."""
@@ -577,4 +602,4 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     if problems.counts:
         log.warning("%s", problems.summary())
     return AuditReport(config, cells, summaries, z, problems, fluency_rows(items), lm, lm_model,
-                       judged, judge_model)
+                       judged, judge_model, coverage=coverage(paths, summaries))
