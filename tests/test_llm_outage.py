@@ -168,3 +168,28 @@ def test_unreachable_scoring_endpoint_exits_3_before_work(run_cli, tmp_path, arg
     done = run_cli(*[arg.format(tmp=tmp_path, url=url) for arg in argv], timeout=60)
     assert done.returncode == 3, done.stderr[-2000:]
     assert done.stderr == f"crepe-gen: error: {url}: unreachable (connection refused); nothing was sent\n"
+
+
+class Silent(Hangup):
+    """A TCP server that accepts every connection and never answers on it."""
+
+    def _serve(self):
+        self.held = []
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self.held.append(connection)  # kept open, never read or written
+
+
+def test_an_endpoint_that_never_answers_stops_after_one_timeout(tmp_path):
+    """Not after every request's retries: the run ends once the endpoint has
+    said nothing for a whole timeout."""
+    with Silent() as server:
+        started = time.monotonic()
+        with pytest.raises(ServiceError, match=r"no answer for \d+ s \(timeout 2 s\)"):
+            generate_texts(tasks(40), llm_config(server.base_url, tmp_path, timeout=2, max_retries=5,
+                                                 max_consecutive_failures=20), OBJECT_WORDS)
+        assert time.monotonic() - started < 10

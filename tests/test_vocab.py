@@ -53,7 +53,7 @@ def test_resume_counts_nothing_twice(tmp_path):
     out = tmp_path / "v.parquet"
     config = VocabConfig(progress=False, workers=1)
     build_vocab("laion400m", [tmp_path / "corpus"], out, config)
-    expected = out.read_bytes()
+    expected, expected_manifest = out.read_bytes(), manifest_path(out).read_bytes()
     shard_files = sorted((tmp_path / "v.parquet.shards").glob("*.json"))
     shard_files = [p for p in shard_files if not p.name.startswith("vg-vocabulary")]
     assert len(shard_files) == 3
@@ -62,6 +62,7 @@ def test_resume_counts_nothing_twice(tmp_path):
     summary = build_vocab("laion400m", [tmp_path / "corpus"], out, config)
     assert summary["resumed_shards"] == 1
     assert out.read_bytes() == expected
+    assert manifest_path(out).read_bytes() == expected_manifest  # how it was reached is not recorded
 
 
 @pytest.mark.slow
@@ -105,3 +106,12 @@ def test_cli(tmp_path, capsys):
     assert main(["vocab", "--corpus", "cc12m", "--captions", str(tmp_path / "nope"),
                  "--out", str(tmp_path / "w.parquet")]) == 2
     assert "caption path not found" in capsys.readouterr().err
+
+
+def test_a_corpus_of_the_wrong_format_is_refused(tmp_path, run_cli):
+    captions = tmp_path / "caps.txt"
+    captions.write_text("a man riding a horse\na red car\nthe blue sky\n")  # plain text, not cc12m's TSV
+    done = run_cli("vocab", "--corpus", "cc12m", "--captions", captions, "--out", tmp_path / "v.parquet")
+    assert done.returncode == 2 and not (tmp_path / "v.parquet").exists()
+    assert done.stderr.strip().endswith("caps.txt: no caption read (3 malformed row): the cc12m corpus reads tsv "
+                                        "files (caption in column 1); a corpus YAML (--corpus FILE) reads other layouts")

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import ast
 import csv
-import json
 import logging
 import re
 import sys
@@ -58,6 +57,7 @@ from typing import Callable, Iterator
 from tqdm import tqdm
 
 from ..core.errors import InputError, Problems
+from ..core.io import read_manifest
 from .format import (BOX_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, LEVELS, LIST_COLUMNS, PRODUCTIVITY,
                      PRODUCTIVITY_FOILS, SPLITS, SYSTEMATICITY, SYSTEMATICITY_FOILS, SYSTEMATICITY_NEGATIVE_COLUMNS,
                      TASKS, TRAINING_SETS, negative_columns, productivity_path, systematicity_stem)
@@ -631,11 +631,7 @@ def coverage(paths, summaries: list[FileSummary]) -> list[Coverage]:
 
 
 def _manifest_near(folder: Path) -> dict | None:
-    for candidate in (folder / "manifest.json", folder.parent / "manifest.json"):
-        if candidate.is_file():
-            try:
-                data = json.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                return None
-            return data if isinstance(data, dict) else None
+    for candidate in (folder, folder.parent):
+        if (candidate / "manifest.json").is_file():
+            return read_manifest(candidate)
     return None

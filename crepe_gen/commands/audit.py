@@ -24,7 +24,7 @@ from ..evaluation.audit import BASELINES, AuditConfig, audit_paths, quiz_report
 from ..evaluation.judge import judge_config
 from ..evaluation.quiz import write_quiz
 from ..llm.client import check_endpoint
-from .checks import at_least, seed, input_path, lm_endpoint, output_dir, output_file
+from .checks import at_least, seed, input_path, language_model, output_dir, output_file
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -128,7 +128,7 @@ def run(args) -> int:
         input_path(path, None)
     if args.image_groups:
         input_path(args.image_groups, "--image-groups", kind="file")
-    lm_endpoint(args.lm)
+    language_model(args.lm, "--lm")
     if args.judge or args.judge_config:
         check_endpoint(judge_config(args.judge, args.judge_config))
     if args.quiz:

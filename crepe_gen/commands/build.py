@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..build import DEFAULT_OUT, STAGES, BuildContext, load_build_config, run_build
 from ..core.errors import ConfigError
-from .checks import input_path, output_dir
+from .checks import input_path, language_model, output_dir
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -56,8 +56,17 @@ def _check_eval(stage, where: str) -> None:
         raise ConfigError(f"{where}: {error}") from None
 
 
+def _check_audit(stage, where: str) -> None:
+    language_model(stage.lm, f"{where}: lm")
+
+
+def _check_productivity(stage, where: str) -> None:
+    language_model(stage.prior_model, f"{where}: prior_model")
+
+
 #: Checks beyond the stage config's own, by stage.
-_STAGE_CHECKS = {"vocab": _check_vocab, "eval": _check_eval}
+_STAGE_CHECKS = {"vocab": _check_vocab, "eval": _check_eval, "audit": _check_audit,
+                 "productivity": _check_productivity}
 
 
 def run(args) -> int:

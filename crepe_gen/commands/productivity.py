@@ -9,7 +9,8 @@ from pathlib import Path
 from ..core.errors import ConfigError
 from ..llm.client import check_endpoint
 from ..llm.estimate import Estimate
-from .checks import at_least, seed, input_path, output_dir
+from ..llm.cache import ResponseCache
+from .checks import at_least, seed, input_path, language_model, output_dir
 from .llm_options import add_llm_arguments, config_from_args
 from ..productivity.stage import ProductivityConfig, run_productivity
 from ..vg.reader import VisualGenome
@@ -46,7 +47,10 @@ def run(args) -> int:
     else:
         config = ProductivityConfig.from_dict({k: v for k, v in overrides.items() if v is not None},
                                               "command line")
+    language_model(config.prior_model, "--prior-model" if args.prior_model else f"{args.config}: prior_model")
     llm = config_from_args(args, default_cache=Path(args.out) / "llm_cache.sqlite", seed=args.seed)
+    if llm is not None and llm.cache_path and Path(llm.cache_path).exists():
+        ResponseCache(llm.cache_path).close()  # a damaged cache is refused now, not after the rows are made
     if args.dry_run and llm is None:
         raise ConfigError("--dry-run estimates the LLM pass: give --llm-base-url or --llm-config")
     if not args.dry_run:  # a dry run writes nothing and sends nothing

@@ -32,7 +32,7 @@ from pathlib import Path
 from .errors import OutputError
 
 __all__ = ["TEMP_NAME", "atomic_open", "remove_unproduced", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "versions",
-           "update_manifest", "is_temp_name", "portable_path", "remove_stale_temps"]
+           "update_manifest", "read_manifest", "is_temp_name", "portable_path", "remove_stale_temps"]
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +114,34 @@ def update_manifest(out_dir, section: str, data: dict) -> dict:
     >>> update_manifest(out, "productivity", {"rows": 3})["productivity"]
     {'rows': 3}
     """
-    path = Path(out_dir) / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    manifest = read_manifest(out_dir)
     manifest[section] = data
-    write_json_atomic(path, manifest)
+    write_json_atomic(Path(out_dir) / "manifest.json", manifest)
+    return manifest
+
+
+def read_manifest(out_dir) -> dict:
+    """``OUT/manifest.json`` as a mapping; ``{}`` when it is absent, or damaged
+    (truncated, not an object: one warning line), so that every stage's saved
+    work is judged afresh and redone rather than trusted.
+
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (out / "manifest.json").write_text('{"productivity": {"ro')
+    >>> read_manifest(out)
+    {}
+    """
+    path = Path(out_dir) / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        manifest = error
+    if not isinstance(manifest, dict):
+        log.warning("%s is damaged (%s); a new one is written and the work it recorded is done again", path,
+                    manifest if isinstance(manifest, Exception) else f"a JSON {type(manifest).__name__}")
+        return {}
     return manifest
 
 

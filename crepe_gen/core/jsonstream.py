@@ -151,6 +151,11 @@ def _elements(buf: _Buffer, path, problems, max_record_chars):
             continue
         try:
             element, end = _DECODER.raw_decode(buf.text, buf.pos)
+        except RecursionError:
+            problems.report(InputError(path, "record nested too deeply" + ("; rest of the file not read"
+                                                                           if problems.lenient else ""),
+                                       index=buf.index, image_id=_image_id_hint(buf.text, buf.pos, buf.pos + 200)))
+            return
         except json.JSONDecodeError as error:
             pending = len(buf.text) - buf.pos
             if not buf.eof and pending < max_record_chars:

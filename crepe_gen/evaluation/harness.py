@@ -269,9 +269,12 @@ def _evaluate(bench_dir, adapter, images_dir, config: EvalConfig, cache_dir: Pat
     for file, index in tqdm(sorted(by_file.items()), desc="files", unit="file", disable=not progress):
         cache = _cache_path(cache_dir, model, bench_dir / file) if cache_dir else None
         if cache is not None and cache.exists():
-            saved = json.loads(cache.read_text())
-            ranks[index], ties[index] = saved["ranks"], saved["ties"]
-            continue
+            try:
+                saved = json.loads(cache.read_text(encoding="utf-8"))
+                ranks[index], ties[index] = saved["ranks"], saved["ties"]
+                continue
+            except (ValueError, KeyError, TypeError):  # damaged by hand or disk: ranked again
+                log.warning("discarding the damaged saved ranks %s; ranking the file again", cache)
         file_ranks, file_ties = rank_items([items[i] for i in index], adapter, images_dir, config)
         ranks[index], ties[index] = file_ranks, file_ties
         if cache is not None:

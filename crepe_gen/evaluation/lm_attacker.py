@@ -33,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import collections
 import logging
 
 from tqdm import tqdm

@@ -225,8 +225,10 @@ ADAPTERS: dict[str, Callable[..., Adapter]] = {
 
 
 def _open_clip_models() -> list[str]:
-    import open_clip
-
+    try:
+        import open_clip
+    except ImportError:
+        raise ConfigError("open_clip models need the eval extra (pip install 'crepe-gen[eval]')") from None
     return open_clip.list_models()
 
 
@@ -235,8 +237,8 @@ def known_models() -> dict[str, list[str]]:
     found = {"text": sorted(TEXT_RULES) + ["lm:gemma3-270m", "lm:FILE.gguf", "lm:URL,MODEL"]}
     try:
         found["open_clip"] = _open_clip_models()
-    except ImportError:
-        found["open_clip"] = ["(open_clip is not installed)"]
+    except ConfigError:
+        found["open_clip"] = ["(open_clip is not installed: pip install 'crepe-gen[eval]')"]
     return found
 
 

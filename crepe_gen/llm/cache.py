@@ -22,12 +22,14 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
 import time
 from pathlib import Path
 
+from ..core.errors import InputError
 from ..core.fingerprint import canonical_json, fingerprint
 
 __all__ = ["ResponseCache", "request_key"]
@@ -67,12 +69,24 @@ class ResponseCache:
     def __init__(self, path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable against a killed process (the WAL is in the OS page
-        # cache); only a power loss could drop the last transactions.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
+        with self._readable():
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable against a killed process (the WAL is in the OS page
+            # cache); only a power loss could drop the last transactions.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(_SCHEMA)
+            self._db.execute("SELECT COUNT(*) FROM responses").fetchone()  # reads the table: a torn file shows
+
+    @contextlib.contextmanager
+    def _readable(self):
+        """A damaged file (truncated, garbled, not SQLite) is a one-line error
+        naming it; it holds paid-for answers, so it is never replaced unasked."""
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            raise InputError(self.path, f"damaged response cache ({error}); move it away or delete it "
+                                        "to start a new one") from None
 
     def __enter__(self) -> "ResponseCache":
         return self
@@ -87,7 +101,8 @@ class ResponseCache:
         return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
 
     def get(self, key: str) -> dict | None:
-        row = self._db.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
+        with self._readable():
+            row = self._db.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def get_many(self, keys) -> dict[str, dict]:
@@ -97,12 +112,14 @@ class ResponseCache:
         for start in range(0, len(keys), _LOOKUP_CHUNK):
             chunk = keys[start:start + _LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
-            for key, response in self._db.execute(
-                    f"SELECT key, response FROM responses WHERE key IN ({marks})", chunk):
-                found[key] = json.loads(response)
+            with self._readable():
+                rows = self._db.execute(f"SELECT key, response FROM responses WHERE key IN ({marks})",
+                                        chunk).fetchall()
+            found.update((key, json.loads(response)) for key, response in rows)
         return found
 
     def put(self, key: str, response: dict, *, model: str) -> None:
         """Store one response and commit it before returning."""
-        self._db.execute("INSERT OR REPLACE INTO responses (key, model, response, created) "
-                         "VALUES (?, ?, ?, ?)", (key, model, canonical_json(response), time.time()))
+        with self._readable():
+            self._db.execute("INSERT OR REPLACE INTO responses (key, model, response, created) "
+                             "VALUES (?, ?, ?, ?)", (key, model, canonical_json(response), time.time()))

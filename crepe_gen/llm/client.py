@@ -239,6 +239,7 @@ class LLMClient:
         self.spending = Spending()
         self.cache_hits = 0
         self.failures_in_a_row = 0
+        self.last_answer = time.monotonic()  # when the endpoint last answered anything (an error too)
         self._client = client
         self._endpoint = ENDPOINTS[config.endpoint]
 
@@ -280,14 +281,35 @@ class LLMClient:
                 self._watch(outcome)
 
             tasks = [asyncio.ensure_future(one(r)) for r in pending]
+            self.last_answer = time.monotonic()
+            gathered, watchdog = asyncio.gather(*tasks), asyncio.ensure_future(self._watch_silence())
             try:
-                await asyncio.gather(*tasks)
-            except BaseException:
-                for task in tasks:
+                done, _ = await asyncio.wait([gathered, watchdog], return_when=asyncio.FIRST_COMPLETED)
+                for future in done:
+                    future.result()  # raises the first failure: the breaker's, the watchdog's, a bug
+            finally:
+                for task in [*tasks, watchdog]:
                     task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-                raise
+                await asyncio.gather(gathered, watchdog, return_exceptions=True)
         return outcomes
+
+    def _answered(self, wait: float = 0.0) -> None:
+        """The endpoint answered now (and asked for *wait* seconds of quiet)."""
+        self.last_answer = max(self.last_answer, time.monotonic() + wait)
+
+    async def _watch_silence(self) -> None:
+        """Stop the run when the endpoint has answered nothing, not even an
+        error, for a whole ``config.timeout``: a server that takes connections
+        and never replies would otherwise hold every request through all its
+        retries (minutes) before the circuit breaker trips."""
+        while True:
+            silent = time.monotonic() - self.last_answer
+            if silent >= self.config.timeout:
+                kept = f"{len(self.cache)} answers kept in {self.cache.path}, a rerun resumes" \
+                    if self.cache is not None else "no cache file, nothing kept"
+                raise ServiceError(f"{self.config.base_url}: no answer for {silent:.0f} s (timeout "
+                                   f"{self.config.timeout:g} s); {kept}")
+            await asyncio.sleep(min(1.0, self.config.timeout - silent))
 
     def _watch(self, outcome: Outcome) -> None:
         """The circuit breaker: count failures in a row; trip at the limit."""
@@ -311,7 +333,10 @@ class LLMClient:
             reply = None
             try:
                 reply = await self._endpoint.call(self._client, request.body, config.timeout)
+                self._answered()
             except Exception as error:  # noqa: BLE001 - every failure is recorded below
+                if getattr(error, "response", None) is not None:  # an HTTP error is an answer
+                    self._answered()
                 last_error = _describe(error)
                 if not _is_retryable(error):
                     log.warning("request %s failed for good: %s", request.key[:12], last_error)
@@ -322,6 +347,8 @@ class LLMClient:
                 delay = retry_delay(config, request.key, try_index,
                                     parse_retry_after(response.headers if response is not None else None))
                 self.spending.retries += 1
+                if response is not None:  # the endpoint asked for the wait: no silence while it lasts
+                    self._answered(delay)
                 log.info("request %s: %s; retry %d in %.2fs", request.key[:12], last_error,
                          try_index + 1, delay)
                 await asyncio.sleep(delay)

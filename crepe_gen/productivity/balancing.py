@@ -26,8 +26,7 @@ import collections
 import logging
 
 from .prior import rescore_rows
-from ..textonly.balance import (balance_foils, balance_rounds, drop_predictable, positive_rank, select_rows_by_rank,
-                                select_rows_by_ranks)
+from ..textonly.balance import (balance_foils, balance_rounds, drop_predictable, positive_rank, select_rows_by_ranks)
 
 __all__ = ["CHOSEN_FOIL_TYPES", "PLAUSIBILITY_CHOSEN_FOIL_TYPES", "PREDICTABLE_DROPPED_TYPES", "PRIOR_SCORED_FOIL_TYPES",
            "ROW_CHOSEN_FOIL_TYPES",

@@ -332,7 +332,11 @@ def _chunk_job(task):
     graphs, part, cells = task
     part = Path(part)
     if part.exists():
-        return _read_part(part)
+        try:
+            return _read_part(part)
+        except (ValueError, KeyError, TypeError, OSError):  # written atomically, so damaged by hand or disk
+            log.warning("discarding the damaged saved chunk %s; making it again", part)
+            part.unlink(missing_ok=True)
     state = shared_state()
     rows, skipped = [], collections.Counter()
     for graph in graphs:

@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 import collections
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ import yaml
 
 from ..bench.format import PRODUCTIVITY, SYSTEMATICITY_FOILS
 from ..bench.reader import read_rows, released_files
-from ..core.io import atomic_open, write_text_atomic
+from ..core.io import atomic_open, read_manifest, write_text_atomic
 
 __all__ = ["GENERAL_LIMITS", "CardConfig", "Card", "PLOTS", "dataset_sizes", "sizes_markdown", "crop_markdown", "plot_rows_per_level",
            "plot_baseline_margins", "plot_recall_vs_complexity", "save_figure", "card_markdown", "write_card"]
@@ -373,8 +372,7 @@ def write_card(bench_dir, config: CardConfig = CardConfig(), *, audit: dict | No
     """Write the card and its plots into *bench_dir*; returns what was written."""
     bench_dir = Path(bench_dir)
     sizes = dataset_sizes(bench_dir)
-    manifest_path = bench_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    manifest = read_manifest(bench_dir)
     plots, written = {}, []
     for name, plot in PLOTS.items():
         fig = plot(sizes, audit, list(results))

@@ -260,6 +260,12 @@ def _count_and_merge(spec: CorpusSpec, stand_in: bool, caption_paths, shards: li
             totals[kind, decode_key(kind, key)] += n
         shard_stats.append(result["stats"])
         skipped.update(result["stats"]["skipped"])
+    if skipped and not sum(s["captions"] for s in shard_stats):
+        reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items()))
+        raise InputError(caption_paths[0] if caption_paths else out_path,
+                         f"no caption read ({reasons}): the {spec.name} corpus reads {spec.format} files"
+                         + (f" (caption in column {', '.join(map(str, spec.columns))})" if spec.columns else "")
+                         + "; a corpus YAML (--corpus FILE) reads other layouts")
     write_vocab(totals, out_path)
 
     here = manifest_path(out_path).parent
@@ -268,7 +274,7 @@ def _count_and_merge(spec: CorpusSpec, stand_in: bool, caption_paths, shards: li
         "inputs": sorted(portable_path(p, here, here) for p in caption_paths), "out": portable_path(out_path, here, here),
         "extractor": config.extractor, "executor": config.executor,
         "vg_vocabulary": {"root": config.vg_root or "bundled sample", "digest": names.digest},
-        "shards": len(tasks), "resumed_shards": len(tasks) - len(todo),
+        "shards": len(tasks),
         "captions": sum(s["captions"] for s in shard_stats),
         "skipped": dict(sorted(skipped.items())),
         "entries": dict(sorted(Counter(kind for kind, _ in totals).items())),
@@ -276,7 +282,9 @@ def _count_and_merge(spec: CorpusSpec, stand_in: bool, caption_paths, shards: li
         "versions": versions("pyarrow"),
     }
     write_json_atomic(manifest_path(out_path), summary)
-    return summary
+    # how the counts were reached is the run's, not the vocabulary's: two counts compare equal
+    log.info("%d of %d shards resumed from an earlier run", len(tasks) - len(todo), len(tasks))
+    return {**summary, "resumed_shards": len(tasks) - len(todo)}
 
 
 def manifest_path(out_path) -> Path:

@@ -82,7 +82,7 @@ from ..bench.format import SYSTEMATICITY_COLUMNS, TRAINING_SETS, systematicity_s
 from ..bench.writer import csv_text
 from ..core.errors import ConfigError, InputError
 from ..core.fingerprint import code_version, file_digest, fingerprint
-from ..core.io import portable_path, remove_unproduced, update_manifest, versions, write_jsonl_atomic, write_text_atomic
+from ..core.io import portable_path, read_manifest, remove_unproduced, update_manifest, versions, write_jsonl_atomic, write_text_atomic
 from ..core.lock import output_lock
 from ..language import lexicon
 from ..vg.reader import VisualGenome
@@ -185,10 +185,8 @@ def run_fingerprint(config: SystematicityConfig, vg_hashes: dict, vocab_hash: st
 
 
 def _previous_section(out_dir: Path) -> dict:
-    try:
-        return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8")).get("systematicity") or {}
-    except (OSError, ValueError, AttributeError):
-        return {}
+    section = read_manifest(out_dir).get("systematicity")
+    return section if isinstance(section, dict) else {}
 
 
 def _finished(out_dir: Path, previous: dict, tag: str, fingerprint: str, config: SystematicityConfig) -> bool:
