@@ -167,3 +167,12 @@ def test_a_true_syntax_error_after_a_long_string_is_malformed(tmp_path, chunk_si
     problems = Problems(lenient=True)
     assert records(path, problems=problems, chunk_size=chunk_size) == [{"image_id": 1}]
     assert problems.total == 1 and "rest of the file not read" in problems.summary()
+
+
+def test_a_record_nested_too_deeply_is_refused_not_a_crash(tmp_path):
+    path = tmp_path / "scene_graphs.json"
+    path.write_text('[{"image_id": 1}, {"image_id": 2, "objects": ' + "[" * 100_000 + "]" * 100_000 + "}]")
+    with pytest.raises(InputError, match=r"image #1 \(id 2\): record nested too deeply"):
+        records(path)
+    problems = Problems(lenient=True)
+    assert records(path, problems=problems) == [{"image_id": 1}] and problems.total == 1
