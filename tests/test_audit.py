@@ -485,3 +485,25 @@ def test_an_empty_negative_list_is_counted(tmp_path, run_cli):
                [productivity_row(i, f"a red cup {i}", [f"a blue cup {i}"], n=5) for i in range(1, 3)])
     done = run_cli("audit", root, "--no-classifier")
     assert "1 negative lists empty (not scored)" in done.stdout, done.stdout
+
+
+def test_set_literal_rows_of_the_released_layout_are_read_by_audit_and_eval(tmp_path, run_cli):
+    """The released download keeps atom/, swap/ and negate/ at its top, and
+    some rows store hard_negs as a Python set: both commands read them, in
+    the order written, and say how many there were."""
+    root = _whole_set(tmp_path / "released")
+    path = root / "swap" / "prod_vg_hard_negs_swap_complexity_5.csv"
+    text = path.read_text().replace("['a blue cup 1']", "\"{'a blue cup 1', 'a green cup', 'a blue cup 1'}\"")
+    path.write_text(text)
+    audit_run = run_cli("audit", root, "--no-classifier")
+    assert audit_run.returncode == 0, audit_run.stdout + audit_run.stderr
+    assert "Set literals: 1 negative lists stored as a Python set, read in the order written; 1 of them named " \
+           "a caption twice (kept once)" in audit_run.stdout
+    from crepe_gen.bench.reader import load_benchmark
+
+    items, _ = load_benchmark(root)
+    [item] = [i for i in items if i.foil == "swap" and i.level == 5 and i.candidates[0] == "a red cup 1"]
+    assert item.candidates == ("a red cup 1", "a blue cup 1", "a green cup")
+    assert len(items) == 81
+    done = run_cli("eval", "--bench", root, "--model", "text:shortest", "--out", tmp_path / "r.json")
+    assert done.returncode == 0, done.stderr

@@ -65,7 +65,7 @@ from .format import (BOX_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, LEVELS, LIST_COLUM
 __all__ = [
     "Item", "BenchFile", "Coverage", "FileSummary", "coverage", "expected_names", "ReadPolicy", "RELEASED", "ANY_CSV", "RowFault", "FILE_KINDS",
     "csv_task", "productivity_foil", "systematicity_split", "find_csv_files", "released_files",
-    "OTHER_CSV_KINDS", "other_csv_kind", "classify_csv", "parse_int", "parse_captions", "parse_caption", "parse_row", "read_rows",
+    "OTHER_CSV_KINDS", "other_csv_kind", "classify_csv", "parse_int", "parse_captions", "set_literal_repeats", "parse_caption", "parse_row", "read_rows",
     "read_items", "load_items", "load_benchmark",
 ]
 
@@ -150,6 +150,9 @@ class FileSummary:
     items: int = 0
     empty: int = 0
     duplicates: int = 0  # rows equal, cell for cell, to an earlier row of the file
+    set_literals: int = 0  # negative lists stored as a set literal (read in the order written)
+    set_repeats: int = 0  # of those, lists that named one caption twice (kept once)
+    skipped: int = 0  # bad rows skipped under --lenient
 
 
 # -- finding files ---------------------------------------------------------------------
@@ -207,15 +210,25 @@ FILE_KINDS: dict[str, tuple[str, re.Pattern]] = {
 }
 
 
+def _layout_globs(pattern: str) -> tuple[str, ...]:
+    """Where a task's files may sit in a folder: below the task's folder (a
+    build: ``OUT/productivity/atom/...``), or with the task's folder itself
+    given (the released download: ``DIR/atom/...``, ``DIR/syst_...``)."""
+    return pattern, pattern.partition("/")[2]
+
+
 def released_files(bench_dir) -> list[BenchFile]:
-    """Every CSV under *bench_dir* with a released name, sorted by task, level and name.
+    """Every CSV under *bench_dir* with a released name, sorted by task, level
+    and name: in a build's layout or in the released download's
+    (:func:`_layout_globs`), which every command reads alike.
 
     >>> released_files("/nonexistent")
     []
     """
     found = []
     for task, (pattern, name_pattern) in FILE_KINDS.items():
-        for path in Path(bench_dir).glob(pattern):
+        paths = sorted({path for glob in _layout_globs(pattern) for path in Path(bench_dir).glob(glob)})
+        for path in paths:
             match = name_pattern.fullmatch(path.name)
             if not match:
                 continue
@@ -399,17 +412,46 @@ def parse_int(value) -> int | None:
 
 def parse_captions(text: str) -> tuple[str, ...]:
     """A Python-literal list of strings, as the released files store negatives;
-    an empty cell is an empty list.
+    an empty cell is an empty list. A set literal (3,768 of the released
+    productivity rows store one, which CREPE's own loader reads with
+    ``ast.literal_eval``) is read in the order written in the file, a repeat
+    dropped: Python's own order for a set of strings changes with the hash
+    seed, the file's does not (:func:`set_literal_repeats` counts repeats).
 
     >>> parse_captions("['a cat', \\"a dog's toy\\"]")
     ('a cat', "a dog's toy")
     >>> parse_captions("[]"), parse_captions("")
     ((), ())
+    >>> parse_captions("{'penne on a plate', 'a cup', 'penne on a plate'}")
+    ('penne on a plate', 'a cup')
     """
-    value = ast.literal_eval(text) if text is None or text.strip() else []
+    if text is not None and text.lstrip().startswith("{"):
+        value = tuple(dict.fromkeys(_set_elements(text)))
+    else:
+        value = ast.literal_eval(text) if text is None or text.strip() else []
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ValueError("not a list of strings")
     return tuple(value)
+
+
+def _set_elements(text: str) -> list:
+    node = ast.parse(text.strip(), mode="eval").body
+    if not isinstance(node, ast.Set):
+        raise ValueError("not a list of strings")
+    return [ast.literal_eval(element) for element in node.elts]
+
+
+def set_literal_repeats(text: str) -> int | None:
+    """None when *text* is no set literal, else how many of its elements
+    repeat an earlier one (a set keeps one of each).
+
+    >>> set_literal_repeats("{'a', 'b', 'a'}"), set_literal_repeats("['a', 'a']")
+    (1, None)
+    """
+    if not text or not text.lstrip().startswith("{"):
+        return None
+    elements = _set_elements(text)
+    return len(elements) - len(set(elements))
 
 
 def parse_caption(value) -> str:
@@ -499,11 +541,25 @@ def read_rows(bench_file: BenchFile, problems: Problems | None = None, policy: R
                     summary.duplicates += 1
                 seen.add(key)
                 try:
-                    yield number, parse_row(row, needed, ("image_id", *level_column))
+                    typed = parse_row(row, needed, ("image_id", *level_column))
                 except RowFault as fault:
                     problems.report(InputError(path, str(fault), record=f"row {number} ({fault.shown})"))
+                    if summary is not None:
+                        summary.skipped += 1
+                    continue
+                if summary is not None:
+                    _count_set_literals(summary, row, bench_file.negative_columns.values())
+                yield number, typed
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         problems.report(_file_fault(path, error))
+
+
+def _count_set_literals(summary: FileSummary, row: dict, columns) -> None:
+    for column in columns:
+        repeats = set_literal_repeats(row[column])
+        if repeats is not None:
+            summary.set_literals += 1
+            summary.set_repeats += repeats > 0
 
 
 def read_items(bench_file: BenchFile, problems: Problems | None = None, policy: ReadPolicy = RELEASED, *,

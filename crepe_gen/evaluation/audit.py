@@ -411,6 +411,12 @@ class AuditReport:
                      f"{duplicates} rows repeating an earlier row of their file"
                      f"{' (counted twice: fails the audit)' if duplicates else ''}, "
                      f"{self.problems.total} bad records skipped")
+        sets, repeats = sum(f.set_literals for f in self.files), sum(f.set_repeats for f in self.files)
+        if sets:
+            lines.append(f"Set literals: {sets} negative lists stored as a Python set, read in the order written; "
+                         f"{repeats} of them named a caption twice (kept once)")
+        lines += [f"Skipped in {f.path}: {f.skipped} of {f.rows} rows ({f.skipped / f.rows:.0%}; the cell is "
+                  "judged on the rest)" for f in self.files if f.skipped]
         return lines
 
     def format_fluency(self) -> str:
