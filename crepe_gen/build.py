@@ -367,12 +367,7 @@ def stage_key(ctx: BuildContext, name: str) -> str:
     (its fingerprinted fields, seed included), Visual Genome/images folders,
     leniency, its inputs' contents, the images present (when it reads images)
     and the code version."""
-    stage = STAGES[name]
-    inputs = [[str(path.relative_to(ctx.out)) if path.is_relative_to(ctx.out) else path.name, file_digest(path)]
-              for path in stage.inputs(ctx)]
-    images = file_listing(ctx.config.images, "**/*.jpg") if stage.reads_images else None
-    return fingerprint(name, stage.config(ctx), ctx.config.visual_genome, ctx.config.images, ctx.lenient,
-                       inputs, images, code_version(name, stage.version), length=64)
+    return fingerprint(name, _key_parts(ctx, name), length=64)
 
 
 def _marker(ctx: BuildContext, name: str) -> Path:
@@ -383,19 +378,70 @@ def _output_hashes(ctx: BuildContext, name: str) -> dict[str, str]:
     return {path.relative_to(ctx.out).as_posix(): file_digest(path) for path in STAGES[name].outputs(ctx)}
 
 
+def _key_parts(ctx: BuildContext, name: str) -> dict[str, str]:
+    """What the stage key is made of, each part's own digest: so that a rerun
+    can say which of them changed."""
+    stage = STAGES[name]
+    inputs = [[str(path.relative_to(ctx.out)) if path.is_relative_to(ctx.out) else path.name, file_digest(path)]
+              for path in stage.inputs(ctx)]
+    images = file_listing(ctx.config.images, "**/*.jpg") if stage.reads_images else None
+    return {"configuration": fingerprint(stage.config(ctx), ctx.config.visual_genome, ctx.config.images, ctx.lenient),
+            "inputs": fingerprint(inputs, images), "code": code_version(name, stage.version)}
+
+
+def _read_marker(path: Path) -> dict | None:
+    try:
+        done = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return done if isinstance(done, dict) else None
+
+
+def changed_outputs(out, outputs: dict) -> list[str]:
+    """The recorded *outputs* (``{relative path: sha256}``) that are missing or differ."""
+    out = Path(out)
+    return [f"{relative} (missing)" if not (out / relative).is_file() else relative
+            for relative, digest in sorted(outputs.items())
+            if not (out / relative).is_file() or file_digest(out / relative) != digest]
+
+
+def rerun_reason(ctx: BuildContext, name: str, key: str) -> str | None:
+    """None when the stage's marker has *key* and every recorded output is
+    unchanged; else why the stage runs: never run, which of its configuration,
+    inputs and code changed, or which outputs were changed or removed."""
+    done = _read_marker(_marker(ctx, name))
+    if done is None:
+        return "not run before" if not _marker(ctx, name).exists() else "its record is damaged"
+    if done.get("key") != key:
+        parts = _key_parts(ctx, name)
+        changed = [part for part, digest in parts.items() if done.get("parts", {}).get(part) != digest]
+        return "its " + " and ".join(changed or ["configuration, inputs or code"]) + " changed"
+    changed = changed_outputs(ctx.out, done.get("outputs", {}))
+    return f"its outputs were changed: {', '.join(changed)}" if changed else None
+
+
 def is_done(ctx: BuildContext, name: str, key: str) -> bool:
     """True when the stage's marker has *key* and every recorded output is unchanged."""
-    marker = _marker(ctx, name)
-    if not marker.exists():
-        return False
-    try:
-        done = json.loads(marker.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return False
-    if done.get("key") != key:
-        return False
-    return all((ctx.out / relative).is_file() and file_digest(ctx.out / relative) == digest
-               for relative, digest in done.get("outputs", {}).items())
+    return rerun_reason(ctx, name, key) is None
+
+
+def verify_build(out) -> tuple[int, list[str]]:
+    """``(files checked, problems)`` of a build folder: every output each
+    stage recorded in ``OUT/.build/`` against its recorded sha256 (a moved or
+    copied folder verifies: paths are relative)."""
+    markers = sorted((Path(out) / ".build").glob("*.json"))
+    if not markers:
+        raise InputError(Path(out) / ".build", "no build record to verify against (made by crepe-gen build)")
+    checked, problems = 0, []
+    for marker in markers:
+        done = _read_marker(marker)
+        if done is None:
+            problems.append(f"{marker.relative_to(out).as_posix()} (damaged build record)")
+            continue
+        outputs = done.get("outputs", {})
+        checked += len(outputs)
+        problems += [f"{path} (stage {done.get('stage', marker.stem)})" for path in changed_outputs(out, outputs)]
+    return checked, problems
 
 
 @dataclass
@@ -423,18 +469,19 @@ def _run_stages(ctx: BuildContext, only: tuple[str, ...]) -> BuildResult:
         if only and name not in only:
             continue
         key = stage_key(ctx, name)
-        if is_done(ctx, name, key):
+        reason = rerun_reason(ctx, name, key)
+        if reason is None:
             log.info("stage %s: up to date", name)
             skipped.append(name)
             continue
         if _marker(ctx, name).exists():
-            log.warning("stage %s: its saved outputs came from other inputs, configuration or code, "
-                        "or were changed; rerunning", name)
+            log.warning("stage %s: %s; rerunning", name, reason)
         else:
             log.info("stage %s: running", name)
         summaries[name] = STAGES[name].run(ctx)
         write_json_atomic(_marker(ctx, name), {
-            "stage": name, "key": key, "config": json.loads(canonical_json(STAGES[name].config(ctx))),
+            "stage": name, "key": key, "parts": _key_parts(ctx, name),
+            "config": json.loads(canonical_json(STAGES[name].config(ctx))),
             "outputs": _output_hashes(ctx, name), "versions": versions()})
         ran.append(name)
     audit, _ = _read_audit(ctx)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
+import shutil
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,24 @@ def test_default_build_end_to_end_is_deterministic(tmp_path, monkeypatch):
     first, other = contents(out), contents(second)
     assert sorted(first) == sorted(other)
     assert [p for p in first if first[p] != other[p]] == []
+
+
+def test_verify_round_trips_and_names_an_edited_file(tmp_path, run_cli, caplog):
+    out = make_bench(tmp_path / "out")
+    run_build(late_config(out), progress=False)
+    moved = tmp_path / "moved"
+    shutil.copytree(out, moved)  # a moved or copied build still verifies
+    done = run_cli("verify", moved)
+    assert done.returncode == 0 and "0 differ: verification passed" in done.stdout, done.stdout + done.stderr
+    edited = moved / "eval" / "text__shortest.csv"
+    edited.write_text("edited\n")
+    done = run_cli("verify", moved)
+    assert done.returncode == 1 and "differs: eval/text__shortest.csv (stage eval)" in done.stdout, done.stdout
+    assert done.stdout.strip().endswith("1 differ: verification FAILED")
+    with caplog.at_level(logging.WARNING):
+        run_build(late_config(moved), progress=False)
+    assert "stage eval: its outputs were changed: eval/text__shortest.csv; rerunning" in caplog.text
+    with caplog.at_level(logging.WARNING):
+        run_build(late_config(moved, audit={"margin": 0.1}), progress=False)
+    assert "stage audit: its configuration changed; rerunning" in caplog.text
+    assert run_cli("verify", tmp_path).returncode == 2  # no build record there
