@@ -507,3 +507,19 @@ def test_set_literal_rows_of_the_released_layout_are_read_by_audit_and_eval(tmp_
     assert len(items) == 81
     done = run_cli("eval", "--bench", root, "--model", "text:shortest", "--out", tmp_path / "r.json")
     assert done.returncode == 0, done.stderr
+
+
+def test_an_attacker_that_judged_no_cell_is_named_in_the_verdict(balanced_dir, monkeypatch):
+    from crepe_gen.textonly.language_model import CaptionScore
+
+    class Letters:  # a stand-in scorer (fewer letters, more likely): the verdict line is under test
+        name = "letters"
+
+        def score(self, texts):
+            return [CaptionScore(-len(text), 1) for text in texts]
+
+    monkeypatch.setattr(audit, "load_scorer", lambda spec, cache=None: Letters())
+    report = audit_paths([balanced_dir], AuditConfig(classifier=False, partial=True, lm="letters", lm_rows=5))
+    assert report.lm_cells and not any(cell.judged for cell in report.lm_cells)
+    assert report.format_table().splitlines()[-1] == (
+        "PASSED (not counted: the language model judged no cell, each has fewer than 20 rows; raise --lm-rows)")

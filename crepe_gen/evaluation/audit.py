@@ -86,7 +86,7 @@ from ..language.names import caption_key as normalized  # the equality test, sha
 from ..textonly.classifier import tie_split_credit
 from ..textonly.language_model import load_scorer
 from ..vg.reader import read_image_groups
-from .baselines import BASELINES, SHORT_NAMES
+from .baselines import BASELINES, LEGEND, SHORT_NAMES
 from .blind import distinct_key
 from .judge import JUDGE_NOTES, JUDGE_PICKS, JUDGE_SHORT_NAMES, judge_cells, judge_config
 from .lm_attacker import LM_PICKS, LM_SHORT_NAMES, lm_cells
@@ -373,6 +373,7 @@ class AuditReport:
             text.append(f"Recall@1 in %, ties split evenly; a cell with at least {self.config.min_rows} "
                         f"rows fails when a baseline beats chance by more than "
                         f"{100 * self.config.margin:g} points ({guard}) or a negative equals its positive.")
+            text.append("Columns: " + "; ".join(f"{name}: {meaning}" for name, meaning in LEGEND.items()) + ".")
         if self.reader_cells:
             text.extend(_cells_table(self.reader_cells, QUIZ_PICKS, QUIZ_SHORT_NAMES, equal=False,
                                      notes={"questions": "questions", "unanswered": "unanswered"}))
@@ -395,8 +396,18 @@ class AuditReport:
             text.extend(["", self.format_fluency()])
         if self.files:
             text.extend(["", *self.format_files()])
-        text.append("PASSED" if self.passed else "FAILED")
+        unjudged = self.unjudged_attackers()
+        text.append(("PASSED" if self.passed else "FAILED")
+                    + (f" (not counted: {'; '.join(unjudged)})" if unjudged else ""))
         return "\n".join(text)
+
+    def unjudged_attackers(self) -> list[str]:
+        """The attackers asked for whose every cell was too small to judge:
+        their table counts for nothing in the verdict, which must say so."""
+        asked = (("the language model", self.lm_cells, "--lm-rows"), ("the judge", self.judge_cells, "--judge-rows"),
+                 ("the blind-review sheet", self.reader_cells, "--quiz-rows"))
+        return [f"{name} judged no cell, each has fewer than {self.config.min_rows} rows; raise {flag}"
+                for name, cells, flag in asked if cells and not any(cell.judged for cell in cells)]
 
     def format_files(self) -> list[str]:
         """What was read: each searched folder's files against those expected
@@ -607,5 +618,8 @@ def audit_paths(paths, config: AuditConfig = AuditConfig()) -> AuditReport:
     z = _judge(cells + lm + judged, config)
     if problems.counts:
         log.warning("%s", problems.summary())
-    return AuditReport(config, cells, summaries, z, problems, fluency_rows(items), lm, lm_model,
-                       judged, judge_model, coverage=coverage(paths, summaries))
+    report = AuditReport(config, cells, summaries, z, problems, fluency_rows(items), lm, lm_model,
+                         judged, judge_model, coverage=coverage(paths, summaries))
+    for note in report.unjudged_attackers():
+        log.warning("%s", note)
+    return report

@@ -193,6 +193,15 @@ BASELINES = {
     "ngram_classifier": classifier_scores,
     "structure_classifier": structure_scores,
 }
+#: What each column of the audit table picks, for its legend.
+LEGEND = {"no-neg": "the only candidate without a negation word", "short": "the shortest", "long": "the longest",
+          "lower": "the all-lower-case one", "case": "the odd casing out", "punct": "the odd punctuation out",
+          "middle": "the one nearest the median length", "centroid": "the one sharing most words with the others",
+          "unknown": "the one with the fewest words unseen in other images' positives",
+          "ngram": "an n-gram classifier trained on other images",
+          "struct": "a classifier reading each candidate against the others of its row",
+          "equal": "share of negatives equal to their positive once normalized (not a Recall@1)",
+          "margin": "the best baseline's Recall@1 minus chance, in points"}
 SHORT_NAMES = {"no_negation": "no-neg", "shortest": "short", "longest": "long",
                "lowercase": "lower", "odd_casing": "case", "odd_punctuation": "punct",
                "middle_length": "middle", "centroid": "centroid", "unknown_words": "unknown", "ngram_classifier": "ngram",
