@@ -93,8 +93,8 @@ CASES = {
                                 ["--json", "taken is a file, not a folder"]),
     "eval_bench_missing": ({}, ["eval", "--bench", "{tmp}/nobench", "--model", "text:shortest"],
                            ["--bench", "nobench: not found"]),
-    "eval_unknown_text_rule": ({"bench/x": ""}, ["eval", "--bench", "{tmp}/bench", "--model", "text:longest"],
-                               ["unknown text rule 'longest'"]),
+    "eval_unknown_text_rule": ({"bench/x": ""}, ["eval", "--bench", "{tmp}/bench", "--model", "text:tallest"],
+                               ["unknown text rule 'tallest'"]),
     "eval_batch_size_zero": ({}, ["eval", "--bench", "{tmp}", "--model", "text:shortest", "--batch-size", "0"],
                              ["--batch-size", ">= 1"]),
     "eval_out_is_a_folder": ({"bench/x": ""}, ["eval", "--bench", "{tmp}/bench", "--model", "text:shortest",
@@ -108,9 +108,9 @@ CASES = {
     "build_late_stage_checked_first": ({"b.yaml": "audit:\n  folds: 1\n"},
                                        ["build", "--config", "{tmp}/b.yaml", "--out", "{tmp}/out"],
                                        ["b.yaml: section 'audit'", "folds must be at least 2"]),
-    "build_eval_unknown_model": ({"b.yaml": "eval:\n  models: [text:longest]\n"},
+    "build_eval_unknown_model": ({"b.yaml": "eval:\n  models: [text:tallest]\n"},
                                  ["build", "--config", "{tmp}/b.yaml", "--out", "{tmp}/out"],
-                                 ["b.yaml: section 'eval'", "unknown text rule 'longest'"]),
+                                 ["b.yaml: section 'eval'", "unknown text rule 'tallest'"]),
     "build_out_is_a_file": ({"taken": "x"}, ["build", "--out", "{tmp}/taken"], ["--out", "is a file, not a folder"]),
 }
 

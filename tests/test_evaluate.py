@@ -97,25 +97,29 @@ def test_shortest_rule_known_recalls(tmp_path):
     assert group(results, "task", task="systematicity")["items"] == 8
 
 
-def test_ties_count_as_failures(tmp_path):
+def test_ties_split_credit_as_the_audit_does(tmp_path):
     results = evaluate(make_bench(tmp_path), TextRuleAdapter("constant"), config=EvalConfig(n_bootstrap=50))
     assert results["ties"] == results["items"] == 14
     negate = group(results, "foil", task="productivity", foil="negate")
-    assert negate["recall@1"]["value"] == 0.0 and negate["recall@3"]["value"] == 0.0
-    assert negate["mean_rank"]["value"] == 4.0 and negate["ties"] == 2
+    candidates = round(1 / negate["chance_recall@1"])
+    # every candidate tied: Recall@k is k / candidates, the rank the middle one
+    assert negate["recall@1"]["value"] == pytest.approx(negate["chance_recall@1"])
+    assert negate["recall@3"]["value"] == pytest.approx(min(1.0, 3 / candidates))
+    assert negate["mean_rank"]["value"] == pytest.approx((candidates + 1) / 2) and negate["ties"] == 2
     # lowercase rule ties among the capitalised negatives only: no tie with the positive
     lower = evaluate(tmp_path, TextRuleAdapter("lowercase"), config=EvalConfig(n_bootstrap=50))
     assert group(lower, "foil", task="productivity", foil="negate")["ties"] == 0
 
 
 def test_bootstrap_interval_is_seeded_and_sane():
-    ranks = np.array([1] * 60 + [2] * 30 + [5] * 10)
-    first = bootstrap_metrics(ranks, n_bootstrap=2000, seed=7)
-    assert first == bootstrap_metrics(ranks, n_bootstrap=2000, seed=7)
-    assert first != bootstrap_metrics(ranks, n_bootstrap=2000, seed=8)
+    above = np.array([0] * 60 + [1] * 30 + [4] * 10)  # ranks 1, 2 and 5
+    first = bootstrap_metrics(above, n_bootstrap=2000, seed=7)
+    assert first == bootstrap_metrics(above, n_bootstrap=2000, seed=7)
+    assert first != bootstrap_metrics(above, n_bootstrap=2000, seed=8)
     r1 = first["recall@1"]
     assert r1["value"] == 0.6 and 0.48 < r1["ci_low"] < 0.6 < r1["ci_high"] < 0.72
-    assert bootstrap_metrics(np.array([1, 1, 1]), n_bootstrap=10)["recall@1"] == \
+    assert first["median_rank"]["value"] == 1.0 and first["mean_rank"]["value"] == 1.7
+    assert bootstrap_metrics(np.array([0, 0, 0]), n_bootstrap=10)["recall@1"] == \
         {"value": 1.0, "ci_low": 1.0, "ci_high": 1.0}
 
 

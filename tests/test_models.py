@@ -24,7 +24,7 @@ def test_spec_parsing_and_errors():
         with pytest.raises(ConfigError):
             parse_model_spec(bad)
     with pytest.raises(ConfigError, match="unknown text rule"):
-        load_adapter("text:longest")
+        load_adapter("text:tallest")
     with pytest.raises(ConfigError, match="no pretrained"):
         load_adapter("text:shortest:weights")
 
@@ -33,7 +33,8 @@ def test_text_rules_score_what_they_say():
     candidates = [["a dog", "A dog with no bone", "Not a dog"]]
     best = {rule: int(np.argmax(load_adapter(f"text:{rule}").score(None, candidates)[0]))
             for rule in TEXT_RULES}
-    assert best == {"shortest": 0, "no_negation": 0, "lowercase": 0, "constant": 0}
+    assert best == {"shortest": 0, "longest": 1, "no_negation": 0, "lowercase": 0, "odd_casing": 0,
+                    "odd_punctuation": 0, "middle_length": 2, "centroid": 0, "constant": 0}
 
 
 def draw_images(bench, images_dir):

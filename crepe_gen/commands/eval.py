@@ -57,14 +57,16 @@ def run(args) -> int:
     results = evaluate(args.bench, adapter, args.images, config, cache_dir=out.parent / ".eval_cache",
                        lenient=args.lenient, progress=True)
     json_path, csv_path = write_results(results, out)
-    print(f"{results['model']}: {results['items']} items, {results['ties']} ties counted as failures"
+    print(f"{results['model']}: {results['items']} items, {results['ties']} with ties (split evenly)"
           + (f", {results['skipped_rows']} bad rows skipped" if results["skipped_rows"] else ""))
-    print(f"{'task':<14}{'foil':<10}{'items':>7}{'R@1':>8}{'95% CI':>18}{'chance':>8}")
+    print(f"{'task':<14}{'foil':<10}{'items':>7}{'R@1':>8}{'95% CI':>18}{'chance':>8}{'mean rank':>11}"
+          f"{'median':>8}")
     for group in results["groups"]:
         if group["grouping"] in {"task", "foil"}:
             r1 = group["recall@1"]
             interval = "[{:.3f}, {:.3f}]".format(r1["ci_low"], r1["ci_high"])
             print(f"{group['task']:<14}{group['foil'] or 'all':<10}{group['items']:>7}{r1['value']:>8.3f}"
-                  f"{interval:>18}{group['chance_recall@1']:>8.3f}")
+                  f"{interval:>18}{group['chance_recall@1']:>8.3f}{group['mean_rank']['value']:>11.2f}"
+                  f"{group['median_rank']['value']:>8.1f}")
     print(f"wrote {json_path} and {csv_path}")
     return 0

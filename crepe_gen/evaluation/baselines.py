@@ -36,7 +36,7 @@ from ..textonly.classifier import out_of_fold_scores
 from .structure import structure_decisions
 from .text_rules import caption_length, longest, shortest
 
-__all__ = ["BASELINES", "SHORT_NAMES", "casing_signature", "punctuation_signature", "middle_length_scores", "centroid_scores", "unknown_words_scores",
+__all__ = ["BASELINES", "LEGEND", "ROW_RULES", "SHORT_NAMES", "casing_signature", "punctuation_signature", "middle_length_scores", "centroid_scores", "unknown_words_scores",
            "classifier_scores", "structure_scores"]
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -202,6 +202,10 @@ LEGEND = {"no-neg": "the only candidate without a negation word", "short": "the 
           "struct": "a classifier reading each candidate against the others of its row",
           "equal": "share of negatives equal to their positive once normalized (not a Recall@1)",
           "margin": "the best baseline's Recall@1 minus chance, in points"}
+#: The baselines that read one row alone (no training, no other rows): the
+#: evaluation offers each as a ``text:NAME`` model, scored as the audit scores it.
+ROW_RULES = ("no_negation", "shortest", "longest", "lowercase", "odd_casing", "odd_punctuation", "middle_length",
+             "centroid")
 SHORT_NAMES = {"no_negation": "no-neg", "shortest": "short", "longest": "long",
                "lowercase": "lower", "odd_casing": "case", "odd_punctuation": "punct",
                "middle_length": "middle", "centroid": "centroid", "unknown_words": "unknown", "ngram_classifier": "ngram",

@@ -3,26 +3,30 @@
 Each row becomes one item per foil type: its candidates are the positive
 caption followed by its negatives. The image is cropped to the row's box
 ``(x, y, width, height)`` and the model scores every candidate (for
-open_clip, the cosine similarity of image and text embeddings). The item's
-rank is one plus the number of negatives scoring *at least as high* as the
-positive, so a tie counts as a failure; tied items are counted and reported.
-Recall@1/3/5 and mean rank are reported overall, by foil type, by level
-(productivity) and by split (systematicity), each with a seeded bootstrap
-95% confidence interval.
+open_clip, the cosine similarity of image and text embeddings). An item's
+standing is ``(above, tied)``: the negatives scoring above the positive and
+those scoring the same. Ties are broken at random in expectation, the one
+tie policy of the audit, the evaluation and the card
+(:func:`~crepe_gen.textonly.classifier.rank_with_ties`): a positive tied
+with one negative at the top counts half a hit. Tied items are counted and
+reported. Recall@1/3/5, mean and median rank are reported overall, by foil
+type, by level (productivity) and by split (systematicity), each with a
+seeded bootstrap 95% confidence interval.
 
 Files are recognized by their released names and read by
-:func:`crepe_gen.bench.reader.load_benchmark`:
-``productivity/{type}/prod_vg_hard_negs_{type}_complexity_{n}.csv`` and
-``systematicity/syst_vg_hard_negs_{seen|unseen}_compounds_in_{corpus}.csv``.
+:func:`crepe_gen.bench.reader.load_benchmark`, in a build's layout
+(``productivity/{type}/prod_vg_hard_negs_{type}_complexity_{n}.csv``,
+``systematicity/syst_vg_hard_negs_{seen|unseen}_compounds_in_{corpus}.csv``)
+or the released download's (``{type}/...`` at the top).
 
 Examples
 --------
 >>> import numpy as np
 >>> item_rank(np.array([0.5, 0.9, 0.1])), item_rank(np.array([0.5, 0.5, 0.1]))
-((2, False), (2, True))
->>> group = bootstrap_metrics(np.array([1, 1, 2, 6]), ks=(1, 3), n_bootstrap=200, seed=0)
->>> group["recall@1"]["value"], group["mean_rank"]["value"]
-(0.5, 2.5)
+((1, 0), (0, 1))
+>>> group = bootstrap_metrics(np.array([0, 0, 1, 5]), np.array([0, 1, 0, 0]), ks=(1, 3), n_bootstrap=200)
+>>> group["recall@1"]["value"], group["mean_rank"]["value"], group["median_rank"]["value"]
+(0.375, 2.625, 1.75)
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from ..bench.reader import Item, load_benchmark
 from ..bench.writer import csv_text
 from ..core.io import portable_path, versions, write_json_atomic, write_text_atomic
 from ..core.fingerprint import code_version, file_digest, file_listing, fingerprint
+from ..textonly.classifier import expected_recall, rank_with_ties
 from ..core.lock import output_lock
 from ..vg.reader import image_path
 
@@ -54,14 +59,14 @@ log = logging.getLogger(__name__)
 
 #: Bump when the same model, images and benchmark file give other ranks, so
 #: cached ranks of older code are not reused.
-RANKS_FORMAT = 1
+RANKS_FORMAT = 2
 
 # -- ranking ---------------------------------------------------------------------
 
-def item_rank(scores: np.ndarray) -> tuple[int, bool]:
-    """``(rank, tied)`` of the positive ``scores[0]``; ties rank it below."""
-    positive, negatives = scores[0], scores[1:]
-    return 1 + int(np.sum(negatives >= positive)), bool(np.any(negatives == positive))
+def item_rank(scores: np.ndarray) -> tuple[int, int]:
+    """``(above, tied)`` of the positive ``scores[0]``
+    (:func:`~crepe_gen.textonly.classifier.rank_with_ties`, the audit's tie policy)."""
+    return rank_with_ties([float(score) for score in scores])
 
 
 def find_images(image_ids, images_dir) -> dict[int, Path]:
@@ -125,10 +130,10 @@ class EvalConfig:
 
 def rank_items(items: list[Item], adapter, images_dir=None, config: EvalConfig = EvalConfig(),
                *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Ranks and tie flags of *items* under *adapter*, in the items' order."""
+    """``(above, tied)`` counts of each of *items* under *adapter* (:func:`item_rank`), in the items' order."""
     paths = find_images([item.image_id for item in items], images_dir) if adapter.needs_images else {}
     ranks = np.zeros(len(items), dtype=np.int64)
-    ties = np.zeros(len(items), dtype=bool)
+    ties = np.zeros(len(items), dtype=np.int64)
     # Items of one image are scored together so each JPEG is decoded once.
     order = sorted(range(len(items)), key=lambda i: (items[i].image_id, i))
     bar = tqdm(total=len(items), desc=f"eval {adapter.spec}", unit="item", disable=not progress)
@@ -153,25 +158,40 @@ def _stable_seed(*parts) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-def bootstrap_metrics(ranks: np.ndarray, *, ks=(1, 3, 5), n_bootstrap: int = 1000, seed=0) -> dict:
-    """Recall@k and mean rank of *ranks*, each with a bootstrap 95% interval.
+def bootstrap_metrics(above: np.ndarray, tied=None, *, ks=(1, 3, 5), n_bootstrap: int = 1000, seed=0) -> dict:
+    """Recall@k, mean and median rank of positives ranked ``(above, tied)``
+    (:func:`item_rank`; *tied* None: no ties), ties broken at random in
+    expectation (Recall@k is the expected value, the mean rank ``above + 1 +
+    tied / 2``), each with a bootstrap 95% interval.
 
     Resampling items with replacement is the same as drawing a multinomial
-    over the distinct rank values, which needs memory for the distinct
-    values only, however many items there are.
+    over the distinct ``(above, tied)`` pairs, which needs memory for the
+    distinct pairs only, however many items there are.
+
+    >>> bootstrap_metrics([0, 0], [1, 0], ks=(1,), n_bootstrap=10)["recall@1"]["value"]
+    0.75
     """
-    ranks = np.asarray(ranks)
-    values, counts = np.unique(ranks, return_counts=True)
-    n = len(ranks)
+    above = np.asarray(above, dtype=np.int64)
+    tied = np.zeros_like(above) if tied is None else np.asarray(tied, dtype=np.int64)
+    pairs, counts = np.unique(np.stack([above, tied], axis=1), axis=0, return_counts=True)
+    n = len(above)
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(n, counts / n, size=n_bootstrap) / n
     result = {}
     for k in ks:
-        point = float(np.mean(ranks <= k))
-        sample = draws[:, values <= k].sum(axis=1)
-        result[f"recall@{k}"] = _interval(point, sample)
-    result["mean_rank"] = _interval(float(ranks.mean()), draws @ values)
+        credit = expected_recall(pairs[:, 0], pairs[:, 1], k)
+        result[f"recall@{k}"] = _interval(float(counts @ credit / n), draws @ credit)
+    rank = pairs[:, 0] + 1 + pairs[:, 1] / 2
+    result["mean_rank"] = _interval(float(counts @ rank / n), draws @ rank)
+    result["median_rank"] = _interval(float(np.median(above + 1 + tied / 2)), _weighted_medians(rank, draws))
     return result
+
+
+def _weighted_medians(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The median of *values* under each row of *weights* (shares summing to 1)."""
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[:, order], axis=1)
+    return values[order][np.argmax(cumulative >= 0.5, axis=1)]
 
 
 def _interval(point: float, sample: np.ndarray) -> dict:
@@ -205,9 +225,9 @@ def summarize(items: list[Item], ranks: np.ndarray, ties: np.ndarray,
             row = {"grouping": grouping, "task": None, "foil": None, "level": None, "split": None}
             row.update(dict(zip(fields, key)))
             row["items"] = int(len(index))
-            row["ties"] = int(ties[index].sum())
+            row["ties"] = int((ties[index] > 0).sum())
             row["chance_recall@1"] = round(float(chance[index].mean()), 6)
-            row.update(bootstrap_metrics(ranks[index], ks=config.ks, n_bootstrap=config.n_bootstrap,
+            row.update(bootstrap_metrics(ranks[index], ties[index], ks=config.ks, n_bootstrap=config.n_bootstrap,
                                          seed=_stable_seed(config.seed, grouping, key)))
             rows.append(row)
     return rows
@@ -260,7 +280,7 @@ def _evaluate(bench_dir, adapter, images_dir, config: EvalConfig, cache_dir: Pat
     if adapter.needs_images:
         find_images([item.image_id for item in items], images_dir)  # fail before any work
     ranks = np.zeros(len(items), dtype=np.int64)
-    ties = np.zeros(len(items), dtype=bool)
+    ties = np.zeros(len(items), dtype=np.int64)
     by_file: dict[str, list[int]] = {}
     for index, item in enumerate(items):
         by_file.setdefault(item.file, []).append(index)
@@ -287,7 +307,7 @@ def _evaluate(bench_dir, adapter, images_dir, config: EvalConfig, cache_dir: Pat
         "config": asdict(config),
         "versions": versions("numpy", "open_clip_torch", "torch"),
         "items": len(items),
-        "ties": int(ties.sum()),
+        "ties": int((ties > 0).sum()),
         "skipped_rows": problems.total,
         "groups": summarize(items, ranks, ties, config),
     }

@@ -39,7 +39,8 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from ..core.errors import ConfigError
-from .text_rules import fewest_negations, shortest
+from ..bench.reader import Item
+from .baselines import BASELINES, ROW_RULES
 
 __all__ = ["Adapter", "TEXT_RULES", "TextRuleAdapter", "LanguageModelAdapter", "OpenClipAdapter", "CHECKPOINT_SUFFIXES", "ADAPTERS",
            "parse_model_spec", "load_adapter"]
@@ -59,21 +60,15 @@ class Adapter(Protocol):
 
 # -- text-only baselines ------------------------------------------------------
 
-def _lowercase(caption: str) -> float:
-    return 1.0 if caption[:1].islower() else 0.0
+def _constant(items, config) -> list[list[float]]:
+    """Every candidate alike: a control that scores chance exactly (ties split)."""
+    return [[0.0] * len(item.candidates) for item in items]
 
 
-def _constant(caption: str) -> float:
-    return 0.0
-
-
-#: Text-only rules by name: each maps a caption to a score (higher = chosen).
-TEXT_RULES: dict[str, Callable[[str], float]] = {
-    "shortest": shortest,
-    "no_negation": fewest_negations,
-    "lowercase": _lowercase,
-    "constant": _constant,
-}
+#: Text-only rules by name: the audit's baselines that read one row alone
+#: (:data:`~crepe_gen.evaluation.baselines.ROW_RULES`), scored exactly as the
+#: audit scores them, and the constant control.
+TEXT_RULES: dict[str, Callable] = {**{name: BASELINES[name] for name in ROW_RULES}, "constant": _constant}
 
 
 @dataclass(frozen=True)
@@ -81,7 +76,7 @@ class TextRuleAdapter:
     """A text-only baseline: scores each caption alone, ignoring the image.
 
     >>> TextRuleAdapter("no_negation").score(None, [["a cat", "not a cat"]])[0].tolist()
-    [-0.0, -1.0]
+    [1.0, 0.0]
     """
 
     rule: str
@@ -97,8 +92,8 @@ class TextRuleAdapter:
         return f"text:{self.rule}"
 
     def score(self, images, candidates):
-        rule = TEXT_RULES[self.rule]
-        return [np.array([rule(text) for text in texts], dtype=np.float64) for texts in candidates]
+        rows = [Item("text", "text", None, 0, texts[0], tuple(texts[1:])) for texts in candidates]
+        return [np.array(scores, dtype=np.float64) for scores in TEXT_RULES[self.rule](rows, None)]
 
 
 @dataclass

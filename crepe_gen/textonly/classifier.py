@@ -157,13 +157,37 @@ def out_of_fold_decisions(features, labels, groups, *, folds: int, seed: int, ma
 
 
 def tie_split_credit(scores, positive: int = 0) -> float:
-    """Recall@1 credit of picking the best-scored candidate, ties split evenly.
+    """Recall@1 credit of picking the best-scored candidate, ties split evenly
+    (the expected value of breaking ties at random: :func:`rank_with_ties`).
 
     >>> tie_split_credit([3, 3, 1]), tie_split_credit([1, 3, 3]), tie_split_credit([5, 5, 5, 5])
     (0.5, 0.0, 0.25)
     """
-    best = max(scores)
-    floor = best - 1e-9 * max(1.0, abs(best))
-    if scores[positive] < floor:
-        return 0.0
-    return 1.0 / sum(1 for score in scores if score >= floor)
+    above, tied = rank_with_ties(scores, positive)
+    return expected_recall(above, tied, 1)
+
+
+def rank_with_ties(scores, positive: int = 0) -> tuple[int, int]:
+    """``(above, tied)``: how many other candidates score above the positive,
+    and how many score the same (within a relative 1e-9). The one tie policy
+    of the audit, the evaluation and the card: a tie is broken at random, so
+    the positive's rank is uniform over ``above + 1 .. above + tied + 1``.
+
+    >>> rank_with_ties([3, 3, 1]), rank_with_ties([1, 3, 3]), rank_with_ties([2.0, 1.0, 3.0])
+    ((0, 1), (2, 0), (1, 0))
+    """
+    value = scores[positive]
+    close = 1e-9 * max(1.0, abs(value))
+    others = [score for i, score in enumerate(scores) if i != positive]
+    return sum(1 for s in others if s > value + close), sum(1 for s in others if abs(s - value) <= close)
+
+
+def expected_recall(above, tied, k: int):
+    """Recall@k of a positive ranked :func:`rank_with_ties`, ties broken at
+    random (works on numbers or numpy arrays).
+
+    >>> expected_recall(0, 1, 1), expected_recall(2, 0, 1), expected_recall(1, 3, 3)
+    (0.5, 0.0, 0.5)
+    """
+    return min(1.0, max(0.0, (k - above) / (tied + 1))) if isinstance(above, int) else \
+        ((k - above) / (tied + 1)).clip(0.0, 1.0)
