@@ -186,3 +186,19 @@ def test_eval_cli_text_baseline(tmp_path, capsys):
     assert main(["eval", "--bench", str(tmp_path / "empty"), "--model", "text:shortest"]) == 2
     assert "no CREPE-format CSV" in capsys.readouterr().err
     assert main(["eval", "--bench", str(bench), "--model", "clip"]) == 2
+
+
+def test_audit_and_eval_agree_on_every_row_rule(tmp_path):
+    """One rule, one number: each audit baseline that reads one row alone
+    scores the same Recall@1 as the text: model of its name, ties split alike."""
+    from crepe_gen.evaluation.audit import AuditConfig, audit_paths
+    from crepe_gen.evaluation.baselines import ROW_RULES
+
+    bench = make_bench(tmp_path / "bench")
+    report = audit_paths([bench / "productivity"], AuditConfig(classifier=False, partial=True))
+    for rule in ROW_RULES:
+        results = evaluate(bench, TextRuleAdapter(rule), config=EvalConfig(n_bootstrap=20))
+        for foil in ("atom", "negate"):
+            evaluated = group(results, "foil", task="productivity", foil=foil)["recall@1"]["value"]
+            audited = report.cell("productivity", foil, "all").recall[rule]
+            assert evaluated == pytest.approx(audited, abs=1e-6), (rule, foil)
