@@ -202,3 +202,14 @@ def test_audit_and_eval_agree_on_every_row_rule(tmp_path):
             evaluated = group(results, "foil", task="productivity", foil=foil)["recall@1"]["value"]
             audited = report.cell("productivity", foil, "all").recall[rule]
             assert evaluated == pytest.approx(audited, abs=1e-6), (rule, foil)
+
+
+def test_several_models_in_one_run_give_one_table(tmp_path, run_cli):
+    bench = make_bench(tmp_path / "bench")
+    done = run_cli("eval", "--bench", bench, "--model", "text:shortest", "text:constant")
+    assert done.returncode == 0, done.stderr
+    rows = [line.split() for line in done.stdout.splitlines() if line.startswith("text:")]
+    assert {row[0] for row in rows if not row[0].endswith(":")} == {"text:shortest", "text:constant"}
+    assert (bench / "eval" / "text__shortest.json").exists() and (bench / "eval" / "text__constant.json").exists()
+    assert run_cli("eval", "--bench", bench, "--model", "text:shortest", "text:constant",
+                   "--out", tmp_path / "r.json").returncode == 2
