@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow.parquet as pq
+import yaml
 import pytest
 
 from crepe_gen.core.errors import InputError
@@ -21,7 +22,14 @@ def test_export_files_and_types(tmp_path):
                                                          "a red cup on a table"]
     assert table.column("n").to_pylist() == [4, 4, 4, 5]
     readme = (bench / "hf/README.md").read_text()
-    assert readme.startswith("---\nconfigs:\n") and readme.endswith("# Card\n")
+    assert readme.startswith("---\nconfigs:\n") and "\n---\n# Card\n" in readme
+    front = yaml.safe_load(readme.split("---\n")[1])
+    assert front["task_categories"] == ["image-to-text", "text-to-image"] and front["language"] == ["en"]
+    assert front["size_categories"] == ["n<1K"] and front["source_datasets"] == ["extended|visual_genome"]
+    # the Files section lists what is in hf/, with a snippet that loads it
+    files = readme.split("## Files")[1]
+    assert "`productivity/atom.parquet`: config `productivity`, split `atom`" in files
+    assert 'load_dataset("PATH/hf", name="productivity")' in files and ".csv" not in files
     first = (bench / "hf/productivity/atom.parquet").read_bytes()
     export_hf(bench, card_text="# Card\n")
     assert (bench / "hf/productivity/atom.parquet").read_bytes() == first

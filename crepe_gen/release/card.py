@@ -363,8 +363,31 @@ def card_markdown(config: CardConfig, sizes: dict, audit: dict | None, audit_tab
     out += [f"- {limit}" for limit in _limits(sizes, audit)]
     out += ["", "## Licence", "",
             "Visual Genome annotations are CC BY 4.0; images are not redistributed here "
-            "(look them up as `{image_id}.jpg` in `VG_100K/` or `VG_100K_2/`).", ""]
+            "(look them up as `{image_id}.jpg` in `VG_100K/` or `VG_100K_2/`).", "",
+            "## Citation", "", "Cite CREPE, whose benchmark this regenerates, and Visual Genome, its source:", "",
+            "```bibtex", CITATIONS, "```", ""]
     return "\n".join(out)
+
+
+#: CREPE's and Visual Genome's BibTeX entries.
+CITATIONS = """@inproceedings{ma2023crepe,
+  title     = {{CREPE}: Can Vision-Language Foundation Models Reason Compositionally?},
+  author    = {Ma, Zixian and Hong, Jerry and Gul, Mustafa Omer and Gandhi, Mona and Gao, Irena and Krishna, Ranjay},
+  booktitle = {Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)},
+  pages     = {10910--10921},
+  year      = {2023}
+}
+@article{krishna2017visual,
+  title   = {Visual {Genome}: Connecting Language and Vision Using Crowdsourced Dense Image Annotations},
+  author  = {Krishna, Ranjay and Zhu, Yuke and Groth, Oliver and Johnson, Justin and Hata, Kenji and Kravitz, Joshua
+             and Chen, Stephanie and Kalantidis, Yannis and Li, Li-Jia and Shamma, David A. and Bernstein, Michael S.
+             and Fei-Fei, Li},
+  journal = {International Journal of Computer Vision},
+  volume  = {123},
+  number  = {1},
+  pages   = {32--73},
+  year    = {2017}
+}"""
 
 
 def write_card(bench_dir, config: CardConfig = CardConfig(), *, audit: dict | None = None,

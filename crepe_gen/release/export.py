@@ -114,15 +114,16 @@ def export_hf(bench_dir, config: ExportConfig = ExportConfig(), *, card_text: st
         target = out / Path(asset).relative_to(bench_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(asset, target)
-    write_text_atomic(out / "README.md", front_matter(entries) + card_text)
+    write_text_atomic(out / "README.md", front_matter(entries, sizes) + hub_card_text(card_text, entries))
     log.info("exported %d configs to %s", len(sizes), out)
     return sizes
 
 
-def front_matter(entries) -> str:
-    """YAML front matter declaring every ``(config, split, path)``.
+def front_matter(entries, sizes: dict | None = None) -> str:
+    """YAML front matter declaring every ``(config, split, path)`` and the
+    metadata the Hub reads (task, language, size, source, licence).
 
-    >>> print(front_matter([("productivity", "atom", "productivity/atom.parquet")]), end="")
+    >>> print(front_matter([("productivity", "atom", "productivity/atom.parquet")], {"productivity": {"atom": 25}}), end="")
     ---
     configs:
     - config_name: productivity
@@ -130,18 +131,70 @@ def front_matter(entries) -> str:
       - split: atom
         path: productivity/atom.parquet
     license: cc-by-4.0
+    language:
+    - en
     task_categories:
-    - zero-shot-image-classification
+    - image-to-text
+    - text-to-image
+    tags:
+    - image-text-retrieval
+    - compositionality
+    - hard-negatives
+    size_categories:
+    - n<1K
+    source_datasets:
+    - extended|visual_genome
+    annotations_creators:
+    - machine-generated
+    multilinguality:
+    - monolingual
     pretty_name: CREPE (regenerated with crepe_gen)
     ---
     """
     configs: dict[str, list] = {}
     for config_name, split, path in entries:
         configs.setdefault(config_name, []).append({"split": split, "path": path})
+    rows = sum(n for splits in (sizes or {}).values() for n in splits.values())
     data = {
         "configs": [{"config_name": name, "data_files": files} for name, files in configs.items()],
         "license": "cc-by-4.0",
-        "task_categories": ["zero-shot-image-classification"],
+        "language": ["en"],
+        "task_categories": ["image-to-text", "text-to-image"],  # retrieval: pick the caption of an image
+        "tags": ["image-text-retrieval", "compositionality", "hard-negatives"],
+        "size_categories": [size_category(rows)],
+        "source_datasets": ["extended|visual_genome"],
+        "annotations_creators": ["machine-generated"],
+        "multilinguality": ["monolingual"],
         "pretty_name": "CREPE (regenerated with crepe_gen)",
     }
     return "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True) + "---\n"
+
+
+def size_category(rows: int) -> str:
+    """The Hub's size bucket of *rows*.
+
+    >>> size_category(999), size_category(12_000), size_category(2_500_000)
+    ('n<1K', '10K<n<100K', '1M<n<10M')
+    """
+    for limit, name in ((10 ** 3, "n<1K"), (10 ** 4, "1K<n<10K"), (10 ** 5, "10K<n<100K"),
+                        (10 ** 6, "100K<n<1M"), (10 ** 7, "1M<n<10M")):
+        if rows < limit:
+            return name
+    return "n>10M"
+
+
+def hub_card_text(card_text: str, entries) -> str:
+    """The card as it belongs beside the parquet files: its ``## Files``
+    section lists them, with a ``load_dataset`` snippet (the CSV paths of
+    the benchmark folder are not in ``hf/``)."""
+    files = ["## Files", "", *[f"- `{path}`: config `{name}`, split `{split}`" for name, split, path in entries],
+             "", "Load a config with `datasets` (the folder holding this card, or its Hub name):", "",
+             "```python", "from datasets import load_dataset", "",
+             f'productivity = load_dataset("PATH/hf", name="{entries[0][0]}")',
+             f'print(productivity["{entries[0][1]}"][0])', "```",
+             "", "Lists of negatives are lists of strings.", ""]
+    start = card_text.find("## Files")
+    if start < 0:
+        return card_text + "\n" + "\n".join(files)
+    end = card_text.find("\n## ", start + 1)
+    return card_text[:start] + "\n".join(files) + (card_text[end + 1:] if end >= 0 else "")
