@@ -1,11 +1,11 @@
-"""Caption corpora as distributed: LAION parquet, CC-12M TSV, YFCC CSV/TSV, text, JSONL.
+"""Caption corpora as distributed: LAION parquet, CC-12M TSV, YFCC CSV/TSV, plain text (``txt``), JSONL.
 
 A corpus is described by a :class:`CorpusSpec`, read from a small YAML file:
 the presets ``splits/{cc12m,yfcc15m,laion400m}.yaml`` ship in the package and
 a user's own corpus is the same kind of file::
 
     name: laion400m
-    format: parquet          # a key of FORMATS
+    format: parquet          # a key of FORMATS: parquet, tsv, csv, txt, jsonl
     files: ["*.parquet"]     # glob patterns, matched under each --captions folder
     columns: [TEXT]          # caption columns: names, or 0-based indexes without a header
     header: true             # csv/tsv: first row names the columns
