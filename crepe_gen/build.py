@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -453,18 +454,22 @@ class BuildResult:
     skipped: list[str]
     audit_passed: bool | None
     summaries: dict
+    seconds: dict = field(default_factory=dict)  # wall time of each stage that ran (not written anywhere)
 
 
 def run_build(config: BuildConfig, *, lenient: bool = False, progress: bool = True,
-              only: tuple[str, ...] = ()) -> BuildResult:
-    """Run every stage of *config* (or the named *only* ones) into ``config.out``."""
+              only: tuple[str, ...] = (), on_stage=None) -> BuildResult:
+    """Run every stage of *config* (or the named *only* ones) into ``config.out``;
+    ``on_stage(name, None)`` is called as a stage starts, ``on_stage(name,
+    seconds)`` as it ends (the command line prints them)."""
     with output_lock(config.out):
-        return _run_stages(BuildContext(config, Path(config.out), lenient=lenient, progress=progress), only)
+        return _run_stages(BuildContext(config, Path(config.out), lenient=lenient, progress=progress), only,
+                           on_stage)
 
 
-def _run_stages(ctx: BuildContext, only: tuple[str, ...]) -> BuildResult:
+def _run_stages(ctx: BuildContext, only: tuple[str, ...], on_stage=None) -> BuildResult:
     config = ctx.config
-    ran, skipped, summaries = [], [], {}
+    ran, skipped, summaries, seconds = [], [], {}, {}
     for name in config.stages:
         if only and name not in only:
             continue
@@ -478,11 +483,17 @@ def _run_stages(ctx: BuildContext, only: tuple[str, ...]) -> BuildResult:
             log.warning("stage %s: %s; rerunning", name, reason)
         else:
             log.info("stage %s: running", name)
+        if on_stage is not None:
+            on_stage(name, None)
+        started = time.monotonic()
         summaries[name] = STAGES[name].run(ctx)
+        seconds[name] = time.monotonic() - started
+        if on_stage is not None:
+            on_stage(name, seconds[name])
         write_json_atomic(_marker(ctx, name), {
             "stage": name, "key": key, "parts": _key_parts(ctx, name),
             "config": json.loads(canonical_json(STAGES[name].config(ctx))),
             "outputs": _output_hashes(ctx, name), "versions": versions()})
         ran.append(name)
     audit, _ = _read_audit(ctx)
-    return BuildResult(ctx.out, ran, skipped, None if audit is None else bool(audit["passed"]), summaries)
+    return BuildResult(ctx.out, ran, skipped, None if audit is None else bool(audit["passed"]), summaries, seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..build import DEFAULT_OUT, STAGES, BuildContext, load_build_config, run_build
@@ -73,8 +74,12 @@ def run(args) -> int:
     config = load_build_config(args.config, out=args.out)
     check_build(config, only=tuple(args.only), out_flag="--out" if args.out else f"{config.source}: out",
                 lenient=args.lenient)
-    result = run_build(config, lenient=args.lenient, progress=True, only=tuple(args.only))
-    print(f"built {result.out}: ran {', '.join(result.ran) or 'nothing'}"
+    def announce(stage: str, seconds: float | None) -> None:
+        print(f"stage {stage}: " + ("running" if seconds is None else f"done in {seconds:.1f} s"),
+              file=sys.stderr, flush=True)
+
+    result = run_build(config, lenient=args.lenient, progress=True, only=tuple(args.only), on_stage=announce)
+    print(f"built {result.out}: ran {', '.join(f'{name} ({result.seconds[name]:.0f} s)' for name in result.ran) or 'nothing'}"
           + (f"; up to date: {', '.join(result.skipped)}" if result.skipped else ""))
     table = result.out / "audit" / "audit.txt"
     if table.exists():

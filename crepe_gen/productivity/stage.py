@@ -333,7 +333,7 @@ def _chunk_job(task):
     part = Path(part)
     if part.exists():
         try:
-            return _read_part(part)
+            return {**_read_part(part), "resumed": True}
         except (ValueError, KeyError, TypeError, OSError):  # written atomically, so damaged by hand or disk
             log.warning("discarding the damaged saved chunk %s; making it again", part)
             part.unlink(missing_ok=True)
@@ -414,9 +414,9 @@ def _gather_rows(vg, statistics: AtomStatistics, config: ProductivityConfig, ima
         return frozenset(cell for cell, rows in cells.items() if len(rows) < config.rows_wanted(cell[0]))
 
     executor = ExecutorConfig("local", workers=config.workers)
-    chunk_index = 0
+    chunk_index, resumed = 0, 0
     with TaskPool(executor, shared={"statistics": statistics, "config": config}) as pool, \
-            tqdm(desc="productivity", unit=" images", disable=not progress) as bar:
+            tqdm(desc="productivity", unit=" images", total=_images_to_read(vg, config), disable=not progress) as bar:
         for wave in _batches(_batches(_graphs(vg, config, images_dir), config.chunk_size), config.wave_chunks):
             needed = wanted()
             if not needed:
@@ -430,8 +430,19 @@ def _gather_rows(vg, statistics: AtomStatistics, config: ProductivityConfig, ima
                     cells[(foil_type, n)].append((csv_row, provenance))
                 skipped.update(result["skipped"])
                 images += result["images"]
+                resumed += result.get("resumed", False)
                 bar.update(result["images"])
+    if resumed:
+        log.warning("resumed: %d chunk(s) of images reused from an earlier run killed in %s", resumed, parts_dir)
     return cells, skipped, images
+
+
+def _images_to_read(vg, config: ProductivityConfig) -> int | None:
+    """The most images the run may read (the bar's total): ``max_images``, else
+    the images of ``image_data.json`` (None when absent). Cells may fill sooner."""
+    images = len(vg.images())
+    return min(n for n in (config.max_images, images or None) if n is not None) if images or config.max_images \
+        else None
 
 
 def _write_cells(out_dir: Path, kept_cells: dict, config: ProductivityConfig) -> dict:
