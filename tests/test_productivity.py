@@ -210,6 +210,19 @@ def test_bundled_sample_passes_the_audit(tmp_path):
     report = audit_paths([tmp_path / "productivity"])
     failing = [(c.foil, c.level, tuple(c.failing), c.equal_negatives) for c in report.cells if c.verdict == "FAIL"]
     assert not failing, failing
+    assert report.passed and [found.line() for found in report.coverage] == [
+        f"productivity in {tmp_path / 'productivity'}: 27 of 27 expected files"]
+    # one rule, one number: the eval of each row rule (what the card shows) says what the audit says
+    from crepe_gen.evaluation.baselines import ROW_RULES
+    from crepe_gen.evaluation.harness import EvalConfig, evaluate
+    from crepe_gen.evaluation.models import TextRuleAdapter
+
+    for rule in ROW_RULES:
+        results = evaluate(tmp_path, TextRuleAdapter(rule), config=EvalConfig(n_bootstrap=20))
+        for group in results["groups"]:
+            if group["grouping"] == "foil":
+                audited = report.cell("productivity", group["foil"], "all").recall[rule]
+                assert group["recall@1"]["value"] == pytest.approx(audited, abs=1e-6), (rule, group["foil"])
 
 
 def test_plausibility_prefers_usual_short_words_and_combinations():
