@@ -619,7 +619,7 @@ class Coverage:
 
     >>> c = Coverage("systematicity", "OUT", ["a.csv", "b.csv"], ["a.csv"], [])
     >>> c.missing, c.complete, c.line()
-    (['b.csv'], False, 'systematicity in OUT: 1 of 2 expected files; missing b.csv')
+    (['b.csv'], False, 'systematicity in OUT/: 1 of 2 expected files; missing b.csv')
     """
 
     task: str
@@ -637,7 +637,7 @@ class Coverage:
         return not self.missing and not self.empty
 
     def line(self) -> str:
-        text = (f"{self.task} in {self.folder}: {len(set(self.found) & set(self.expected))} of "
+        text = (f"{self.task} in {PurePath(self.folder).name}/: {len(set(self.found) & set(self.expected))} of "
                 f"{len(self.expected)} expected files")
         if self.missing:
             shown = ", ".join(self.missing[:6]) + (f" and {len(self.missing) - 6} more" if len(self.missing) > 6 else "")

@@ -75,6 +75,7 @@ import logging
 import math
 import statistics
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import PurePath
 
 from ..bench.format import SYSTEMATICITY
 from ..bench.reader import ANY_CSV, Coverage, FileSummary, Item, coverage, load_items
@@ -347,7 +348,8 @@ class AuditReport:
             "noise_guard_z": self.z,
             "files": files,
             "skipped": dict(sorted(self.problems.counts.items())),
-            "coverage": [{**asdict(found), "missing": found.missing, "complete": found.complete}
+            "coverage": [{**asdict(found), "missing": found.missing, "complete": found.complete,
+                          "folder": found.folder if start is None else portable_path(found.folder, start, root)}
                          for found in self.coverage],
             "cells": [cell.to_dict() for cell in self.cells],
             "fluency": {"rules": {name: rule.description for name, rule in FLUENCY_RULES.items()},
@@ -426,7 +428,7 @@ class AuditReport:
         if sets:
             lines.append(f"Set literals: {sets} negative lists stored as a Python set, read in the order written; "
                          f"{repeats} of them named a caption twice (kept once)")
-        lines += [f"Skipped in {f.path}: {f.skipped} of {f.rows} rows ({f.skipped / f.rows:.0%}; the cell is "
+        lines += [f"Skipped in {PurePath(f.path).name}: {f.skipped} of {f.rows} rows ({f.skipped / f.rows:.0%}; the cell is "
                   "judged on the rest)" for f in self.files if f.skipped]
         return lines
 
