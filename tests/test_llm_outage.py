@@ -53,7 +53,10 @@ class Hangup:
             except OSError:
                 return
             self.connections += 1
-            connection.close()
+            self.answer(connection)
+
+    def answer(self, connection):
+        connection.close()
 
     def __enter__(self):
         self._thread.start()
@@ -173,15 +176,10 @@ def test_unreachable_scoring_endpoint_exits_3_before_work(run_cli, tmp_path, arg
 class Silent(Hangup):
     """A TCP server that accepts every connection and never answers on it."""
 
-    def _serve(self):
-        self.held = []
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            self.held.append(connection)  # kept open, never read or written
+    held: list = []
+
+    def answer(self, connection):
+        self.held.append(connection)  # kept open, never read or written
 
 
 def test_an_endpoint_that_never_answers_stops_after_one_timeout(tmp_path):
