@@ -96,6 +96,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         # argparse %-formats help strings; a literal "%" in HELP must not break --help
         child = sub.add_parser(name, help=module.HELP.replace("%", "%%"), description=module.HELP)
         child.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+        child.add_argument("-q", "--quiet", action="store_true",
+                           help="no progress bars or stage lines (warnings and results still print)")
         child.add_argument("--lenient", action="store_true",
                            help="skip bad input records and report how many and why")
         module.add_arguments(child)

@@ -103,7 +103,7 @@ def run(args) -> int:
         config = AuditConfig(margin=args.margin, min_rows=args.min_rows, alpha=args.alpha,
                              strict_margin=args.strict_margin, folds=args.folds,
                              classifier=not args.no_classifier, seed=args.seed,
-                             lenient=args.lenient, progress=True,
+                             lenient=args.lenient, progress=not args.quiet,
                              baselines=tuple(args.baselines) if args.baselines else None,
                              fluency_max_positive=args.fluency_max_positive,
                              fluency_max_gap=args.fluency_max_gap, fluency_verdict=args.fluency_verdict,

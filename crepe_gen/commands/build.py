@@ -78,7 +78,8 @@ def run(args) -> int:
         print(f"stage {stage}: " + ("running" if seconds is None else f"done in {seconds:.1f} s"),
               file=sys.stderr, flush=True)
 
-    result = run_build(config, lenient=args.lenient, progress=True, only=tuple(args.only), on_stage=announce)
+    result = run_build(config, lenient=args.lenient, progress=not args.quiet, only=tuple(args.only),
+                       on_stage=None if args.quiet else announce)
     print(f"built {result.out}: ran {', '.join(f'{name} ({result.seconds[name]:.0f} s)' for name in result.ran) or 'nothing'}"
           + (f"; up to date: {', '.join(result.skipped)}" if result.skipped else ""))
     table = result.out / "audit" / "audit.txt"

@@ -64,7 +64,7 @@ def run(args) -> int:
     table = []
     for adapter, out in zip(adapters, outs):
         results = evaluate(args.bench, adapter, args.images, config, cache_dir=out.parent / ".eval_cache",
-                           lenient=args.lenient, progress=True)
+                           lenient=args.lenient, progress=not args.quiet)
         json_path, csv_path = write_results(results, out)
         print(f"{results['model']}: {results['items']} items, {results['ties']} with ties (split evenly)"
               + (f", {results['skipped_rows']} bad rows skipped" if results["skipped_rows"] else "")

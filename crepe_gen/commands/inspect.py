@@ -22,7 +22,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    vg = VisualGenome(args.vg_dir, lenient=args.lenient, progress=True, images_dir=args.images_dir)
+    vg = VisualGenome(args.vg_dir, lenient=args.lenient, progress=not args.quiet, images_dir=args.images_dir)
     print(f"Visual Genome folder: {vg.root}")
     print(vg_stats(vg).format(top=args.top))
     if args.lenient:

@@ -60,7 +60,7 @@ def run(args) -> int:
     vg = VisualGenome(args.vg, lenient=args.lenient)
     if llm is not None and not args.dry_run:
         check_endpoint(llm)
-    section = run_productivity(vg, args.out, config, images_dir=args.images, progress=True,
+    section = run_productivity(vg, args.out, config, images_dir=args.images, progress=not args.quiet,
                                llm=llm, llm_dry_run=args.dry_run)
     if "llm_estimate" in section:
         print("dry run, no LLM request sent and no benchmark file written: "

@@ -61,7 +61,7 @@ def parse_vocabs(values: list[str]) -> dict[str, Path]:
 
 def run(args) -> int:
     config = SystematicityConfig(seed=args.seed, min_count=args.min_count, unseen_atoms=args.unseen_atoms,
-                                 max_negatives=args.max_negatives, extractor=args.extractor, progress=True)
+                                 max_negatives=args.max_negatives, extractor=args.extractor, progress=not args.quiet)
     vocabs = parse_vocabs(args.vocab)
     for name, path in vocabs.items():
         input_path(path, "--vocab", kind="file")

@@ -41,7 +41,7 @@ def run(args) -> int:
         output_dir(args.work_dir, "--work-dir")
     config = VocabConfig(extractor=args.extractor, executor=args.executor, workers=args.workers,
                          scheduler=args.scheduler, vg_root=args.vg, work_dir=args.work_dir,
-                         lenient=args.lenient)
+                         lenient=args.lenient, progress=not args.quiet)
     summary = build_vocab(args.corpus, args.captions, args.out, config)
     if summary["stand_in"]:
         print(f"note: no --captions given: counted the stand-in corpus for {args.corpus}, not a real training set")
