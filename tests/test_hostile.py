@@ -4,7 +4,6 @@ disk, missing extras and models, each through the command (docs/faults.md)."""
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from crepe_gen.vg.reader import bundled_sample
 
 #: Runs the CLI with every fsync failing as on a full disk (a fault no real
 #: file system here can be made to give on demand).

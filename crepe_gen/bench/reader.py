@@ -640,7 +640,8 @@ class Coverage:
         text = (f"{self.task} in {PurePath(self.folder).name}/: {len(set(self.found) & set(self.expected))} of "
                 f"{len(self.expected)} expected files")
         if self.missing:
-            shown = ", ".join(self.missing[:6]) + (f" and {len(self.missing) - 6} more" if len(self.missing) > 6 else "")
+            more = len(self.missing) - 6
+            shown = ", ".join(self.missing[:6]) + (f" and {more} more" if more > 0 else "")
             text += f"; missing {shown}"
         if self.empty:
             text += f"; no rows in {', '.join(sorted(self.empty))}"
@@ -664,7 +665,8 @@ def expected_names(task: str, manifest: dict | None = None) -> list[str]:
                 for n in config.get("levels", LEVELS)]
     if section.get("files"):
         return sorted(PurePath(name).name for name in section["files"])
-    return [f"{systematicity_stem(split, tag)}.csv" for split in SPLITS[:2] for tag in sorted(set(TRAINING_SETS.values()))]
+    tags = sorted(set(TRAINING_SETS.values()))
+    return [f"{systematicity_stem(split, tag)}.csv" for split in SPLITS[:2] for tag in tags]
 
 
 def coverage(paths, summaries: list[FileSummary]) -> list[Coverage]:

@@ -80,7 +80,8 @@ def run(args) -> int:
 
     result = run_build(config, lenient=args.lenient, progress=not args.quiet, only=tuple(args.only),
                        on_stage=None if args.quiet else announce)
-    print(f"built {result.out}: ran {', '.join(f'{name} ({result.seconds[name]:.0f} s)' for name in result.ran) or 'nothing'}"
+    ran = ", ".join(f"{name} ({result.seconds[name]:.0f} s)" for name in result.ran)
+    print(f"built {result.out}: ran {ran or 'nothing'}"
           + (f"; up to date: {', '.join(result.skipped)}" if result.skipped else ""))
     table = result.out / "audit" / "audit.txt"
     if table.exists():

@@ -31,7 +31,8 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["TEMP_NAME", "atomic_open", "remove_unproduced", "write_text_atomic", "write_json_atomic", "write_jsonl_atomic", "versions",
+__all__ = ["TEMP_NAME", "atomic_open", "remove_unproduced", "write_text_atomic", "write_json_atomic",
+           "write_jsonl_atomic", "versions",
            "update_manifest", "read_manifest", "is_temp_name", "portable_path", "remove_stale_temps"]
 
 log = logging.getLogger(__name__)

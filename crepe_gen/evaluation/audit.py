@@ -428,8 +428,8 @@ class AuditReport:
         if sets:
             lines.append(f"Set literals: {sets} negative lists stored as a Python set, read in the order written; "
                          f"{repeats} of them named a caption twice (kept once)")
-        lines += [f"Skipped in {PurePath(f.path).name}: {f.skipped} of {f.rows} rows ({f.skipped / f.rows:.0%}; the cell is "
-                  "judged on the rest)" for f in self.files if f.skipped]
+        lines += [f"Skipped in {PurePath(f.path).name}: {f.skipped} of {f.rows} rows ({f.skipped / f.rows:.0%}; "
+                  "the cell is judged on the rest)" for f in self.files if f.skipped]
         return lines
 
     def format_fluency(self) -> str:

@@ -123,7 +123,8 @@ def front_matter(entries, sizes: dict | None = None) -> str:
     """YAML front matter declaring every ``(config, split, path)`` and the
     metadata the Hub reads (task, language, size, source, licence).
 
-    >>> print(front_matter([("productivity", "atom", "productivity/atom.parquet")], {"productivity": {"atom": 25}}), end="")
+    >>> entries = [("productivity", "atom", "productivity/atom.parquet")]
+    >>> print(front_matter(entries, {"productivity": {"atom": 25}}), end="")
     ---
     configs:
     - config_name: productivity

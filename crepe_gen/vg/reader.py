@@ -216,9 +216,10 @@ class VisualGenome:
         self._log_missing_images()
 
     def _unique(self, path: Path, graphs) -> Iterator[nx.MultiDiGraph]:
-        """The good graphs of *graphs* (``(record index, graph or None)``), each image once: a second record of one image is
-        an error (lenient: skipped and counted), and a file with no image at
-        all is one too, since every stage would write empty sets from it."""
+        """The good graphs of *graphs* (``(record index, graph or None)``),
+        each image once: a second record of one image is an error (lenient:
+        skipped and counted), and a file with no image at all is one too,
+        since every stage would write empty sets from it."""
         first: dict[int, int] = {}  # image id: index of its record
         for index, graph in graphs:
             if graph is None:
