@@ -8,7 +8,7 @@ Exit statuses
 -------------
 ===  ==========================================================================
 0    success
-1    an audit or verification FAILED (a verdict, not a crash)
+1    an audit or verification (crepe-gen verify) FAILED (a verdict, not a crash)
 2    bad input, flag or config (also argparse usage errors)
 3    an external service (an LLM endpoint) is unreachable or keeps failing
 70   internal error (a bug): one line; ``CREPE_GEN_DEBUG=1`` shows the traceback
