@@ -49,7 +49,7 @@ from .vg.reader import VisualGenome
 
 __all__ = ["DEFAULT_OUT", "DEFAULT_CORPORA", "DEFAULT_MODELS", "BuildConfig", "load_build_config",
            "stage_config", "BuildContext", "Stage", "VocabStageConfig", "EvalStageConfig", "STAGES",
-           "stage_key", "is_done", "BuildResult", "run_build"]
+           "stage_key", "rerun_reason", "verify_build", "BuildResult", "run_build"]
 
 log = logging.getLogger(__name__)
 
@@ -368,7 +368,11 @@ def stage_key(ctx: BuildContext, name: str) -> str:
     (its fingerprinted fields, seed included), Visual Genome/images folders,
     leniency, its inputs' contents, the images present (when it reads images)
     and the code version."""
-    return fingerprint(name, _key_parts(ctx, name), length=64)
+    return _key_of(name, _key_parts(ctx, name))
+
+
+def _key_of(name: str, parts: dict) -> str:
+    return fingerprint(name, parts, length=64)
 
 
 def _marker(ctx: BuildContext, name: str) -> Path:
@@ -406,24 +410,19 @@ def changed_outputs(out, outputs: dict) -> list[str]:
             if not (out / relative).is_file() or file_digest(out / relative) != digest]
 
 
-def rerun_reason(ctx: BuildContext, name: str, key: str) -> str | None:
-    """None when the stage's marker has *key* and every recorded output is
-    unchanged; else why the stage runs: never run, which of its configuration,
-    inputs and code changed, or which outputs were changed or removed."""
+def rerun_reason(ctx: BuildContext, name: str, parts: dict) -> str | None:
+    """None when the stage's marker has the key of *parts* (:func:`_key_parts`)
+    and every recorded output is unchanged; else why the stage runs: never
+    run, which of its configuration, inputs and code changed, or which outputs
+    were changed or removed."""
     done = _read_marker(_marker(ctx, name))
     if done is None:
         return "not run before" if not _marker(ctx, name).exists() else "its record is damaged"
-    if done.get("key") != key:
-        parts = _key_parts(ctx, name)
+    if done.get("key") != _key_of(name, parts):
         changed = [part for part, digest in parts.items() if done.get("parts", {}).get(part) != digest]
         return "its " + " and ".join(changed or ["configuration, inputs or code"]) + " changed"
     changed = changed_outputs(ctx.out, done.get("outputs", {}))
     return f"its outputs were changed: {', '.join(changed)}" if changed else None
-
-
-def is_done(ctx: BuildContext, name: str, key: str) -> bool:
-    """True when the stage's marker has *key* and every recorded output is unchanged."""
-    return rerun_reason(ctx, name, key) is None
 
 
 def verify_build(out) -> tuple[int, list[str]]:
@@ -473,8 +472,8 @@ def _run_stages(ctx: BuildContext, only: tuple[str, ...], on_stage=None) -> Buil
     for name in config.stages:
         if only and name not in only:
             continue
-        key = stage_key(ctx, name)
-        reason = rerun_reason(ctx, name, key)
+        parts = _key_parts(ctx, name)  # hashes the stage's inputs: once per stage
+        reason = rerun_reason(ctx, name, parts)
         if reason is None:
             log.info("stage %s: up to date", name)
             skipped.append(name)
@@ -491,7 +490,7 @@ def _run_stages(ctx: BuildContext, only: tuple[str, ...], on_stage=None) -> Buil
         if on_stage is not None:
             on_stage(name, seconds[name])
         write_json_atomic(_marker(ctx, name), {
-            "stage": name, "key": key, "parts": _key_parts(ctx, name),
+            "stage": name, "key": _key_of(name, parts), "parts": parts,
             "config": json.loads(canonical_json(STAGES[name].config(ctx))),
             "outputs": _output_hashes(ctx, name), "versions": versions()})
         ran.append(name)

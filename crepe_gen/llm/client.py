@@ -293,6 +293,12 @@ class LLMClient:
                 await asyncio.gather(gathered, watchdog, return_exceptions=True)
         return outcomes
 
+    def _kept(self) -> str:
+        """What a stopped run keeps, for its message."""
+        if self.cache is None:
+            return "no cache file, nothing kept"
+        return f"{len(self.cache)} answers kept in {self.cache.path}, a rerun resumes"
+
     def _answered(self, wait: float = 0.0) -> None:
         """The endpoint answered now (and asked for *wait* seconds of quiet)."""
         self.last_answer = max(self.last_answer, time.monotonic() + wait)
@@ -305,10 +311,8 @@ class LLMClient:
         while True:
             silent = time.monotonic() - self.last_answer
             if silent >= self.config.timeout:
-                kept = f"{len(self.cache)} answers kept in {self.cache.path}, a rerun resumes" \
-                    if self.cache is not None else "no cache file, nothing kept"
                 raise ServiceError(f"{self.config.base_url}: no answer for {silent:.0f} s (timeout "
-                                   f"{self.config.timeout:g} s); {kept}")
+                                   f"{self.config.timeout:g} s); {self._kept()}")
             await asyncio.sleep(min(1.0, self.config.timeout - silent))
 
     def _watch(self, outcome: Outcome) -> None:
@@ -319,10 +323,8 @@ class LLMClient:
             self.failures_in_a_row += 1
             limit = self.config.max_consecutive_failures
             if self.failures_in_a_row >= limit:
-                kept = f"{len(self.cache)} answers kept in {self.cache.path}, a rerun resumes" \
-                    if self.cache is not None else "no cache file, nothing kept"
                 raise ServiceError(f"{self.config.base_url}: stopped after {limit} requests in a row failed "
-                                   f"({outcome.tries} tries each; last error: {outcome.error}); {kept}")
+                                   f"({outcome.tries} tries each; last error: {outcome.error}); {self._kept()}")
 
     async def _send(self, request: Request) -> Outcome:
         config = self.config

@@ -440,9 +440,8 @@ def _gather_rows(vg, statistics: AtomStatistics, config: ProductivityConfig, ima
 def _images_to_read(vg, config: ProductivityConfig) -> int | None:
     """The most images the run may read (the bar's total): ``max_images``, else
     the images of ``image_data.json`` (None when absent). Cells may fill sooner."""
-    images = len(vg.images())
-    return min(n for n in (config.max_images, images or None) if n is not None) if images or config.max_images \
-        else None
+    bounds = [n for n in (config.max_images, len(vg.images())) if n]
+    return min(bounds) if bounds else None
 
 
 def _write_cells(out_dir: Path, kept_cells: dict, config: ProductivityConfig) -> dict:
