@@ -5,11 +5,8 @@ Each candidate of every row is scored whole by the attacker's LM (as
 foil type, and per edit rule and per provenance ``possible`` flag, the share
 of rows whose positive is the most likely and the least likely candidate, by
 total and per-token log-likelihood (ties split the credit, as in the audit).
-For a systematicity folder, every distinct row of each list named by
-``--types`` (``atom``, ``comp``, ``combined``), pooled over the training sets.
 
     python scripts/bench_lm_rules.py OUT/productivity --lm-cache scores.sqlite
-    python scripts/bench_lm_rules.py OUT/systematicity --types comp,combined --lm-cache scores.sqlite
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from crepe_gen.bench.reader import load_benchmark
 from crepe_gen.evaluation.lm_attacker import LM_PICKS, LM_SHORT_NAMES
 from crepe_gen.textonly.classifier import tie_split_credit
 from crepe_gen.textonly.language_model import BUNDLED_MODEL, load_scorer
@@ -36,37 +32,21 @@ def main() -> None:
     args = parser.parse_args()
     scorer = load_scorer(args.lm, args.lm_cache)
     print("type    group                      rows  " + "  ".join(f"{LM_SHORT_NAMES[p]:>12s}" for p in LM_PICKS))
-    if Path(args.folder).name == "systematicity":
-        items, _ = load_benchmark(Path(args.folder).parent)
-        for foil_type in args.types.split(","):
-            distinct = {(item.image_id, item.candidates) for item in items
-                        if item.task == "systematicity" and item.foil == foil_type}
-            credits = [_credit(scorer.score(list(candidates)))
-                       for _, candidates in tqdm(sorted(distinct), desc=foil_type)]
-            _report(foil_type, "all", credits)
-        return
     for foil_type in args.types.split(","):
         rows = [json.loads(line) for path in sorted(Path(args.folder, foil_type).glob("*.jsonl"))
                 for line in path.read_text(encoding="utf-8").splitlines()]
         groups = collections.defaultdict(list)
         for row in tqdm(rows, desc=foil_type):
-            credit = _credit(scorer.score([row["caption"], *row["hard_negs"]]))
+            scores = scorer.score([row["caption"], *row["hard_negs"]])
+            credit = {pick: tie_split_credit([sign * getattr(s, measure) for s in scores])
+                      for pick, (measure, sign) in LM_PICKS.items()}
             provenance = row["provenance"]
             for group in ("all", f"rule {provenance['negatives'][0]['edit']['rule']}",
                           f"possible {provenance.get('possible')}"):
                 groups[group].append(credit)
         for group, credits in sorted(groups.items(), key=lambda pair: (pair[0] != "all", pair[0])):
-            _report(foil_type, group, credits)
-
-
-def _credit(scores) -> dict:
-    return {pick: tie_split_credit([sign * getattr(s, measure) for s in scores])
-            for pick, (measure, sign) in LM_PICKS.items()}
-
-
-def _report(foil_type: str, group: str, credits: list) -> None:
-    shares = "  ".join(f"{100 * sum(c[p] for c in credits) / max(1, len(credits)):12.1f}" for p in LM_PICKS)
-    print(f"{foil_type:7s} {group:25s} {len(credits):5d}  {shares}")
+            shares = "  ".join(f"{100 * sum(c[p] for c in credits) / len(credits):12.1f}" for p in LM_PICKS)
+            print(f"{foil_type:7s} {group:25s} {len(credits):5d}  {shares}")
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def test_rows_a_retrained_classifier_solves_are_dropped():
     cells = {("swap", 4): [row(i, i % 2 == 0) for i in range(60)], ("swap", 5): [row(i, True) for i in range(60, 70)]}
     section = collections.Counter()
     config = ProductivityConfig(levels=(4, 5))
-    _drop_predictable_rows(cells, [("swap", 4), ("swap", 5)], {("swap", 4): 10, ("swap", 5): 10}, config, section)
+    _drop_predictable_rows(cells, [("swap", 4), ("swap", 5)], 10, config, section)
     kept = cells[("swap", 4)]
     assert len(cells[("swap", 5)]) == 10                       # a cell keeps the rows it must write
     assert section["swap_rows_found_by_classifier"] > 0

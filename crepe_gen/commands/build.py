@@ -61,14 +61,13 @@ def _check_audit(stage, where: str) -> None:
     language_model(stage.lm, f"{where}: lm")
 
 
-def _check_prior(stage, where: str) -> None:
-    """Productivity and systematicity: the language model of their prior."""
+def _check_productivity(stage, where: str) -> None:
     language_model(stage.prior_model, f"{where}: prior_model")
 
 
 #: Checks beyond the stage config's own, by stage.
 _STAGE_CHECKS = {"vocab": _check_vocab, "eval": _check_eval, "audit": _check_audit,
-                 "productivity": _check_prior, "systematicity": _check_prior}
+                 "productivity": _check_productivity}
 
 
 def run(args) -> int:

@@ -14,7 +14,7 @@ from ..core.errors import ConfigError
 from ..systematicity import SystematicityConfig, run_systematicity
 from ..systematicity.extract import EXTRACTORS
 from ..vg.reader import VisualGenome
-from .checks import at_least, seed, input_path, language_model, output_dir
+from .checks import at_least, seed, input_path, output_dir
 
 __all__ = ["NAME", "HELP", "add_arguments", "parse_vocabs", "run"]
 
@@ -40,10 +40,6 @@ def add_arguments(parser) -> None:
                         help="most negatives per list and row (default %(default)s)")
     parser.add_argument("--extractor", default=defaults.extractor, choices=sorted(EXTRACTORS),
                         help="caption extractor (default %(default)s)")
-    parser.add_argument("--prior-model", default=None, metavar="SPEC",
-                        help="language model whose likelihood of whole captions HN-Comp and combined "
-                             "lists are balanced under too: gemma3-270m, a GGUF file, or URL,MODEL "
-                             "(default: none)")
 
 
 def parse_vocabs(values: list[str]) -> dict[str, Path]:
@@ -65,9 +61,7 @@ def parse_vocabs(values: list[str]) -> dict[str, Path]:
 
 def run(args) -> int:
     config = SystematicityConfig(seed=args.seed, min_count=args.min_count, unseen_atoms=args.unseen_atoms,
-                                 max_negatives=args.max_negatives, extractor=args.extractor,
-                                 prior_model=args.prior_model, progress=not args.quiet)
-    language_model(config.prior_model, "--prior-model")
+                                 max_negatives=args.max_negatives, extractor=args.extractor, progress=not args.quiet)
     vocabs = parse_vocabs(args.vocab)
     for name, path in vocabs.items():
         input_path(path, "--vocab", kind="file")

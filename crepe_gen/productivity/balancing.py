@@ -30,7 +30,7 @@ from ..textonly.balance import (balance_foils, balance_rounds, drop_predictable,
 
 __all__ = ["CHOSEN_FOIL_TYPES", "PLAUSIBILITY_CHOSEN_FOIL_TYPES", "PREDICTABLE_DROPPED_TYPES", "PRIOR_SCORED_FOIL_TYPES",
            "ROW_CHOSEN_FOIL_TYPES",
-           "balance_cells", "balance_foil_choice", "kept_counts", "plausibility_rank"]
+           "balance_cells", "balance_foil_choice", "kept_count", "plausibility_rank"]
 
 #: Foil types whose rows carry more candidate foils than they keep.
 CHOSEN_FOIL_TYPES = ("atom", "negate")
@@ -48,31 +48,16 @@ PREDICTABLE_DROPPED_TYPES = ("atom", "swap", "negate")
 log = logging.getLogger(__name__)
 
 
-def kept_counts(cells: dict, config) -> dict:
-    """Rows to write per cell: ``per_level``, else the count of the sparsest
-    cell that holds at least half the median cell's rows; with
-    ``balance_ranks`` and no ``per_level`` a cell keeps at most its rows over
-    ``balance_surplus``, so that balancing has rows to choose among. A thin
-    cell (a swap at level 4, whose short subgraphs seldom hold three
-    interchangeable atoms whose every order is possible) keeps what it has, as
-    released CREPE's swap files at low levels do, rather than cutting every
-    other cell to its size.
+def kept_count(cells: dict, config) -> int:
+    """Rows per cell to write: ``per_level`` (else the sparsest cell's count),
+    no more than any cell holds.
 
     >>> from types import SimpleNamespace
-    >>> config = SimpleNamespace(per_level=None, balance_ranks=False, balance_surplus=1.5)
-    >>> kept_counts({"a": [1, 2, 3], "b": [1, 2], "c": [1, 2, 3, 4], "d": [1]}, config)
-    {'a': 2, 'b': 2, 'c': 2, 'd': 1}
+    >>> kept_count({"a": [1, 2, 3], "b": [1, 2]}, SimpleNamespace(per_level=None))
+    2
     """
-    if config.per_level is not None:
-        sizes = {cell: len(rows) for cell, rows in cells.items()}
-        cut = config.per_level
-    else:
-        spare = config.balance_surplus if config.balance_ranks else 1.0
-        sizes = {cell: int(len(rows) / spare) for cell, rows in cells.items()}
-        ordered = sorted(sizes.values())
-        median = ordered[len(ordered) // 2] if ordered else 0
-        cut = min([size for size in ordered if 2 * size >= median] or [0])
-    return {cell: min(cut, size) for cell, size in sizes.items()}
+    per_cell = config.per_level if config.per_level is not None else min(len(r) for r in cells.values())
+    return min([per_cell] + [len(r) for r in cells.values()])
 
 
 def _items(rows: list) -> list:
@@ -107,14 +92,14 @@ def balance_foil_choice(rows: list, config, foil_type: str = "atom", keep=None) 
 def _balance_chosen_cells(cells: dict, foil_type: str, config, section: dict) -> None:
     chosen_cells = [cell for cell in cells if cell[0] == foil_type]
     flat = [(cell, row) for cell in chosen_cells for row in cells[cell]]
-    targets = kept_counts(cells, config)
+    target = kept_count(cells, config)
     positions = collections.Counter()
     order = []
     for cell, _ in flat:
         order.append(positions[cell])
         positions[cell] += 1
     picks = balance_foil_choice([row for _, row in flat], config, foil_type,
-                                keep=lambda i: order[i] < targets[flat[i][0]] * 1.25)
+                                keep=lambda i: order[i] < target * 1.25)
     for cell in chosen_cells:
         cells[cell] = []
     for (cell, row), pick in zip(flat, picks):
@@ -139,7 +124,7 @@ def plausibility_rank(provenance: dict) -> int | None:
     return above + sum(score == scores[0] for score in scores[1:]) // 2
 
 
-def _choose_rows(cells: dict, foil_type: str, per_cell: dict, config, section: dict) -> None:
+def _choose_rows(cells: dict, foil_type: str, per_cell: int, config, section: dict) -> None:
     chosen_cells = [cell for cell in cells if cell[0] == foil_type]
     flat = [(cell, row) for cell in chosen_cells for row in cells[cell]]
 
@@ -156,7 +141,7 @@ def _choose_rows(cells: dict, foil_type: str, per_cell: dict, config, section: d
                 rankings.append([positive_rank(*scores[start + i]) for i in order])
             if foil_type in PLAUSIBILITY_CHOSEN_FOIL_TYPES:
                 rankings.append([plausibility_rank(cells[cell][i][1]) for i in order])
-            chosen.update(start + order[i] for i in select_rows_by_ranks(rankings, per_cell[cell], config.negatives))
+            chosen.update(start + order[i] for i in select_rows_by_ranks(rankings, per_cell, config.negatives))
             start += size
         return [list(range(len(row[0]["hard_negs"]))) if i in chosen else None
                 for i, (_, row) in enumerate(flat)]
@@ -164,7 +149,7 @@ def _choose_rows(cells: dict, foil_type: str, per_cell: dict, config, section: d
     picks = balance_rounds(_items([row for _, row in flat]), choose, rounds=config.balance_rounds,
                            folds=config.classifier_folds, seed=config.seed)
     for cell in chosen_cells:
-        section[f"{foil_type}_rows_not_chosen"] += len(cells[cell]) - per_cell[cell]
+        section[f"{foil_type}_rows_not_chosen"] += len(cells[cell]) - per_cell
     kept_rows = collections.defaultdict(list)
     for (cell, row), pick in zip(flat, picks):
         if pick is not None:
@@ -172,16 +157,16 @@ def _choose_rows(cells: dict, foil_type: str, per_cell: dict, config, section: d
     cells.update({cell: kept_rows[cell] for cell in chosen_cells})
 
 
-def _drop_predictable_rows(cells: dict, type_cells: list, per_cell: dict, config, section: dict) -> None:
+def _drop_predictable_rows(cells: dict, type_cells: list, per_cell: int, config, section: dict) -> None:
     """Drop the rows of *type_cells* whose positive a text-only classifier
     trained on the rows kept finds (pooled over the cells, as the audit pools
-    levels); each cell keeps at least its *per_cell* count, the first dropped coming back first."""
+    levels); each cell keeps at least *per_cell* rows, the first dropped coming back first."""
     flat = [(cell, row) for cell in type_cells for row in cells[cell]]
     keep = drop_predictable(_items([row for _, row in flat]), folds=config.classifier_folds, seed=config.seed)
     kept_rows = {cell: [] for cell in type_cells}
     for cell in type_cells:
         rows = [(row, kept) for (c, row), kept in zip(flat, keep) if c == cell]
-        missing = max(0, per_cell[cell] - sum(kept for _, kept in rows))
+        missing = max(0, per_cell - sum(kept for _, kept in rows))
         for row, kept in rows:
             if not kept and missing:
                 kept, missing = True, missing - 1
@@ -192,7 +177,7 @@ def _drop_predictable_rows(cells: dict, type_cells: list, per_cell: dict, config
 
 
 def balance_cells(cells: dict, config, prior=None, progress: bool = False) -> tuple[dict, dict]:
-    """The rows to write, the same number in every cell but thin ones (:func:`kept_counts`), and what balancing dropped.
+    """The rows to write, the same number in every cell, and what balancing dropped.
 
     *cells*: ``{(foil type, n): [(csv row, provenance), ...]}``; *config*: a
     :class:`~crepe_gen.productivity.stage.ProductivityConfig`. Atom rows get
@@ -201,7 +186,7 @@ def balance_cells(cells: dict, config, prior=None, progress: bool = False) -> tu
     still solves are dropped (:func:`_drop_predictable_rows`); swap and negate
     rows are then chosen per cell by
     :func:`~crepe_gen.textonly.balance.select_rows_by_rank`; then every cell
-    is cut to its :func:`kept_counts` count. With *prior* (a
+    is cut to the sparsest cell's count (or ``per_level``). With *prior* (a
     :class:`~crepe_gen.productivity.prior.CompoundPrior`), the rows left to
     choose from are rescored by it before rows are chosen by plausibility rank.
     """
@@ -216,11 +201,9 @@ def balance_cells(cells: dict, config, prior=None, progress: bool = False) -> tu
         else:
             for cell in [cell for cell in cells if cell[0] == foil_type]:
                 cells[cell] = [_with_negatives(row, range(config.negatives)) for row in cells[cell]]
-    per_cell = kept_counts(cells, config)
-    short = {cell: count for cell, count in per_cell.items() if count < max(per_cell.values(), default=0)}
-    if short:
-        log.warning("cells with fewer rows than the others: %s",
-                    ", ".join(f"{foil_type} n={n}: {count}" for (foil_type, n), count in sorted(short.items())))
+    per_cell = kept_count(cells, config)
+    if config.per_level is not None and per_cell < config.per_level:
+        log.warning("only %d rows in the sparsest cell, fewer than per_level=%d", per_cell, config.per_level)
     for foil_type in PREDICTABLE_DROPPED_TYPES:
         type_cells = [cell for cell in cells if cell[0] == foil_type]
         if config.balance_ranks and type_cells:
@@ -231,4 +214,4 @@ def balance_cells(cells: dict, config, prior=None, progress: bool = False) -> tu
     for foil_type in dict.fromkeys(ROW_CHOSEN_FOIL_TYPES + PLAUSIBILITY_CHOSEN_FOIL_TYPES):
         if config.balance_ranks and any(cell[0] == foil_type for cell in cells):
             _choose_rows(cells, foil_type, per_cell, config, section)
-    return {cell: rows[:per_cell[cell]] for cell, rows in cells.items()}, section
+    return {cell: rows[:per_cell] for cell, rows in cells.items()}, section

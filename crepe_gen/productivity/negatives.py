@@ -65,7 +65,7 @@ import networkx as nx
 
 from .captions import render
 from ..language.lexicon import Lexicon, attribute_category, draw, is_weak, predicate_class, predicate_phrase
-from ..language.senses import is_concrete, is_lemma, name_kind, name_may_denote, noun_senses
+from ..language.senses import is_lemma, name_kind, name_may_denote, noun_senses
 from ..language.names import caption_key
 from ..language.tokens import has_negation
 from ..vg import crop
@@ -375,9 +375,9 @@ def swap_foils(graph: nx.MultiDiGraph, scene: Scene, lexicon, rng,
     which statements are possible, triples whose every foil states only
     possible relations and attribute bindings
     (:meth:`~crepe_gen.productivity.weights.Plausibility.admits`: no "a phone
-    is wearing a man") are preferred; a row with impossible ones is returned only when the
-    subgraph has no other, and the stage does not keep it (its provenance says
-    ``possible: false``; the stage draws another subgraph instead).
+    is wearing a man") are preferred; a row with impossible ones is made only when the
+    subgraph has no other (its provenance says so, and balancing takes such
+    rows last, :func:`crepe_gen.productivity.balancing.balance_cells`).
     """
     renderer = _renderer(renderer)
     orders = list(itertools.permutations(range(3)))[1:1 + config.negatives]
@@ -523,9 +523,8 @@ def _deniable(lexicon: Lexicon, kind: str, word: str) -> bool:
     """Whether a negate row may deny an atom of *kind* said with *word*: one the
     lexicon could replace. The positive's denied atom is such a replacement, so
     foils denying VG's stray names ("keyboard has white", "thing", "grey": a
-    name said more often as an attribute; "front", "side": a part or place, not
-    a thing) would leave it the one clean denial, or be it ("There is no front")."""
-    if kind == "object" and (not is_lemma(word) or not is_concrete(word) or
+    name said more often as an attribute) would leave it the one clean denial."""
+    if kind == "object" and (not is_lemma(word) or
                              lexicon.attribute_counts.get(word, 0) > lexicon.object_counts.get(word, 0)):
         return False
     return bool(_CANDIDATES[kind](lexicon, word))

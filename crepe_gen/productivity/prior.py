@@ -47,7 +47,7 @@ from .captions import noun_phrase
 from ..textonly.language_model import load_scorer, user_cache_dir
 from ..vg.scene import Mention, Scene
 
-__all__ = ["CompoundPrior", "compound_phrases", "differing_compounds", "load_prior", "prior_scorer", "rescore_rows"]
+__all__ = ["CompoundPrior", "compound_phrases", "differing_compounds", "load_prior", "rescore_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -95,18 +95,13 @@ class CompoundPrior:
         return [round(float(sum(score[p] * k for p, k in count.items())), 6) for count in differing]
 
 
-def prior_scorer(spec: str, cache=None):
-    """The caption scorer of a language-model spec
+def load_prior(spec: str, cache=None) -> CompoundPrior:
+    """The :class:`CompoundPrior` of a language-model spec
     (:func:`~crepe_gen.textonly.language_model.load_scorer`: ``gemma3-270m``,
     a GGUF path, or ``URL,MODEL``), its scores cached in *cache* (a SQLite
     file; by default ``compound_scores.sqlite`` in the user cache folder, so
-    every run and stage shares them)."""
-    return load_scorer(spec, cache or user_cache_dir() / "compound_scores.sqlite")
-
-
-def load_prior(spec: str, cache=None) -> CompoundPrior:
-    """The :class:`CompoundPrior` of a language-model spec, scored by :func:`prior_scorer`."""
-    return CompoundPrior(prior_scorer(spec, cache))
+    every run shares them)."""
+    return CompoundPrior(load_scorer(spec, cache or user_cache_dir() / "compound_scores.sqlite"))
 
 
 def _row_scenes(provenance: dict) -> list[Scene]:

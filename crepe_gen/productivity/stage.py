@@ -18,8 +18,7 @@ rows per cell and never the same subgraph twice. Every image's work shares
 the atom statistics of one first pass (:mod:`crepe_gen.productivity.weights`).
 Rows are then balanced against a text-only classifier and kept in image
 order, the same number in every (type, level) cell: ``per_level`` if given,
-else as many as the sparsest cell holds, thin cells apart (a swap at level 4
-keeps what it has: :func:`crepe_gen.productivity.balancing.kept_counts`).
+else as many as the sparsest cell holds (:mod:`crepe_gen.productivity.balancing`).
 
 Bad input never stops a run: empty graphs, graphs too small for a level and
 objects whose box has no area are skipped and counted in the manifest, and
@@ -38,10 +37,10 @@ Examples
 >>> import tempfile
 >>> from crepe_gen.vg.reader import VisualGenome
 >>> out = tempfile.mkdtemp()
->>> summary = run_productivity(VisualGenome(), out, ProductivityConfig(levels=(8, 9), per_level=3,
+>>> summary = run_productivity(VisualGenome(), out, ProductivityConfig(levels=(4, 5), per_level=3,
 ...                            max_images=30))
 >>> summary["rows"]["swap"]
-{'8': 3, '9': 3}
+{'4': 3, '5': 3}
 """
 
 from __future__ import annotations
@@ -88,10 +87,7 @@ COLUMNS = ["image_id", "caption", "n", "n_objects", "n_relations", "n_attributes
 LEVELS = tuple(range(4, 13))
 #: Bump when the same inputs and configuration give other rows, so chunks
 #: saved by older code are not reused.
-STAGE_FORMAT = 2
-#: The drop counted when a cell's only rows state something never seen possible
-#: (a swap whose every order is not admitted): such rows are not made.
-IMPOSSIBLE_DROP = "{} foils: only rows stating something never seen possible"
+STAGE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -105,8 +101,8 @@ class ProductivityConfig:
     processes (the output does not depend on it, nor does the fingerprint); ``style``: a caption style
     of the backend, or None to draw one per row; ``subgraph_attempts``: subgraphs drawn per cell
     and image; ``possible_attempts``: subgraphs drawn while the only rows found state something
-    never seen possible (:meth:`~crepe_gen.productivity.weights.Plausibility.admits`). Such a
-    row is never kept: a cell that finds no other is left short and the drop counted.
+    never seen possible (:meth:`~crepe_gen.productivity.weights.Plausibility.admits`; the first
+    such row is kept when no other is found).
 
     ``balance_ranks``: choose atom and negate foils (among ``foil_candidates``
     per row) and swap rows so that a text-only n-gram classifier, cross-validated over
@@ -256,9 +252,9 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
             made = 0
             seed = row_seed(config.seed, image_id, foil_type, n)
             rng = random.Random(seed)
-            impossible = False  # a row was found, but it states something never seen possible
+            fallback = None  # a row stating something never seen possible: kept only if no other is found
             for attempt in range(max(config.subgraph_attempts, config.possible_attempts)):
-                if made >= config.rows_per_image or (attempt >= config.subgraph_attempts and not impossible):
+                if made >= config.rows_per_image or (attempt >= config.subgraph_attempts and fallback is None):
                     break
                 # Later attempts let unconnected objects in: some levels (a swap
                 # at n=4) have too few atoms for enough foils when connected.
@@ -286,13 +282,17 @@ def image_rows(graph, statistics: AtomStatistics, config: ProductivityConfig, ce
                                          config.caption_backend, plausibility)
                 row = (foil_type, n, _csv_row(image_id, sub, captions, box), provenance)
                 if not provenance["possible"]:
-                    impossible = True
+                    fallback = fallback or (row, sub.key)
                     continue
                 used.add(sub.key)
                 made += 1
                 rows.append(row)
+            if made < config.rows_per_image and fallback is not None:
+                used.add(fallback[1])
+                made += 1
+                rows.append(fallback[0])
             if made == 0:
-                skipped[IMPOSSIBLE_DROP.format(foil_type) if impossible else f"no valid {foil_type} foils"] += 1
+                skipped[f"no valid {foil_type} foils"] += 1
     return rows, dict(skipped)
 
 

@@ -2,45 +2,32 @@
 (:mod:`crepe_gen.textonly.balance`): :func:`balance_negatives` picks each row's
 negatives, :func:`drop_predictable_lists` and :func:`discard_lists` take out the
 lists whose positive the classifier still finds; the positive's rank under
-compound plausibility (:mod:`~crepe_gen.systematicity.plausibility`) is balanced too, and with
-a language-model prior (``prior_model``) its rank under the model's likelihood of HN-Comp and
-combined captions."""
+compound plausibility (:mod:`~crepe_gen.systematicity.plausibility`) is balanced too."""
 
 from __future__ import annotations
 
-import logging
 import random
 from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
 from ..bench.format import SYSTEMATICITY_NEGATIVE_COLUMNS
 from ..textonly.balance import balance_foils, drop_predictable
-
-log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .config import SystematicityConfig
     from .rows import TrainingSet
 
-__all__ = ["PRIOR_LISTS", "balance_negatives", "balance_sets", "discard_lists", "drop_predictable_lists",
-           "plausibility_scores", "prior_scores"]
-
-#: The lists whose positive's rank under a language-model prior is balanced: recombinations
-#: keep every word, so what tells them apart is how typical each binding is.
-PRIOR_LISTS = ("comp", "combined")
+__all__ = ["balance_negatives", "balance_sets", "discard_lists", "drop_predictable_lists", "plausibility_scores"]
 
 
-def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, kind: str, prior=None) -> None:
+def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, kind: str) -> None:
     """Cut every row's *kind* list (``atom``, ``comp``, ``combined``) of
     candidates to ``max_negatives`` (``comp_negatives`` for the other two; in
     place); with ``balance_ranks``, by
     :func:`~crepe_gen.textonly.balance.balance_foils` (rank balancing under a
     text-only classifier trained on other images and, with
     ``balance_plausibility``, under the compound plausibility of
-    :func:`plausibility_scores` at once) and, with *prior* (a caption scorer)
-    and *kind* in :data:`PRIOR_LISTS`, under :func:`prior_scores` too. Lists
-    that cannot be balanced go by :func:`discard_lists`.
+    :func:`plausibility_scores` at once). Lists that cannot be balanced go by
+    :func:`discard_lists`.
     """
     column = SYSTEMATICITY_NEGATIVE_COLUMNS[kind]
     keys = [(split, i) for split, rows in training_set.rows.items() for i, row in enumerate(rows)
@@ -49,12 +36,9 @@ def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, ki
     if config.balance_ranks and keys:
         items = [(training_set.rows[s][i]["image_id"], training_set.rows[s][i]["caption"],
                   training_set.rows[s][i][column]) for s, i in keys]
-        also = [plausibility_scores(training_set, keys, kind)] if config.balance_plausibility else []
-        if prior is not None and kind in PRIOR_LISTS:
-            also.append(prior_scores(items, prior))
+        also = [plausibility_scores(training_set, keys, kind)] if config.balance_plausibility else None
         picks = balance_foils(items, k, rounds=config.balance_rounds, folds=config.classifier_folds,
-                              seed=config.seed, salt=f"{config.seed}:{training_set.tag}:{kind}:ranks",
-                              also=also or None)
+                              seed=config.seed, salt=f"{config.seed}:{training_set.tag}:{kind}:ranks", also=also)
     else:
         picks = [list(range(min(k, len(training_set.rows[s][i][column])))) for s, i in keys]
     for (split, i), pick in zip(keys, picks):
@@ -64,9 +48,7 @@ def balance_negatives(training_set: TrainingSet, config: SystematicityConfig, ki
             record["negatives"][kind] = [record["negatives"][kind][j] for j in pick]
     discard_lists(training_set, kind, {key for key, pick in zip(keys, picks) if not pick},
                   "not balanceable against a text-only classifier"
-                  + (" and compound plausibility" if config.balance_ranks and config.balance_plausibility else "")
-                  + (" and the language-model prior" if config.balance_ranks and prior is not None
-                     and kind in PRIOR_LISTS else ""))
+                  + (" and compound plausibility" if config.balance_ranks and config.balance_plausibility else ""))
 
 
 def plausibility_scores(training_set: TrainingSet, keys: list, kind: str) -> list:
@@ -83,23 +65,6 @@ def plausibility_scores(training_set: TrainingSet, keys: list, kind: str) -> lis
     return [(jittered(record, record["caption"], record["plausibility"]),
              [jittered(record, n["text"], n["plausibility"]) for n in record["negatives"][kind]])
             for record in records]
-
-
-def prior_scores(items: list, prior) -> list:
-    """``[(positive, [negatives])]`` log-likelihoods under *prior* (a
-    :class:`~crepe_gen.textonly.language_model.CaptionScorer`) of the texts of
-    *items* (``(group, positive, [negatives])``).
-
-    >>> from crepe_gen.textonly.language_model import CaptionScore
-    >>> class Letters:  # a stand-in scorer: fewer letters, more likely
-    ...     def score(self, texts):
-    ...         return [CaptionScore(-len(text), 1) for text in texts]
-    >>> prior_scores([(1, "a red cup", ["a cup red", "red a big cup"])], Letters())
-    [(-9, [-9, -13])]
-    """
-    texts = [text for _, positive, negatives in items for text in (positive, *negatives)]
-    scores = iter(score.total for score in prior.score(texts))
-    return [(next(scores), [next(scores) for _ in negatives]) for _, _, negatives in items]
 
 
 def discard_lists(training_set: TrainingSet, kind: str, doomed: set, why: str) -> None:
@@ -144,29 +109,13 @@ def drop_predictable_lists(training_sets: list, config: SystematicityConfig, kin
         discard_lists(state, kind, doomed, "found by a text-only classifier")
 
 
-def balance_sets(training_sets: list, config: SystematicityConfig, prior=None) -> None:
+def balance_sets(training_sets: list, config: SystematicityConfig) -> None:
     """Balance every list of every training set (:func:`balance_negatives`, HN-Atom
-    first: it drops rows; with *prior*, a caption scorer, HN-Comp and combined
-    under it too), then, with ``balance_ranks``, drop the lists a text-only
-    classifier still solves (:func:`drop_predictable_lists`)."""
-    if prior is not None and config.balance_ranks:
-        _score_all(training_sets, prior, config.progress)
+    first: it drops rows), then, with ``balance_ranks``, drop the lists a
+    text-only classifier still solves (:func:`drop_predictable_lists`)."""
     for state in training_sets:
         for kind in SYSTEMATICITY_NEGATIVE_COLUMNS:
-            balance_negatives(state, config, kind, prior)
+            balance_negatives(state, config, kind)
     if config.balance_ranks:
         for kind in SYSTEMATICITY_NEGATIVE_COLUMNS:
             drop_predictable_lists(training_sets, config, kind)
-
-
-def _score_all(training_sets: list, prior, progress: bool) -> None:
-    """Every distinct caption of the :data:`PRIOR_LISTS` rows scored once, in
-    batches under a progress bar (the scorer keeps the scores)."""
-    columns = [SYSTEMATICITY_NEGATIVE_COLUMNS[kind] for kind in PRIOR_LISTS]
-    texts = sorted({text for state in training_sets for rows in state.rows.values() for row in rows
-                    for column in columns if row[column] for text in (row["caption"], *row[column])})
-    log.info("language-model prior: %d distinct captions", len(texts))
-    step = 64
-    for start in tqdm(range(0, len(texts), step), desc="language-model prior", unit=" batches",
-                      disable=not progress):
-        prior.score(texts[start:start + step])

@@ -92,16 +92,6 @@ class SystematicityConfig:
         Add to that plausibility the caption's log-likelihood under the
         bigram model of the other images' captions
         (:mod:`~crepe_gen.systematicity.bigrams`).
-    prior_model : str or None
-        A language-model spec (``gemma3-270m``, a GGUF file, or ``URL,MODEL``):
-        with ``balance_ranks``, each HN-Comp and combined list is also chosen
-        so that the positive's rank under the model's log-likelihood of the
-        whole caption is uniform over the rows: the negative is as often more
-        typical than its positive as less ("an apple on a red table" against
-        "a red apple on a table"), which the compound counts of a 100-image
-        sample cannot tell. Region captions are a few words, so the whole
-        caption is the compound a reader judges. Each distinct caption is
-        scored once and cached in the user cache folder. None: off.
     classifier_folds : int
         Grouped cross-validation folds of that classifier.
     balance_rounds : int
@@ -130,7 +120,6 @@ class SystematicityConfig:
     balance_ranks: bool = True
     balance_plausibility: bool = False
     plausibility_bigrams: bool = False
-    prior_model: str | None = None
     classifier_folds: int = 5
     balance_rounds: int = 1
     progress: bool = field(default=False, metadata=NOT_FINGERPRINTED)

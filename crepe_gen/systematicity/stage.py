@@ -88,7 +88,6 @@ from ..language import lexicon
 from ..vg.reader import VisualGenome
 from . import counting
 from .balancing import balance_sets
-from ..productivity.prior import prior_scorer
 from .bigrams import BigramIndex
 from .config import SystematicityConfig
 from .counting import CorpusCounts, read_counts
@@ -352,5 +351,5 @@ def _run_steps(vg: VisualGenome, vocabs: dict, out_dir: Path, config: Systematic
     for state in sets:  # full provenance records wait on disk until written
         state.spool = spools.enter_context(ProvenanceSpool(out_dir / "systematicity", f"provenance_{state.tag}"))
     make_rows(vg, regions, sets, bigrams, inputs.names.surfaces, config, plausibility)
-    balance_sets(sets, config, prior_scorer(config.prior_model) if config.prior_model else None)
+    balance_sets(sets, config)
     return write_outputs(vg, inputs, sets, regions, skipped, out_dir, config)
